@@ -3,7 +3,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', '.test-data/**', 'clients/typescript/dist/**', 'bench/node_modules/**'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.data/**',
+      '.test-data/**',
+      'clients/typescript/dist/**',
+      'bench/node_modules/**',
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -18,7 +26,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@nestjs/*', '@mikro-orm/*', 'fastify', 'pg'], message: 'src/domain is framework-free.' }] },
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', '@mikro-orm/*', 'fastify', 'pg'],
+              message: 'src/domain is framework-free.',
+            },
+          ],
+        },
       ],
     },
   },

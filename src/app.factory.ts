@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AppModule, type AppModuleOptions } from './app.module.js';
+import { createRootLogger, installRequestLogging, requestIdFor } from './http/request-logging.js';
+import { ScimExceptionFilter } from './http/scim-exception.filter.js';
+import { SCIM_MEDIA_TYPE } from './http/scim-media-type.js';
+import { buildOpenApi, mountSwaggerUi } from './openapi/build-openapi.js';
+
+export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
+  /** Where log lines go; stdout by default (tests capture them). */
+  logDestination?: DestinationStream;
+}
+
+/**
+ * The one setup of the application, shared by main.ts, the tests and the OpenAPI generator.
+ * Returns an initialised app that has not started listening.
+ */
+export async function createApp(options: AppOptions): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(options.config.logLevel, options.logDestination);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // Fastify's own two lines per request are replaced by one line of ours (installRequestLogging).
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
+    bodyLimit: options.config.bodyLimit,
+    // While draining on shutdown, new requests get 503 instead of hanging.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ ...options, logger }),
+    adapter,
+    {
+      bufferLogs: true,
+    },
+  );
+  app.useLogger(app.get(Logger));
+  configureApp(app);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+export function configureApp(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  // RFC 7644 §8.1: SCIM bodies arrive as application/scim+json; parse them exactly like JSON.
+  fastify.addContentTypeParser(
+    SCIM_MEDIA_TYPE,
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
+  installRequestLogging(fastify);
+  app.useGlobalFilters(new ScimExceptionFilter());
+  mountSwaggerUi(app, buildOpenApi(app));
+}

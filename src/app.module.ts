@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { ormConfig } from './database/mikro-orm.config.js';
+import type { Logger } from 'pino';
+import { HealthModule } from './modules/health/health.module.js';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Resolved database URL: DATABASE_URL or the embedded cluster's. */
+  databaseUrl: string;
+  /** The root pino logger that Fastify also writes request lines to. */
+  logger: Logger;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl, logger }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        // Nest's own log lines go to the same pino logger; request lines come from Fastify's hooks.
+        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }),
+        // The driver must be named here, or Nest cannot inject the EntityManager.
+        MikroOrmModule.forRoot({
+          ...ormConfig({ databaseUrl }),
+          driver: PostgreSqlDriver,
+          registerRequestContext: true,
+        }),
+        HealthModule,
+      ],
+    };
+  }
+}

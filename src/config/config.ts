@@ -1,0 +1,137 @@
+/**
+ * The server's configuration, read from the environment once at boot. Only this module reads
+ * process.env; everything else receives the typed result. A bad value stops the start with a
+ * one-line reason (ConfigError).
+ */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** External PostgreSQL; undefined means "start the embedded one under dataDir". */
+  databaseUrl?: string;
+  dataDir: string;
+  /** Absolute base of the SCIM API used in meta.location and discovery; undefined: derived per request. */
+  publicUrl?: string;
+  /** Bearer token of the operator API; undefined disables it. */
+  adminToken?: string;
+  logLevel: LogLevel;
+  migrateOnStart: boolean;
+  /** Largest accepted request body in bytes (413 beyond). */
+  bodyLimit: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  return {
+    port: parsePort(env.PORT),
+    host: nonEmpty(env.HOST) ?? '0.0.0.0',
+    databaseUrl: parseDatabaseUrl(env.DATABASE_URL),
+    dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
+    publicUrl: parsePublicUrl(env.PUBLIC_URL),
+    adminToken: parseAdminToken(env.ADMIN_TOKEN),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
+    migrateOnStart: parseBoolean('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
+    bodyLimit: parsePositiveInt('BODY_LIMIT', env.BODY_LIMIT, 1024 * 1024),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function parsePort(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return 3000;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parsePositiveInt(name: string, raw: string | undefined, fallback: number): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseDatabaseUrl(raw: string | undefined): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must use the postgres:// scheme, got "${url.protocol}"`);
+  }
+  if (!url.hostname || url.pathname.length <= 1) {
+    throw new ConfigError(
+      'DATABASE_URL must name a host and a database (postgres://user:password@host:port/database)',
+    );
+  }
+  return value;
+}
+
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`PUBLIC_URL must be an absolute http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function parseAdminToken(raw: string | undefined): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  // A short operator token is guessable; refuse to start rather than expose the admin API.
+  if (value.length < 16) throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long');
+  return value;
+}
+
+function parseLogLevel(raw: string | undefined): LogLevel {
+  const value = nonEmpty(raw)?.toLowerCase();
+  if (value === undefined) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  }
+  return value as LogLevel;
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  const value = nonEmpty(raw)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** The DATABASE_URL with its password hidden, for log lines. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable)';
+  }
+}

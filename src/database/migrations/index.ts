@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261128140831_Initial } from './Migration20261128140831_Initial.js';
+
+/** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261128140831_Initial', class: Migration20261128140831_Initial },
+];

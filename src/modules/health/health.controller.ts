@@ -1,0 +1,45 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { MikroORM } from '@mikro-orm/postgresql';
+
+/** Liveness and readiness probes (no auth): for load balancers, Docker HEALTHCHECK and Kubernetes. */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly orm: MikroORM,
+  ) {}
+
+  /** The process is up and serving HTTP. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** The database answers and every migration is applied; 503 otherwise. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () =>
+        this.indicators
+          .check('database')
+          .attempt(async () => {
+            await this.orm.em.getConnection().execute('select 1');
+          })
+          .withTimeout(2000),
+      () =>
+        this.indicators
+          .check('migrations')
+          .attempt(async () => {
+            const pending = await this.orm.migrator.getPending();
+            if (pending.length > 0) throw new Error(`${pending.length} migration(s) pending`);
+          })
+          .withTimeout(2000),
+    ]);
+  }
+}

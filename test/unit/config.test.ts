@@ -1,0 +1,65 @@
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dataDir: './.data',
+      publicUrl: undefined,
+      adminToken: undefined,
+      logLevel: 'info',
+      migrateOnStart: true,
+      bodyLimit: 1048576,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://u:p@db:5432/scim',
+      DATA_DIR: '/var/lib/scim',
+      PUBLIC_URL: 'https://scim.example.com/',
+      ADMIN_TOKEN: 'a-very-long-operator-token',
+      LOG_LEVEL: 'DEBUG',
+      MIGRATE_ON_START: 'false',
+      BODY_LIMIT: '2048',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgres://u:p@db:5432/scim',
+      dataDir: '/var/lib/scim',
+      publicUrl: 'https://scim.example.com',
+      adminToken: 'a-very-long-operator-token',
+      logLevel: 'debug',
+      migrateOnStart: false,
+      bodyLimit: 2048,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be an integer/],
+    ['PORT', '70000', /PORT must be an integer/],
+    ['PORT', '-1', /PORT must be an integer/],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL is not a URL/],
+    ['DATABASE_URL', 'mysql://u:p@h/db', /postgres:\/\/ scheme/],
+    ['DATABASE_URL', 'postgres://u:p@h', /must name a host and a database/],
+    ['PUBLIC_URL', 'scim.example.com', /PUBLIC_URL must be an absolute/],
+    ['PUBLIC_URL', 'ftp://scim.example.com', /PUBLIC_URL must be an absolute/],
+    ['ADMIN_TOKEN', 'short', /at least 16 characters/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+    ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START must be true or false/],
+    ['BODY_LIMIT', '0', /BODY_LIMIT must be a positive integer/],
+  ])('rejects %s=%s with a one-line reason', (name, value, message) => {
+    const attempt = () => loadConfig({ [name]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ PORT: ' ', DATABASE_URL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+});
