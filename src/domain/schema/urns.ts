@@ -10,4 +10,5 @@ export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core
 export const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
 export const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 /** Entra adds this non-standard URI to groups; tolerated on input, never emitted. */
-export const ENTRA_LEGACY_GROUP_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
+export const ENTRA_LEGACY_GROUP_SCHEMA =
+  'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
