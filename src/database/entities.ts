@@ -1,4 +1,7 @@
+import { GroupEntity } from '../modules/groups/group.entity.js';
+import { MembershipEntity } from '../modules/memberships/membership.entity.js';
 import { TenantEntity } from '../modules/tenants/tenant.entity.js';
+import { UserEntity } from '../modules/users/user.entity.js';
 
 /** Every entity of the app, so the ORM, the migrator and the CLI see the same model. */
-export const ENTITIES = [TenantEntity];
+export const ENTITIES = [TenantEntity, UserEntity, GroupEntity, MembershipEntity];

@@ -1,0 +1,28 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * A SCIM User. `data` holds the resource in canonical form (core attributes at the top level, extension
+ * attributes under their URN); the columns duplicate what clients filter and sort on, so those
+ * predicates use indexes. See docs/storage-model.md.
+ */
+export const UserEntity = defineEntity({
+  name: 'ScimUser',
+  tableName: 'scim_user',
+  properties: {
+    tenantId: p.uuid().primary(),
+    id: p.uuid().primary(),
+    userName: p.text(),
+    externalId: p.text().nullable(),
+    active: p.boolean().default(true),
+    displayName: p.text().nullable(),
+    givenName: p.text().nullable(),
+    familyName: p.text().nullable(),
+    primaryEmail: p.text().nullable(),
+    userType: p.text().default('Viewer'),
+    createdAt: p.datetime(),
+    lastModified: p.datetime(),
+    version: p.integer().default(1),
+    data: p.json<Record<string, unknown>>().columnType('jsonb'),
+    passwordHash: p.text().nullable(),
+  },
+});
