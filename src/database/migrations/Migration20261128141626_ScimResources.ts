@@ -13,7 +13,7 @@ export class Migration20261128141626_ScimResources extends Migration {
     );
 
     this.addSql(
-      `create table "scim_user" ("tenant_id" uuid not null, "id" uuid not null, "user_name" text not null, "external_id" text null, "active" boolean not null default true, "display_name" text null, "given_name" text null, "family_name" text null, "primary_email" text null, "user_type" text not null default 'Viewer', "created_at" timestamptz not null, "last_modified" timestamptz not null, "version" int not null default 1, "data" jsonb not null, "password_hash" text null, primary key ("tenant_id", "id"));`,
+      `create table "scim_user" ("tenant_id" uuid not null, "id" uuid not null, "user_name" text not null, "external_id" text null, "active" boolean not null default true, "display_name" text null, "given_name" text null, "family_name" text null, "primary_email" text null, "user_type" text not null default 'Viewer', "created_at" timestamptz not null, "last_modified" timestamptz not null, "version" int not null default 1, "data" jsonb not null, primary key ("tenant_id", "id"));`,
     );
     // Hand-written: expression indexes, foreign keys and checks that the entity model does not express.
     // Every unique index and foreign key leads with tenant_id, so the schema can be sharded by tenant.

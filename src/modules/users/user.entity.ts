@@ -23,6 +23,5 @@ export const UserEntity = defineEntity({
     lastModified: p.datetime(),
     version: p.integer().default(1),
     data: p.json<Record<string, unknown>>().columnType('jsonb'),
-    passwordHash: p.text().nullable(),
   },
 });
