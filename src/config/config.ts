@@ -17,6 +17,10 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** Largest accepted request body in bytes (413 beyond). */
   bodyLimit: number;
+  /** Sustained SCIM requests per second per tenant (token bucket refill rate; 429 beyond). */
+  rateLimitRps: number;
+  /** Requests a tenant may send at once before the sustained rate applies (token bucket size). */
+  rateLimitBurst: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -39,6 +43,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     migrateOnStart: parseBoolean('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
     bodyLimit: parsePositiveInt('BODY_LIMIT', env.BODY_LIMIT, 1024 * 1024),
+    rateLimitRps: parsePositiveInt('RATE_LIMIT_RPS', env.RATE_LIMIT_RPS, 50),
+    rateLimitBurst: parsePositiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200),
   };
 }
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import pg from 'pg';
 
 /** A running embedded PostgreSQL cluster and how to reach and stop it. */
@@ -102,6 +102,10 @@ async function stopOrphanedPostmaster(databaseDir: string, log: (line: string) =
   // Only ever signal a postgres that serves this very data directory.
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (!cmdline.includes('postgres') || resolve(dataDirLine ?? '') !== resolve(databaseDir)) return;
+  // One whose starter still runs belongs to a live server or CLI: refuse rather than pull it from under them.
+  if (await hasLiveStarter(pid)) {
+    throw new Error(`${databaseDir} is in use by the PostgreSQL (pid ${pid}) of a running process`);
+  }
   log(`stopping orphaned embedded PostgreSQL (pid ${pid}) left by an earlier run`);
   process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
   for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100) {
@@ -109,6 +113,19 @@ async function stopOrphanedPostmaster(databaseDir: string, log: (line: string) =
   }
   if (isAlive(pid))
     throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) did not stop; stop it and retry`);
+}
+
+/**
+ * Whether postgres `pid` still has the Node process that started it as its parent. One whose starter
+ * died was re-parented to init or a subreaper (not Node): that is an orphan.
+ */
+export async function hasLiveStarter(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The fields after the command name (which may contain spaces and parentheses): state, ppid, ...
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  if (!Number.isInteger(ppid) || ppid <= 1) return false;
+  const parent = await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '');
+  return /^node(js)?$/.test(basename(parent.split('\0')[0] ?? ''));
 }
 
 function isAlive(pid: number): boolean {

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       migrateOnStart: true,
       bodyLimit: 1048576,
+      rateLimitRps: 50,
+      rateLimitBurst: 200,
     });
   });
 
@@ -26,6 +28,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'DEBUG',
       MIGRATE_ON_START: 'false',
       BODY_LIMIT: '2048',
+      RATE_LIMIT_RPS: '5',
+      RATE_LIMIT_BURST: '20',
     });
     expect(config).toEqual({
       port: 8080,
@@ -37,6 +41,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       migrateOnStart: false,
       bodyLimit: 2048,
+      rateLimitRps: 5,
+      rateLimitBurst: 20,
     });
   });
 
@@ -53,6 +59,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START must be true or false/],
     ['BODY_LIMIT', '0', /BODY_LIMIT must be a positive integer/],
+    ['RATE_LIMIT_RPS', '0', /RATE_LIMIT_RPS must be a positive integer/],
+    ['RATE_LIMIT_RPS', '2.5', /RATE_LIMIT_RPS must be a positive integer/],
+    ['RATE_LIMIT_BURST', 'lots', /RATE_LIMIT_BURST must be a positive integer/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

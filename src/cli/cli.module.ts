@@ -1,0 +1,26 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { AppConfig } from '../config/config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { ormConfig } from '../database/mikro-orm.config.js';
+import { AuditModule } from '../modules/audit/audit.module.js';
+import { AuthModule } from '../modules/auth/auth.module.js';
+import { TenantsModule } from '../modules/tenants/tenants.module.js';
+
+/** What the CLI needs: the ORM and the same tenant, key and audit services as the operator API. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        MikroOrmModule.forRoot({ ...ormConfig({ databaseUrl }), driver: PostgreSqlDriver }),
+        AuthModule,
+        TenantsModule,
+        AuditModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,167 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { migrateDatabase } from '../database/migrate.js';
+import { ScimError } from '../domain/errors.js';
+import { ApiKeysService } from '../modules/auth/api-keys.service.js';
+import { TenantsService } from '../modules/tenants/tenants.service.js';
+import { openCliDatabase } from './cli-database.js';
+import { CliModule } from './cli.module.js';
+
+export const USAGE = `usage: npm run cli -- <command>
+  tenants create <name>                                      a tenant and its first API key
+  tenants list
+  tenants delete <tenantId>                                  with all its keys and data
+  keys create <tenantId> [--name <name>] [--expires-at <ISO 8601>]
+  keys list <tenantId>
+  keys revoke <tenantId> <keyId>
+Uses DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (a running server's, if any).
+Prints JSON; an API key is printed once, when created.`;
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+type Services = { tenants: TenantsService; apiKeys: ApiKeysService };
+type Command = (services: Services) => Promise<unknown>;
+
+class UsageError extends Error {}
+
+/** Runs one CLI command; returns the exit code (0 done, 1 failed, 2 bad usage). */
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    if (error.message) io.err(error.message);
+    io.err(USAGE);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`configuration error: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const database = await openCliDatabase(config);
+  try {
+    // Like the server at start, so the CLI also works on a database no server has migrated yet.
+    if (config.migrateOnStart) await migrateDatabase(database.url);
+    const context = await NestFactory.createApplicationContext(CliModule.forRoot(config, database.url), {
+      logger: false,
+      abortOnError: false,
+    });
+    try {
+      const result = await command({
+        tenants: context.get(TenantsService),
+        apiKeys: context.get(ApiKeysService),
+      });
+      if (result !== undefined) io.out(JSON.stringify(result, null, 2));
+      return 0;
+    } finally {
+      await context.close();
+    }
+  } catch (error) {
+    if (error instanceof ScimError) {
+      io.err(error.detail);
+      return 1;
+    }
+    io.err(
+      `failed (${database.label}): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
+    return 1;
+  } finally {
+    await database.release();
+  }
+}
+
+function parseCommand(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        name: { type: 'string' },
+        'expires-at': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new UsageError('');
+  const [group, action, ...rest] = positionals;
+  const onlyFor = (allowed: string[]) => {
+    for (const option of ['name', 'expires-at'] as const) {
+      if (values[option] !== undefined && !allowed.includes(option)) {
+        throw new UsageError(`--${option} does not apply to ${group} ${action}`);
+      }
+    }
+  };
+  const args = (count: number, names: string) => {
+    if (rest.length !== count) throw new UsageError(`${group} ${action} takes ${names}`);
+    return rest;
+  };
+
+  switch (`${group} ${action}`) {
+    case 'tenants create': {
+      onlyFor([]);
+      const name = rest.join(' ').trim();
+      if (!name) throw new UsageError('tenants create takes <name>');
+      return ({ tenants }) => tenants.create(name);
+    }
+    case 'tenants list':
+      onlyFor([]);
+      args(0, 'no arguments');
+      return ({ tenants }) => tenants.list();
+    case 'tenants delete': {
+      onlyFor([]);
+      const [tenantId] = args(1, '<tenantId>');
+      return async ({ tenants }) => {
+        await tenants.delete(tenantId);
+        return { deleted: tenantId };
+      };
+    }
+    case 'keys create': {
+      onlyFor(['name', 'expires-at']);
+      const [tenantId] = args(1, '<tenantId>');
+      const name = values.name?.trim();
+      if (values.name !== undefined && !name) throw new UsageError('--name must not be blank');
+      const expiresAt = values['expires-at'] === undefined ? undefined : new Date(values['expires-at']);
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+        throw new UsageError('--expires-at must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z');
+      }
+      return ({ apiKeys }) => apiKeys.create(tenantId, { name, expiresAt });
+    }
+    case 'keys list': {
+      onlyFor([]);
+      const [tenantId] = args(1, '<tenantId>');
+      return ({ apiKeys }) => apiKeys.list(tenantId);
+    }
+    case 'keys revoke': {
+      onlyFor([]);
+      const [tenantId, keyId] = args(2, '<tenantId> <keyId>');
+      return async ({ apiKeys }) => {
+        await apiKeys.revoke(tenantId, keyId);
+        return { revoked: keyId };
+      };
+    }
+    default:
+      throw new UsageError(positionals.length ? `unknown command: ${positionals.slice(0, 2).join(' ')}` : '');
+  }
+}

@@ -1,0 +1,58 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { SCIM_MEDIA_TYPE } from '../../http/scim-media-type.js';
+import { COMPONENTS, ref } from '../../openapi/registry-to-openapi.js';
+
+/** Operator API errors use the SCIM error envelope (RFC 7644 §3.12), like every error of the server. */
+interface HeaderDoc {
+  description: string;
+  required: boolean;
+  schema: { type: 'string' };
+}
+
+function errorResponse(
+  status: number,
+  description: string,
+  headers?: Record<string, HeaderDoc>,
+): MethodDecorator {
+  return ApiResponse({
+    status,
+    description,
+    content: { [SCIM_MEDIA_TYPE]: { schema: ref(COMPONENTS.error) } },
+    ...(headers ? { headers } : {}),
+  });
+}
+
+export interface AdminErrorOptions {
+  /** The route reads a JSON body or query parameters that can be invalid. */
+  validates?: boolean;
+  /** The route takes a request body. */
+  body?: boolean;
+  /** What a 404 means besides "the operator API is disabled". */
+  notFound?: string;
+}
+
+/** The errors of one operator API route, for the OpenAPI document (and the contract tests). */
+export function AdminErrors({
+  validates = false,
+  body = false,
+  notFound,
+}: AdminErrorOptions = {}): MethodDecorator {
+  return applyDecorators(
+    errorResponse(401, 'Missing or wrong operator token.', {
+      'WWW-Authenticate': { description: 'Bearer realm="admin"', required: true, schema: { type: 'string' } },
+    }),
+    errorResponse(
+      404,
+      `The operator API is disabled (ADMIN_TOKEN unset)${notFound ? `, or ${notFound}` : ''}.`,
+    ),
+    errorResponse(500, 'Unexpected server error; the X-Request-Id response header identifies it in the log.'),
+    ...(validates ? [errorResponse(400, 'The body or query is invalid (invalidValue, invalidCursor).')] : []),
+    ...(body
+      ? [
+          errorResponse(413, 'The body is larger than the server accepts.'),
+          errorResponse(415, 'The body is not application/json.'),
+        ]
+      : []),
+  );
+}

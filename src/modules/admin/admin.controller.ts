@@ -1,0 +1,123 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AuditService } from '../audit/audit.service.js';
+import { ApiKeysService } from '../auth/api-keys.service.js';
+import { TenantsService } from '../tenants/tenants.service.js';
+import { AdminErrors } from './admin-api.decorators.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
+import { CreateApiKeyBody, CreateTenantBody, ListAuditEventsQuery } from './dto/admin-requests.dto.js';
+import {
+  ApiKeyDto,
+  AuditEventPageDto,
+  CreatedApiKeyDto,
+  CreatedTenantDto,
+  TenantDto,
+} from './dto/admin-responses.dto.js';
+
+// Admin bodies are plain JSON DTOs, so class-validator fits here (unlike SCIM resource bodies).
+const validate = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
+
+/** The operator API: tenants, their API keys and their audit trail. */
+@ApiTags('admin')
+@ApiBearerAuth('adminToken')
+@UseGuards(AdminTokenGuard)
+@Controller('admin/v1')
+export class AdminController {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Post('tenants')
+  @ApiOperation({ summary: 'Create a tenant and its first API key (shown once)' })
+  @ApiCreatedResponse({ type: CreatedTenantDto, description: 'The tenant and its first API key' })
+  @AdminErrors({ validates: true, body: true })
+  createTenant(@Body(validate) body: CreateTenantBody): Promise<CreatedTenantDto> {
+    return this.tenants.create(body.name.trim());
+  }
+
+  @Get('tenants')
+  @ApiOperation({ summary: 'List tenants' })
+  @ApiOkResponse({ type: [TenantDto] })
+  @AdminErrors()
+  listTenants(): Promise<TenantDto[]> {
+    return this.tenants.list();
+  }
+
+  @Get('tenants/:id')
+  @ApiOperation({ summary: 'Get a tenant' })
+  @ApiOkResponse({ type: TenantDto })
+  @AdminErrors({ notFound: 'there is no such tenant' })
+  getTenant(@Param('id') id: string): Promise<TenantDto> {
+    return this.tenants.get(id);
+  }
+
+  @Delete('tenants/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a tenant with all its keys, users, groups and audit trail' })
+  @ApiNoContentResponse({ description: 'Deleted; its keys stop working at once' })
+  @AdminErrors({ notFound: 'there is no such tenant' })
+  deleteTenant(@Param('id') id: string): Promise<void> {
+    return this.tenants.delete(id);
+  }
+
+  @Post('tenants/:id/api-keys')
+  @ApiOperation({ summary: 'Create an API key for a tenant (shown once)' })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @AdminErrors({ validates: true, body: true, notFound: 'there is no such tenant' })
+  @ApiBody({ type: CreateApiKeyBody, required: false })
+  createApiKey(@Param('id') id: string, @Body(validate) body: CreateApiKeyBody): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(id, {
+      name: body.name?.trim(),
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
+    });
+  }
+
+  @Get('tenants/:id/api-keys')
+  @ApiOperation({ summary: "List a tenant's API keys (never their secrets)" })
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  @AdminErrors({ notFound: 'there is no such tenant' })
+  listApiKeys(@Param('id') id: string): Promise<ApiKeyDto[]> {
+    return this.apiKeys.list(id);
+  }
+
+  @Delete('tenants/:id/api-keys/:keyId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiNoContentResponse({ description: 'Revoked; the key is refused from the next request on' })
+  @AdminErrors({ notFound: 'the tenant has no such key' })
+  revokeApiKey(@Param('id') id: string, @Param('keyId') keyId: string): Promise<void> {
+    return this.apiKeys.revoke(id, keyId);
+  }
+
+  @Get('tenants/:id/audit-events')
+  @ApiOperation({ summary: "List a tenant's audit trail of SCIM writes, newest first" })
+  @ApiOkResponse({ type: AuditEventPageDto, description: 'SCIM writes of the tenant, newest first' })
+  @AdminErrors({ validates: true, notFound: 'there is no such tenant' })
+  listAuditEvents(
+    @Param('id') id: string,
+    @Query(validate) query: ListAuditEventsQuery,
+  ): Promise<AuditEventPageDto> {
+    return this.audit.list(id, { cursor: query.cursor, limit: query.limit });
+  }
+}

@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager as CoreEntityManager } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ScimError } from '../../domain/errors.js';
+import { TenantEntity } from '../tenants/tenant.entity.js';
+import { isUuid } from '../tenants/uuid.js';
+import { AuditEventEntity } from './audit-event.entity.js';
+
+export type AuditOperation = 'create' | 'replace' | 'patch' | 'delete';
+export type AuditResourceType = 'User' | 'Group';
+
+/** One SCIM write, as the service that made it describes it. */
+export interface AuditEventInput {
+  tenantId: string;
+  apiKeyId: string;
+  requestId: string;
+  operation: AuditOperation;
+  resourceType: AuditResourceType;
+  resourceId: string;
+  /** Names of the attributes the write changed (never their values: PII). */
+  attributes: string[];
+}
+
+export interface AuditEventView {
+  id: string;
+  time: string;
+  apiKeyId: string;
+  requestId: string;
+  operation: AuditOperation;
+  resourceType: AuditResourceType;
+  resourceId: string;
+  attributes: string[];
+}
+
+export interface AuditEventPage {
+  events: AuditEventView[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export const AUDIT_PAGE_DEFAULT = 50;
+export const AUDIT_PAGE_MAX = 500;
+
+@Injectable()
+export class AuditService {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Inserts the event through `em`, i.e. inside the caller's transaction when `em` is the one of
+   * `em.transactional(...)`: the trail commits or rolls back with the change it describes.
+   */
+  async record(em: CoreEntityManager, event: AuditEventInput): Promise<void> {
+    await em.insert(AuditEventEntity, {
+      tenantId: event.tenantId,
+      apiKeyId: event.apiKeyId,
+      requestId: event.requestId,
+      operation: event.operation,
+      resourceType: event.resourceType,
+      resourceId: event.resourceId,
+      attributes: [...new Set(event.attributes)],
+    });
+  }
+
+  /** A tenant's trail, newest first, one page at a time. */
+  async list(tenantId: string, options: { cursor?: string; limit?: number } = {}): Promise<AuditEventPage> {
+    const limit = options.limit ?? AUDIT_PAGE_DEFAULT;
+    const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const em = this.em.fork();
+    if (!isUuid(tenantId) || !(await em.count(TenantEntity, { id: tenantId }))) {
+      throw ScimError.notFound(`Tenant ${tenantId} not found`);
+    }
+    const rows = await em.find(
+      AuditEventEntity,
+      before === undefined ? { tenantId } : { tenantId, id: { $lt: before } },
+      { orderBy: { id: 'desc' }, limit: limit + 1 },
+    );
+    const page = rows.slice(0, limit);
+    return {
+      events: page.map((row) => ({
+        id: row.id,
+        time: row.occurredAt.toISOString(),
+        apiKeyId: row.apiKeyId,
+        requestId: row.requestId,
+        operation: row.operation as AuditOperation,
+        resourceType: row.resourceType as AuditResourceType,
+        resourceId: row.resourceId,
+        attributes: row.attributes,
+      })),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
+    };
+  }
+}
+
+/** Cursors are opaque to clients; inside, the id of the last event of the previous page. */
+function encodeCursor(id: string): string {
+  return Buffer.from(`before:${id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const match = /^before:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw ScimError.badRequest('invalidCursor', 'cursor is not one this server issued');
+  return match[1];
+}
