@@ -1,6 +1,14 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError, type ScimType } from '../domain/errors.js';
+import type { RouteTable } from './route-table.js';
 import { SCIM_CONTENT_TYPE } from './scim-media-type.js';
 
 /** Fastify's own errors (body parsing, media type, size) carry a code and a status. */
@@ -33,6 +41,8 @@ const FASTIFY_ERRORS: Record<string, { status: number; scimType?: ScimType; deta
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ScimExceptionFilter');
 
+  constructor(private readonly routes?: RouteTable) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
@@ -42,7 +52,15 @@ export class ScimExceptionFilter implements ExceptionFilter {
       void reply.status(exception.getStatus()).send(exception.getResponse());
       return;
     }
-    const error = this.toScimError(exception, request);
+    let error = this.toScimError(exception, request);
+    if (error.status === 404 && exception instanceof NotFoundException && this.routes && request) {
+      // The path exists, the method does not: 405 with the methods it has.
+      const allowed = this.routes.allowedMethods(request.url);
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
+        void reply.header('Allow', allowed.join(', '));
+        error = new ScimError(405, `${request.method} is not supported here; use ${allowed.join(', ')}`);
+      }
+    }
     if (error.status === 401 && !reply.getHeader('www-authenticate')) {
       reply.header('WWW-Authenticate', 'Bearer realm="scim"');
     }
@@ -51,13 +69,24 @@ export class ScimExceptionFilter implements ExceptionFilter {
 
   private toScimError(exception: unknown, request: FastifyRequest): ScimError {
     if (exception instanceof ScimError) return exception;
-    if (exception instanceof HttpException) return fromHttpException(exception);
-    const fastifyError = exception as FastifyLikeError;
+    // Fastify's body-parsing errors, bare or wrapped by Nest.
+    const fastifyError = (
+      (exception as FastifyLikeError)?.code
+        ? exception
+        : ((exception as { cause?: unknown })?.cause ?? exception)
+    ) as FastifyLikeError;
     const known = fastifyError?.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
     if (known) return new ScimError(known.status, known.detail, known.scimType);
-    if (exception instanceof SyntaxError || fastifyError?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    if (
+      exception instanceof SyntaxError ||
+      fastifyError?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      (exception instanceof HttpException &&
+        exception.getStatus() === 400 &&
+        /valid JSON/.test(exception.message))
+    ) {
       return new ScimError(400, 'Request body is not valid JSON', 'invalidSyntax');
     }
+    if (exception instanceof HttpException) return fromHttpException(exception);
     const status = fastifyError?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return new ScimError(status, fastifyError.message ?? 'Bad request');

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { migrateDatabase } from '../../src/database/migrate.js';
@@ -10,8 +12,15 @@ import { TEMPLATE_DATABASE, adminUrl } from './database-urls.js';
 export async function startDatabase(): Promise<void> {
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: '.test-data', database: 'postgres' });
-    (globalThis as { __EMBEDDED_PG__?: unknown }).__EMBEDDED_PG__ = embedded;
+    // A cluster of this run's own, so runs side by side (or a server on ./.data) never collide.
+    const dataDir = join('.test-data', `run-${process.pid}`);
+    const embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
+    (globalThis as { __EMBEDDED_PG__?: unknown }).__EMBEDDED_PG__ = {
+      stop: async () => {
+        await embedded.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
     serverUrl = embedded.url;
   }
   process.env.TEST_PG_SERVER_URL = serverUrl;

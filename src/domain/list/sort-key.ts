@@ -1,0 +1,71 @@
+import { dedicatedColumn } from '../filter/columns.js';
+import type { ResolvedPath, ResourceTypeName } from '../schema/types.js';
+
+/** What a list is ordered by: an SQL expression over the resource table `r`, and how to page past it. */
+export interface SortKey {
+  sql: string;
+  /** The SQL type its cursor value is cast back to. */
+  cast: 'timestamptz' | 'text' | 'uuid' | 'boolean' | 'numeric';
+  /** Never NULL: keyset (cursor) paging can compare (key, id) rows directly. */
+  notNull: boolean;
+}
+
+/** The default order: creation time, then id, so pages are stable while rows are added. */
+export const CREATED_ORDER: SortKey = { sql: 'r.created_at', cast: 'timestamptz', notNull: true };
+
+const NOT_NULL_COLUMNS = new Set([
+  'r.id',
+  'r.created_at',
+  'r.last_modified',
+  'r.user_name',
+  'r.active',
+  'r.user_type',
+]);
+
+function literal(name: string): string {
+  return `'${name.replace(/'/g, "''")}'`;
+}
+
+/**
+ * RFC 7644 §3.4.2.3: sort by the attribute's value; strings compare case-insensitively unless caseExact;
+ * a multi-valued attribute sorts by its primary (else first) value.
+ */
+export function sortKeyFor(resourceType: ResourceTypeName, resolved: ResolvedPath | undefined): SortKey {
+  if (!resolved) return CREATED_ORDER;
+  const target = resolved.subAttribute ?? resolved.attribute;
+  const column = dedicatedColumn(resourceType, resolved);
+  if (column) {
+    const notNull =
+      NOT_NULL_COLUMNS.has(column.sql) || (resourceType === 'Group' && column.sql === 'r.display_name');
+    if (column.type === 'text' && !target.caseExact)
+      return { sql: `lower(${column.sql})`, cast: 'text', notNull };
+    return { sql: column.sql, cast: column.type, notNull };
+  }
+  const base = resolved.extension ? `r.data->${literal(resolved.schema)}` : 'r.data';
+  const attribute = resolved.attribute;
+  let text: string;
+  if (attribute.multiValued) {
+    const sub = resolved.subAttribute?.name ?? 'value';
+    const array = `${base}->${literal(attribute.name)}`;
+    text =
+      `(SELECT e->>${literal(sub)} FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' ` +
+      `THEN ${array} ELSE '[]'::jsonb END) AS e ORDER BY (e->>'primary') = 'true' DESC NULLS LAST LIMIT 1)`;
+  } else if (resolved.subAttribute) {
+    text = `(${base}->${literal(attribute.name)}->>${literal(resolved.subAttribute.name)})`;
+  } else if (attribute.type === 'complex') {
+    text = `(${base}->${literal(attribute.name)}->>'value')`;
+  } else {
+    text = `(${base}->>${literal(attribute.name)})`;
+  }
+  switch (target.type) {
+    case 'integer':
+    case 'decimal':
+      return { sql: `(${text})::numeric`, cast: 'numeric', notNull: false };
+    case 'boolean':
+      return { sql: `(${text})::boolean`, cast: 'boolean', notNull: false };
+    case 'dateTime':
+      return { sql: `(${text})::timestamptz`, cast: 'timestamptz', notNull: false };
+    default:
+      return { sql: target.caseExact ? text : `lower(${text})`, cast: 'text', notNull: false };
+  }
+}

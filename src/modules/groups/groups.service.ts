@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ScimError } from '../../domain/errors.js';
+import type { ListQuery } from '../../domain/list/list-query.js';
+import { applyPatch, parsePatchRequest, type MemberRef } from '../../domain/patch/engine.js';
+import {
+  ALL_ATTRIBUTES,
+  includesAttribute,
+  parseProjection,
+  project,
+  type Projection,
+} from '../../domain/project/attributes.js';
+import { validateResource } from '../../domain/schema/validate.js';
+import type { ScimResource } from '../../domain/schema/types.js';
+import { AuditService, type AuditOperation } from '../audit/audit.service.js';
+import { changedAttributes } from '../scim/changed-attributes.js';
+import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
+import { assertIfMatch } from '../scim/etag.js';
+import { listResponse } from '../scim/list-response.js';
+import { listRows } from '../scim/resource-list.js';
+import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
+import {
+  deleteResourceRow,
+  findResourceRow,
+  sameResource,
+  touchResourceRow,
+} from '../scim/resource-store.js';
+import type { ScimCall } from '../scim/scim-context.js';
+import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
+
+/**
+ * A PATCH answer leaves `members` out unless the request names attributes: Entra and Okta PATCH one
+ * member at a time, and sending back 100k members each time would cost what the change saved.
+ */
+export const PATCH_DEFAULT_PROJECTION: Projection = parseProjection('Group', {
+  excludedAttributes: 'members',
+});
+
+/** SCIM Groups (RFC 7644 §3) on scim_group; members are rows of scim_membership. */
+@Injectable()
+export class GroupsService {
+  private readonly logger = new Logger(GroupsService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly memberships: MembershipsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(
+    call: ScimCall,
+    body: unknown,
+    projection: Projection = ALL_ATTRIBUTES,
+  ): Promise<ScimResource> {
+    const { resource } = validateResource('Group', body, 'create');
+    const { stored, members } = splitMembers(resource);
+    const now = new Date();
+    const id = randomUUID();
+    const row = await this.em
+      .transactional(async (em) => {
+        const sql = new SqlBuilder();
+        const { rows } = await runSql<ResourceRow>(
+          em,
+          `INSERT INTO scim_group AS r (tenant_id, id, display_name, external_id, created_at, last_modified, version, data)
+           VALUES (${sql.param(call.tenant.tenantId)}, ${sql.param(id)}, ${sql.param(stored.displayName)},
+              ${sql.param(externalIdOf(stored))}, ${sql.param(now)}, ${sql.param(now)}, 1,
+              ${sql.param(JSON.stringify(stored))}::jsonb)
+           RETURNING ${RESOURCE_COLUMNS}`,
+          sql.values,
+        );
+        if (members.length > 0) await this.memberships.replace(em, call.tenant.tenantId, id, members);
+        const attributes = changedAttributes(undefined, stored);
+        await this.record(
+          em,
+          call,
+          'create',
+          id,
+          members.length > 0 ? [...attributes, 'members'] : attributes,
+        );
+        return rows[0];
+      })
+      .catch(rethrowUniqueness(stored));
+    return this.present(this.em, call, row, projection);
+  }
+
+  async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES) {
+    const row = await findResourceRow(this.em, 'Group', call.tenant.tenantId, id);
+    return { resource: await this.present(this.em, call, row, projection), version: row.version };
+  }
+
+  async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
+    const page = await listRows(this.em, call.tenant.tenantId, 'Group', query);
+    const members = includesAttribute(query.projection, 'Group', 'members')
+      ? await this.memberships.membersOf(
+          this.em,
+          call.tenant.tenantId,
+          page.rows.map((row) => row.id),
+        )
+      : undefined;
+    const resources = page.rows.map((row) =>
+      project(
+        'Group',
+        toScimResource(
+          'Group',
+          row,
+          call.baseUrl,
+          members ? { members: memberRefs(call, members.get(row.id)) } : {},
+        ),
+        query.projection,
+      ),
+    );
+    return listResponse(resources, page);
+  }
+
+  /** PUT (RFC 7644 §3.5.1): the member list becomes exactly the one sent; only differing rows change. */
+  async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
+    return this.em.transactional(async (em) => {
+      const row = await findResourceRow(em, 'Group', call.tenant.tenantId, id, true);
+      assertIfMatch(ifMatch, row.version);
+      const { resource } = validateResource('Group', body, 'replace', row.data);
+      const { stored, members } = splitMembers(resource);
+      const membersChanged = await this.memberships.replace(em, call.tenant.tenantId, id, members);
+      const updated = await this.save(em, call, row, stored, membersChanged);
+      if (updated !== row) {
+        const attributes = changedAttributes(row.data, stored);
+        await this.record(em, call, 'replace', id, membersChanged ? [...attributes, 'members'] : attributes);
+      }
+      return this.present(em, call, updated, projection);
+    });
+  }
+
+  /** PATCH (RFC 7644 §3.5.2): member operations touch only the rows they name. */
+  async patch(
+    call: ScimCall,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection = PATCH_DEFAULT_PROJECTION,
+  ) {
+    const operations = parsePatchRequest(body);
+    return this.em.transactional(async (em) => {
+      const row = await findResourceRow(em, 'Group', call.tenant.tenantId, id, true);
+      assertIfMatch(ifMatch, row.version);
+      const result = applyPatch('Group', row.data, operations, { id });
+      if (result.dialects.length > 0)
+        this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
+      const membersChanged = await this.memberships.apply(em, call.tenant.tenantId, id, result.memberOps);
+      const updated = await this.save(em, call, row, result.resource, membersChanged);
+      if (updated !== row) await this.record(em, call, 'patch', id, result.changedAttributes);
+      return this.present(em, call, updated, projection);
+    });
+  }
+
+  async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      const row = await findResourceRow(em, 'Group', call.tenant.tenantId, id, true);
+      assertIfMatch(ifMatch, row.version);
+      // Its own member rows cascade; its rows as a member of other groups do not.
+      await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
+      await deleteResourceRow(em, 'Group', call.tenant.tenantId, id);
+      await this.record(em, call, 'delete', id, []);
+    });
+  }
+
+  private async save(
+    em: EntityManager,
+    call: ScimCall,
+    row: ResourceRow,
+    stored: ScimResource,
+    membersChanged: boolean,
+  ): Promise<ResourceRow> {
+    if (sameResource(row.data, stored)) {
+      return membersChanged ? touchResourceRow(em, 'Group', call.tenant.tenantId, row.id) : row;
+    }
+    const sql = new SqlBuilder();
+    const { rows } = await runSql<ResourceRow>(
+      em,
+      `UPDATE scim_group AS r SET display_name = ${sql.param(stored.displayName)},
+          external_id = ${sql.param(externalIdOf(stored))}, data = ${sql.param(JSON.stringify(stored))}::jsonb,
+          last_modified = ${sql.param(new Date())}, version = r.version + 1
+        WHERE r.tenant_id = ${sql.param(call.tenant.tenantId)} AND r.id = ${sql.param(row.id)}
+        RETURNING ${RESOURCE_COLUMNS}`,
+      sql.values,
+    ).catch(rethrowUniqueness(stored));
+    return rows[0];
+  }
+
+  private async present(em: EntityManager, call: ScimCall, row: ResourceRow, projection: Projection) {
+    const related: Record<string, unknown> = {};
+    if (includesAttribute(projection, 'Group', 'members')) {
+      const members = await this.memberships.membersOf(em, call.tenant.tenantId, [row.id]);
+      related.members = memberRefs(call, members.get(row.id));
+    }
+    return project('Group', toScimResource('Group', row, call.baseUrl, related), projection);
+  }
+
+  /** The audit event of a write, in the write's own transaction. */
+  private record(
+    em: EntityManager,
+    call: ScimCall,
+    operation: AuditOperation,
+    id: string,
+    attributes: string[],
+  ) {
+    return this.audit.record(em, {
+      tenantId: call.tenant.tenantId,
+      apiKeyId: call.tenant.apiKeyId,
+      requestId: call.tenant.requestId,
+      operation,
+      resourceType: 'Group',
+      resourceId: id,
+      attributes,
+    });
+  }
+}
+
+function splitMembers(resource: ScimResource): { stored: ScimResource; members: MemberRef[] } {
+  const { members, ...stored } = resource;
+  return { stored, members: Array.isArray(members) ? (members as MemberRef[]) : [] };
+}
+
+function externalIdOf(resource: ScimResource): string | null {
+  return typeof resource.externalId === 'string' ? resource.externalId : null;
+}
+
+function memberRefs(call: ScimCall, rows: MemberRow[] = []) {
+  return rows.map((member) => ({
+    value: member.value,
+    $ref: locationOf(call.baseUrl, member.type, member.value),
+    ...(member.display ? { display: member.display } : {}),
+    type: member.type,
+  }));
+}
+
+function rethrowUniqueness(stored: ScimResource) {
+  return (error: unknown): never => {
+    if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+      throw new ScimError(
+        409,
+        `A group with displayName "${String(stored.displayName)}" already exists`,
+        'uniqueness',
+      );
+    }
+    throw error;
+  };
+}

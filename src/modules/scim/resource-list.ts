@@ -1,0 +1,90 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { decodeCursor, encodeCursor, type CursorPosition } from '../../domain/list/cursor.js';
+import type { ListQuery } from '../../domain/list/list-query.js';
+import { sortKeyFor } from '../../domain/list/sort-key.js';
+import { compileFilter } from '../../domain/filter/to-sql.js';
+import type { ResourceTypeName } from '../../domain/schema/types.js';
+import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
+import { SqlBuilder, runSql } from './sql.js';
+
+export interface RowPage {
+  rows: ResourceRow[];
+  totalResults: number;
+  startIndex: number;
+  /** RFC 9865: present on every cursor page but the last. */
+  nextCursor?: string;
+}
+
+/**
+ * One page of a tenant's resources: the filter compiled to one SQL predicate, a stable order (the sort
+ * key, then id), index or cursor paging. totalResults counts the same WHERE clause.
+ */
+export async function listRows(
+  em: EntityManager,
+  tenantId: string,
+  resourceType: ResourceTypeName,
+  query: ListQuery,
+): Promise<RowPage> {
+  const sql = new SqlBuilder();
+  const where = [`r.tenant_id = ${sql.param(tenantId)}`];
+  if (query.filter) {
+    where.push(`(${sql.adopt(compileFilter(query.filter, resourceType, { paramOffset: sql.offset }))})`);
+  }
+  const table = TABLES[resourceType];
+  const countValues = [...sql.values];
+  const countSql = `SELECT count(*)::int AS total FROM ${table} r WHERE ${where.join(' AND ')}`;
+  const total = runSql<{ total: number }>(em, countSql, countValues);
+
+  if (query.count === 0) {
+    return { rows: [], totalResults: (await total).rows[0].total, startIndex: query.startIndex };
+  }
+
+  const key = sortKeyFor(resourceType, query.sortBy);
+  const descending = query.sortOrder === 'descending';
+  const direction = descending ? 'DESC' : 'ASC';
+  const position: CursorPosition | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
+  let offset = query.cursor === undefined ? query.startIndex - 1 : 0;
+  if (position?.kind === 'offset') offset = position.offset;
+  if (position?.kind === 'keyset') {
+    const comparison = descending ? '<' : '>';
+    where.push(
+      `(${key.sql}, r.id) ${comparison} (${sql.param(position.value)}::${key.cast}, ${sql.param(position.id)}::uuid)`,
+    );
+  }
+  const useKeyset = query.cursor !== undefined && key.notNull;
+  const pageSql =
+    `SELECT ${RESOURCE_COLUMNS}${useKeyset ? `, ${key.sql} AS sort_key` : ''} FROM ${table} r ` +
+    `WHERE ${where.join(' AND ')} ORDER BY ${key.sql} ${direction} NULLS LAST, r.id ${direction} ` +
+    `LIMIT ${sql.param(query.count + 1)} OFFSET ${sql.param(offset)}`;
+  const [page, counted] = await Promise.all([
+    runSql<ResourceRow & { sort_key?: unknown }>(em, pageSql, sql.values),
+    total,
+  ]);
+  const hasMore = page.rows.length > query.count;
+  const rows = hasMore ? page.rows.slice(0, query.count) : page.rows;
+  let nextCursor: string | undefined;
+  if (query.cursor !== undefined && hasMore) {
+    const last = rows[rows.length - 1] as ResourceRow & { sort_key?: unknown };
+    nextCursor = useKeyset
+      ? encodeCursor({ kind: 'keyset', value: cursorValue(last.sort_key), id: last.id })
+      : encodeCursor({ kind: 'offset', offset: offset + rows.length });
+  }
+  return {
+    rows: rows.map(({ id, data, created_at, last_modified, version }) => ({
+      id,
+      data,
+      created_at,
+      last_modified,
+      version,
+    })),
+    totalResults: counted.rows[0].total,
+    startIndex: query.cursor === undefined ? query.startIndex : 1,
+    nextCursor,
+  };
+}
+
+function cursorValue(value: unknown): string | number | boolean {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  return String(value);
+}

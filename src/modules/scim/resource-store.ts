@@ -1,0 +1,72 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ScimError } from '../../domain/errors.js';
+import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
+import { RESOURCE_COLUMNS, TABLES, isUuid, type ResourceRow } from './resource-rows.js';
+import { runSql } from './sql.js';
+
+/**
+ * One resource of the tenant, or 404. Another tenant's id is indistinguishable from an unknown one.
+ * `forUpdate` locks the row for the rest of the transaction (PUT, PATCH, DELETE check If-Match on it).
+ */
+export async function findResourceRow(
+  em: EntityManager,
+  resourceType: ResourceTypeName,
+  tenantId: string,
+  id: string,
+  forUpdate = false,
+): Promise<ResourceRow> {
+  const row = isUuid(id)
+    ? (
+        await runSql<ResourceRow>(
+          em,
+          `SELECT ${RESOURCE_COLUMNS} FROM ${TABLES[resourceType]} r WHERE r.tenant_id = $1 AND r.id = $2` +
+            (forUpdate ? ' FOR UPDATE' : ''),
+          [tenantId, id],
+        )
+      ).rows[0]
+    : undefined;
+  if (!row) throw ScimError.notFound(`${resourceType} ${id} not found`);
+  return row;
+}
+
+export async function deleteResourceRow(
+  em: EntityManager,
+  resourceType: ResourceTypeName,
+  tenantId: string,
+  id: string,
+): Promise<void> {
+  await runSql(em, `DELETE FROM ${TABLES[resourceType]} WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+}
+
+/** Bumps version and lastModified when membership alone changed (members are part of a Group). */
+export async function touchResourceRow(
+  em: EntityManager,
+  resourceType: ResourceTypeName,
+  tenantId: string,
+  id: string,
+): Promise<ResourceRow> {
+  const { rows } = await runSql<ResourceRow>(
+    em,
+    `UPDATE ${TABLES[resourceType]} AS r SET version = r.version + 1, last_modified = $3
+      WHERE r.tenant_id = $1 AND r.id = $2 RETURNING ${RESOURCE_COLUMNS}`,
+    [tenantId, id, new Date()],
+  );
+  return rows[0];
+}
+
+/** Key-order-insensitive JSON equality: an update that changes nothing keeps the version. */
+export function sameResource(a: ScimResource, b: ScimResource): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,8 @@
+import type { TenantContext } from '../auth/tenant-context.js';
+
+/** What a SCIM service call needs to know about its request. */
+export interface ScimCall {
+  tenant: TenantContext;
+  /** Absolute base URL for meta.location. */
+  baseUrl: string;
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SCIM_CONTENT_TYPE } from '../../http/scim-media-type.js';
+import { ScimSearchAllOperation } from '../../openapi/scim-operation.decorators.js';
+import { ScimEndpoint } from '../scim/scim-api.decorators.js';
+import { ScimCalls } from '../scim/scim-calls.js';
+import { searchBody } from '../scim/search-body.js';
+import { SearchService } from './search.service.js';
+
+@ApiTags('Search')
+@ScimEndpoint()
+@Controller('scim/v2')
+export class SearchController {
+  constructor(
+    private readonly searchService: SearchService,
+    private readonly calls: ScimCalls,
+  ) {}
+
+  /** POST /scim/v2/.search: one query over Users and Groups. */
+  @Post('.search')
+  @ScimSearchAllOperation()
+  @HttpCode(200)
+  async searchResources(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: unknown,
+  ) {
+    void reply.header('Content-Type', SCIM_CONTENT_TYPE);
+    return this.searchService.search(this.calls.of(request), searchBody(body));
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { ScimError } from '../../domain/errors.js';
+import { parseListQuery, type ListQueryInput } from '../../domain/list/list-query.js';
+import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
+import { GroupsService } from '../groups/groups.service.js';
+import { listResponse } from '../scim/list-response.js';
+import type { ScimCall } from '../scim/scim-context.js';
+import { UsersService } from '../users/users.service.js';
+
+interface TypedList {
+  totalResults: number;
+  Resources: ScimResource[];
+}
+
+/**
+ * POST /.search across resource types (RFC 7644 §3.4.3): Users then Groups, each in its own order,
+ * paged by index over the concatenation. A filter that names attributes only one type has matches
+ * nothing of the other; it is an error only when it fits neither.
+ */
+@Injectable()
+export class SearchService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly groups: GroupsService,
+  ) {}
+
+  async search(call: ScimCall, input: ListQueryInput): Promise<ScimResource> {
+    if (input.cursor !== undefined) {
+      throw ScimError.badRequest(
+        'invalidValue',
+        'Cursor paging is available per resource type, not on /.search',
+      );
+    }
+    const queries = (['User', 'Group'] as const).map((type) => this.parseFor(type, input));
+    const usable = queries.flatMap((q) =>
+      q.query instanceof ScimError ? [] : [{ type: q.type, query: q.query }],
+    );
+    if (usable.length === 0) throw queries[0].query;
+
+    const base = parseListQuery('User', { startIndex: input.startIndex, count: input.count });
+    const counts = await Promise.all(
+      usable.map(async ({ type, query }) => ({
+        type,
+        total: (await this.list(call, type, { ...query, count: 0 })).totalResults,
+      })),
+    );
+    const totalResults = counts.reduce((sum, c) => sum + c.total, 0);
+    const resources: ScimResource[] = [];
+    let skip = base.startIndex - 1;
+    let room = base.count;
+    for (const [index, { type, query }] of usable.entries()) {
+      const total = counts[index].total;
+      if (skip >= total) {
+        skip -= total;
+        continue;
+      }
+      if (room === 0) break;
+      const page = await this.list(call, type, { ...query, startIndex: skip + 1, count: room });
+      resources.push(...page.Resources);
+      room -= page.Resources.length;
+      skip = 0;
+    }
+    return listResponse(resources, { totalResults, startIndex: base.startIndex });
+  }
+
+  private parseFor(type: ResourceTypeName, input: ListQueryInput) {
+    try {
+      return { type, query: parseListQuery(type, input) };
+    } catch (error) {
+      if (error instanceof ScimError) return { type, query: error };
+      throw error;
+    }
+  }
+
+  private async list(
+    call: ScimCall,
+    type: ResourceTypeName,
+    query: ReturnType<typeof parseListQuery>,
+  ): Promise<TypedList> {
+    const service = type === 'User' ? this.users : this.groups;
+    try {
+      return (await service.list(call, query)) as unknown as TypedList;
+    } catch (error) {
+      // The filter names an attribute this type does not have: nothing of this type matches.
+      if (error instanceof ScimError && error.scimType === 'invalidFilter')
+        return { totalResults: 0, Resources: [] };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ScimError } from '../../domain/errors.js';
+import type { ListQuery } from '../../domain/list/list-query.js';
+import { applyPatch, parsePatchRequest } from '../../domain/patch/engine.js';
+import {
+  ALL_ATTRIBUTES,
+  includesAttribute,
+  project,
+  type Projection,
+} from '../../domain/project/attributes.js';
+import { validateResource } from '../../domain/schema/validate.js';
+import type { ScimResource } from '../../domain/schema/types.js';
+import { AuditService, type AuditOperation } from '../audit/audit.service.js';
+import { changedAttributes } from '../scim/changed-attributes.js';
+import { MembershipsService } from '../memberships/memberships.service.js';
+import { assertIfMatch } from '../scim/etag.js';
+import { listResponse } from '../scim/list-response.js';
+import { listRows } from '../scim/resource-list.js';
+import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
+import { deleteResourceRow, findResourceRow, sameResource } from '../scim/resource-store.js';
+import type { ScimCall } from '../scim/scim-context.js';
+import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
+import { userColumns } from './user-columns.js';
+
+export interface ReadResult {
+  resource: ScimResource;
+  version: number;
+}
+
+/** SCIM Users (RFC 7644 §3) on scim_user: every statement is scoped to the caller's tenant. */
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly memberships: MembershipsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(
+    call: ScimCall,
+    body: unknown,
+    projection: Projection = ALL_ATTRIBUTES,
+  ): Promise<ScimResource> {
+    const { resource, ignored } = validateResource('User', body, 'create');
+    this.noteIgnored(ignored);
+    const stored = withoutPassword(resource);
+    const now = new Date();
+    const id = randomUUID();
+    const columns = userColumns(stored);
+    const sql = new SqlBuilder();
+    const row = await this.em
+      .transactional(async (em) => {
+        const inserted = await runSql<ResourceRow>(
+          em,
+          `INSERT INTO scim_user AS r (tenant_id, id, user_name, external_id, active, display_name, given_name,
+              family_name, primary_email, user_type, created_at, last_modified, version, data)
+           VALUES (${sql.param(call.tenant.tenantId)}, ${sql.param(id)}, ${sql.param(columns.user_name)},
+              ${sql.param(columns.external_id)}, ${sql.param(columns.active)}, ${sql.param(columns.display_name)},
+              ${sql.param(columns.given_name)}, ${sql.param(columns.family_name)}, ${sql.param(columns.primary_email)},
+              ${sql.param(columns.user_type)}, ${sql.param(now)}, ${sql.param(now)}, 1, ${sql.param(JSON.stringify(stored))}::jsonb)
+           RETURNING ${RESOURCE_COLUMNS}`,
+          sql.values,
+        );
+        await this.record(em, call, 'create', id, changedAttributes(undefined, stored));
+        return inserted.rows[0];
+      })
+      .catch((error: unknown) => {
+        if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+          throw new ScimError(
+            409,
+            `A user with userName "${columns.user_name}" already exists`,
+            'uniqueness',
+          );
+        }
+        throw error;
+      });
+    return project('User', toScimResource('User', row, call.baseUrl, { groups: [] }), projection);
+  }
+
+  async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
+    const row = await findResourceRow(this.em, 'User', call.tenant.tenantId, id);
+    return { resource: await this.present(this.em, call, row, projection), version: row.version };
+  }
+
+  async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
+    const page = await listRows(this.em, call.tenant.tenantId, 'User', query);
+    const withGroups = includesAttribute(query.projection, 'User', 'groups');
+    const groups = withGroups
+      ? await this.memberships.groupsOf(
+          this.em,
+          call.tenant.tenantId,
+          page.rows.map((row) => row.id),
+        )
+      : undefined;
+    const resources = page.rows.map((row) =>
+      project(
+        'User',
+        toScimResource(
+          'User',
+          row,
+          call.baseUrl,
+          groups ? { groups: groupRefs(call, groups.get(row.id)) } : {},
+        ),
+        query.projection,
+      ),
+    );
+    return listResponse(resources, page);
+  }
+
+  /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones in the body are ignored. */
+  async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
+    return this.em.transactional(async (em) => {
+      const row = await findResourceRow(em, 'User', call.tenant.tenantId, id, true);
+      assertIfMatch(ifMatch, row.version);
+      const { resource, ignored } = validateResource('User', body, 'replace', row.data);
+      this.noteIgnored(ignored);
+      const stored = withoutPassword(resource);
+      const updated = await this.save(em, call, row, stored);
+      if (updated !== row) await this.record(em, call, 'replace', id, changedAttributes(row.data, stored));
+      return this.present(em, call, updated, projection);
+    });
+  }
+
+  /** PATCH (RFC 7644 §3.5.2): all operations or none; an unchanged user keeps its version. */
+  async patch(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
+    const operations = parsePatchRequest(body);
+    return this.em.transactional(async (em) => {
+      const row = await findResourceRow(em, 'User', call.tenant.tenantId, id, true);
+      assertIfMatch(ifMatch, row.version);
+      const result = applyPatch('User', row.data, operations, { id });
+      if (result.dialects.length > 0)
+        this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
+      const updated = result.changed ? await this.save(em, call, row, withoutPassword(result.resource)) : row;
+      if (updated !== row) await this.record(em, call, 'patch', id, result.changedAttributes);
+      return this.present(em, call, updated, projection);
+    });
+  }
+
+  async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
+    await this.em.transactional(async (em) => {
+      const row = await findResourceRow(em, 'User', call.tenant.tenantId, id, true);
+      assertIfMatch(ifMatch, row.version);
+      await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
+      await deleteResourceRow(em, 'User', call.tenant.tenantId, id);
+      await this.record(em, call, 'delete', id, []);
+    });
+  }
+
+  private async save(
+    em: EntityManager,
+    call: ScimCall,
+    row: ResourceRow,
+    stored: ScimResource,
+  ): Promise<ResourceRow> {
+    if (sameResource(row.data, stored)) return row;
+    const columns = userColumns(stored);
+    const sql = new SqlBuilder();
+    try {
+      const { rows } = await runSql<ResourceRow>(
+        em,
+        `UPDATE scim_user AS r SET user_name = ${sql.param(columns.user_name)}, external_id = ${sql.param(columns.external_id)},
+            active = ${sql.param(columns.active)}, display_name = ${sql.param(columns.display_name)},
+            given_name = ${sql.param(columns.given_name)}, family_name = ${sql.param(columns.family_name)},
+            primary_email = ${sql.param(columns.primary_email)}, user_type = ${sql.param(columns.user_type)},
+            data = ${sql.param(JSON.stringify(stored))}::jsonb, last_modified = ${sql.param(new Date())},
+            version = r.version + 1
+          WHERE r.tenant_id = ${sql.param(call.tenant.tenantId)} AND r.id = ${sql.param(row.id)}
+          RETURNING ${RESOURCE_COLUMNS}`,
+        sql.values,
+      );
+      return rows[0];
+    } catch (error) {
+      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+        throw new ScimError(409, `A user with userName "${columns.user_name}" already exists`, 'uniqueness');
+      }
+      throw error;
+    }
+  }
+
+  private async present(em: EntityManager, call: ScimCall, row: ResourceRow, projection: Projection) {
+    const related: Record<string, unknown> = {};
+    if (includesAttribute(projection, 'User', 'groups')) {
+      const groups = await this.memberships.groupsOf(em, call.tenant.tenantId, [row.id]);
+      related.groups = groupRefs(call, groups.get(row.id));
+    }
+    return project('User', toScimResource('User', row, call.baseUrl, related), projection);
+  }
+
+  private noteIgnored(ignored: string[]): void {
+    if (ignored.length > 0) this.logger.debug({ ignored }, 'unknown attributes ignored');
+  }
+
+  /** The audit event of a write, in the write's own transaction. */
+  private record(
+    em: EntityManager,
+    call: ScimCall,
+    operation: AuditOperation,
+    id: string,
+    attributes: string[],
+  ) {
+    return this.audit.record(em, {
+      tenantId: call.tenant.tenantId,
+      apiKeyId: call.tenant.apiKeyId,
+      requestId: call.tenant.requestId,
+      operation,
+      resourceType: 'User',
+      resourceId: id,
+      attributes,
+    });
+  }
+}
+
+function groupRefs(call: ScimCall, rows: { value: string; display: string }[] = []) {
+  return rows.map((group) => ({
+    value: group.value,
+    $ref: locationOf(call.baseUrl, 'Group', group.value),
+    display: group.display,
+    type: 'direct',
+  }));
+}
+
+/** The password IdPs send on create is accepted and dropped: it is never stored or returned. */
+function withoutPassword(resource: ScimResource): ScimResource {
+  const { password: _password, ...rest } = resource;
+  return rest;
+}
