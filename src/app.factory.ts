@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { createRootLogger, installRequestLogging, requestIdFor } from './http/request-logging.js';
+import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
 import { SCIM_MEDIA_TYPE } from './http/scim-media-type.js';
 import { buildOpenApi, mountSwaggerUi } from './openapi/build-openapi.js';
@@ -48,12 +49,16 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
 export function configureApp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   // RFC 7644 §8.1: SCIM bodies arrive as application/scim+json; parse them exactly like JSON.
+  // Only JSON media types are accepted; anything else, text/plain included, is 415 (RFC 7644 §3.1).
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     SCIM_MEDIA_TYPE,
     { parseAs: 'string' },
     fastify.getDefaultJsonParser('error', 'error'),
   );
   installRequestLogging(fastify);
-  app.useGlobalFilters(new ScimExceptionFilter());
+  const routes = new RouteTable();
+  routes.watch(fastify);
+  app.useGlobalFilters(new ScimExceptionFilter(routes));
   mountSwaggerUi(app, buildOpenApi(app));
 }

@@ -6,7 +6,15 @@ import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ormConfig } from './database/mikro-orm.config.js';
 import type { Logger } from 'pino';
+import { GroupsModule } from './modules/groups/groups.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { AdminModule } from './modules/admin/admin.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+import { AuthModule } from './modules/auth/auth.module.js';
+import { DiscoveryModule } from './modules/discovery/discovery.module.js';
+import { TenantsModule } from './modules/tenants/tenants.module.js';
+import { SearchModule } from './modules/search/search.module.js';
+import { UsersModule } from './modules/users/users.module.js';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -32,6 +40,14 @@ export class AppModule {
           registerRequestContext: true,
         }),
         HealthModule,
+        AuthModule,
+        TenantsModule,
+        AuditModule,
+        AdminModule,
+        UsersModule,
+        GroupsModule,
+        SearchModule,
+        DiscoveryModule,
       ],
     };
   }

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { validateEveryResponse } from './contract.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp {
@@ -11,14 +12,25 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /**
+   * Check every `app.inject` response against the OpenAPI document (test/support/contract.ts): an
+   * undocumented status or a body that does not match its schema fails the request. On by default;
+   * CONTRACT_VALIDATION=off in the environment turns it off for a local run.
+   */
+  validateContract?: boolean;
+}
+
 /** The real application (createApp) on a fresh database of its own; requests go through app.inject. */
 export async function startTestApp(
   env: Record<string, string> = {},
   logDestination?: Writable,
+  { validateContract = process.env.CONTRACT_VALIDATION !== 'off' }: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const app = await createApp({ config, databaseUrl: db.url, logDestination });
+  if (validateContract) validateEveryResponse(app);
   return {
     app,
     db,
