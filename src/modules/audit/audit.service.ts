@@ -3,7 +3,7 @@ import type { EntityManager as CoreEntityManager } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
-import { isUuid } from '../tenants/uuid.js';
+import { isUuid } from '../../domain/ids.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 
 export type AuditOperation = 'create' | 'replace' | 'patch' | 'delete';

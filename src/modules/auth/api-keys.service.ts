@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
-import { isUuid } from '../tenants/uuid.js';
+import { isUuid } from '../../domain/ids.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { hashToken, issueToken, parseToken, tokenMatches } from './api-key-token.js';
 

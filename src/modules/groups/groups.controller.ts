@@ -14,123 +14,96 @@ import {
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseListQuery, type ListQueryInput } from '../../domain/list/list-query.js';
-import { parseProjection, type ProjectionRequest } from '../../domain/project/attributes.js';
-import { SCIM_CONTENT_TYPE } from '../../http/scim-media-type.js';
-import { isNotModified } from '../scim/etag.js';
+import type { ListQueryInput } from '../../domain/list/list-query.js';
+import type { ProjectionRequest } from '../../domain/project/attributes.js';
 import { ScimOperation } from '../../openapi/scim-operation.decorators.js';
+import { ResourceHttp } from '../scim/resource-http.js';
 import { ScimEndpoint } from '../scim/scim-api.decorators.js';
 import { ScimCalls } from '../scim/scim-calls.js';
-import { header, sendResource } from '../scim/scim-http.js';
 import { GroupsService, PATCH_DEFAULT_PROJECTION } from './groups.service.js';
-import { searchBody } from '../scim/search-body.js';
 
-/** /scim/v2/Groups (RFC 7644 §3): HTTP in, one service call, SCIM out. */
+/** /scim/v2/Groups (RFC 7644 §3): the routes and their documentation; ResourceHttp does the rest. */
 @ApiTags('Groups')
 @ScimEndpoint()
 @Controller('scim/v2/Groups')
 export class GroupsController {
-  constructor(
-    private readonly groups: GroupsService,
-    private readonly calls: ScimCalls,
-  ) {}
+  private readonly http: ResourceHttp;
+
+  constructor(groups: GroupsService, calls: ScimCalls) {
+    this.http = new ResourceHttp('Group', groups, calls, PATCH_DEFAULT_PROJECTION);
+  }
 
   @Post()
   @ScimOperation({ resource: 'Group', kind: 'create' })
-  async createGroup(
+  createGroup(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: unknown,
     @Query() query: ProjectionRequest,
   ) {
-    const created = await this.groups.create(this.calls.of(request), body, parseProjection('Group', query));
-    return sendResource(reply, 201, created);
+    return this.http.create(request, reply, body, query);
   }
 
   @Get()
   @ScimOperation({ resource: 'Group', kind: 'list' })
-  async listGroups(
+  listGroups(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query() query: ListQueryInput,
   ) {
-    void reply.header('Content-Type', SCIM_CONTENT_TYPE);
-    return this.groups.list(this.calls.of(request), parseListQuery('Group', query));
+    return this.http.list(request, reply, query);
   }
 
   @Post('.search')
-  @ScimOperation({ resource: 'Group', kind: 'search' })
   @HttpCode(200)
-  async searchGroups(
+  @ScimOperation({ resource: 'Group', kind: 'search' })
+  searchGroups(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Body() body: ListQueryInput,
+    @Body() body: unknown,
   ) {
-    void reply.header('Content-Type', SCIM_CONTENT_TYPE);
-    return this.groups.list(this.calls.of(request), parseListQuery('Group', searchBody(body)));
+    return this.http.search(request, reply, body);
   }
 
   @Get(':id')
   @ScimOperation({ resource: 'Group', kind: 'get' })
-  async getGroup(
+  getGroup(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Param('id') id: string,
     @Query() query: ProjectionRequest,
   ) {
-    const { resource, version } = await this.groups.get(
-      this.calls.of(request),
-      id,
-      parseProjection('Group', query),
-    );
-    if (isNotModified(header(request, 'if-none-match'), version)) {
-      void reply.status(304).header('ETag', (resource.meta as { version: string }).version);
-      return undefined;
-    }
-    return sendResource(reply, 200, resource);
+    return this.http.get(request, reply, id, query);
   }
 
   @Put(':id')
   @ScimOperation({ resource: 'Group', kind: 'replace' })
-  async replaceGroup(
+  replaceGroup(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Param('id') id: string,
     @Body() body: unknown,
     @Query() query: ProjectionRequest,
   ) {
-    const call = this.calls.of(request);
-    const projection = parseProjection('Group', query);
-    return sendResource(
-      reply,
-      200,
-      await this.groups.replace(call, id, body, header(request, 'if-match'), projection),
-    );
+    return this.http.replace(request, reply, id, body, query);
   }
 
   @Patch(':id')
   @ScimOperation({ resource: 'Group', kind: 'patch' })
-  async patchGroup(
+  patchGroup(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Param('id') id: string,
     @Body() body: unknown,
     @Query() query: ProjectionRequest,
   ) {
-    const call = this.calls.of(request);
-    const asked = query.attributes !== undefined || query.excludedAttributes !== undefined;
-    const projection = asked ? parseProjection('Group', query) : PATCH_DEFAULT_PROJECTION;
-    return sendResource(
-      reply,
-      200,
-      await this.groups.patch(call, id, body, header(request, 'if-match'), projection),
-    );
+    return this.http.patch(request, reply, id, body, query);
   }
 
   @Delete(':id')
-  @ScimOperation({ resource: 'Group', kind: 'delete' })
   @HttpCode(204)
-  async deleteGroup(@Req() request: FastifyRequest, @Param('id') id: string): Promise<void> {
-    await this.groups.delete(this.calls.of(request), id, header(request, 'if-match'));
+  @ScimOperation({ resource: 'Group', kind: 'delete' })
+  deleteGroup(@Req() request: FastifyRequest, @Param('id') id: string): Promise<void> {
+    return this.http.delete(request, id);
   }
 }

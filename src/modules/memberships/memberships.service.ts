@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
 import type { MemberOp, MemberRef } from '../../domain/patch/engine.js';
-import { isUuid } from '../scim/resource-rows.js';
+import { isUuid } from '../../domain/ids.js';
 import { runSql } from '../scim/sql.js';
 
 export type MemberType = 'User' | 'Group';

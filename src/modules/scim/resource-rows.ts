@@ -43,13 +43,6 @@ export function locationOf(baseUrl: string, resourceType: ResourceTypeName, id: 
   return `${baseUrl}/scim/v2/${ENDPOINTS[resourceType]}/${id}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs; anything else cannot name a resource (and must not reach a uuid cast in SQL). */
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
-
 /** RFC 7643 §2.3.5 dateTime (xsd:dateTime) from a PostgreSQL timestamptz, in UTC with milliseconds. */
 export function isoTimestamp(value: Date | string): string {
   if (value instanceof Date) return value.toISOString();

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
 import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
-import { RESOURCE_COLUMNS, TABLES, isUuid, type ResourceRow } from './resource-rows.js';
+import { isUuid } from '../../domain/ids.js';
+import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
 import { runSql } from './sql.js';
 
 /**

@@ -4,7 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { TenantEntity } from './tenant.entity.js';
-import { isUuid } from './uuid.js';
+import { isUuid } from '../../domain/ids.js';
 
 export interface TenantView {
   id: string;

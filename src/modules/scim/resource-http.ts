@@ -1,0 +1,117 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseListQuery, type ListQuery, type ListQueryInput } from '../../domain/list/list-query.js';
+import { parseProjection, type Projection, type ProjectionRequest } from '../../domain/project/attributes.js';
+import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
+import { SCIM_CONTENT_TYPE } from '../../http/scim-media-type.js';
+import { isNotModified } from './etag.js';
+import type { ScimCalls } from './scim-calls.js';
+import type { ScimCall } from './scim-context.js';
+import { header, sendResource } from './scim-http.js';
+import { searchBody } from './search-body.js';
+
+/** What the Users and Groups services offer the HTTP layer. */
+export interface ScimResourceService {
+  create(call: ScimCall, body: unknown, projection?: Projection): Promise<ScimResource>;
+  get(
+    call: ScimCall,
+    id: string,
+    projection?: Projection,
+  ): Promise<{ resource: ScimResource; version: number }>;
+  list(call: ScimCall, query: ListQuery): Promise<ScimResource>;
+  replace(
+    call: ScimCall,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection?: Projection,
+  ): Promise<ScimResource>;
+  patch(
+    call: ScimCall,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection?: Projection,
+  ): Promise<ScimResource>;
+  delete(call: ScimCall, id: string, ifMatch?: string): Promise<void>;
+}
+
+/**
+ * The HTTP half of a SCIM resource endpoint (RFC 7644 §3), shared by /Users and /Groups: query
+ * parameters in, one service call, status, ETag, Location and media type out.
+ */
+export class ResourceHttp {
+  constructor(
+    private readonly resourceType: ResourceTypeName,
+    private readonly service: ScimResourceService,
+    private readonly calls: ScimCalls,
+    /** The projection of a PATCH answer when the request names no attributes. */
+    private readonly patchProjection?: Projection,
+  ) {}
+
+  async create(request: FastifyRequest, reply: FastifyReply, body: unknown, query: ProjectionRequest) {
+    const created = await this.service.create(this.calls.of(request), body, this.projection(query));
+    return sendResource(reply, 201, created);
+  }
+
+  async list(request: FastifyRequest, reply: FastifyReply, query: ListQueryInput) {
+    void reply.header('Content-Type', SCIM_CONTENT_TYPE);
+    return this.service.list(this.calls.of(request), parseListQuery(this.resourceType, query));
+  }
+
+  async search(request: FastifyRequest, reply: FastifyReply, body: unknown) {
+    void reply.header('Content-Type', SCIM_CONTENT_TYPE);
+    return this.service.list(this.calls.of(request), parseListQuery(this.resourceType, searchBody(body)));
+  }
+
+  async get(request: FastifyRequest, reply: FastifyReply, id: string, query: ProjectionRequest) {
+    const { resource, version } = await this.service.get(this.calls.of(request), id, this.projection(query));
+    if (isNotModified(header(request, 'if-none-match'), version)) {
+      void reply.status(304).header('ETag', (resource.meta as { version: string }).version);
+      return undefined;
+    }
+    return sendResource(reply, 200, resource);
+  }
+
+  async replace(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    body: unknown,
+    query: ProjectionRequest,
+  ) {
+    const call = this.calls.of(request);
+    const replaced = await this.service.replace(
+      call,
+      id,
+      body,
+      header(request, 'if-match'),
+      this.projection(query),
+    );
+    return sendResource(reply, 200, replaced);
+  }
+
+  async patch(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    body: unknown,
+    query: ProjectionRequest,
+  ) {
+    const asked = query.attributes !== undefined || query.excludedAttributes !== undefined;
+    const projection = asked || !this.patchProjection ? this.projection(query) : this.patchProjection;
+    const call = this.calls.of(request);
+    return sendResource(
+      reply,
+      200,
+      await this.service.patch(call, id, body, header(request, 'if-match'), projection),
+    );
+  }
+
+  async delete(request: FastifyRequest, id: string): Promise<void> {
+    await this.service.delete(this.calls.of(request), id, header(request, 'if-match'));
+  }
+
+  private projection(query: ProjectionRequest): Projection {
+    return parseProjection(this.resourceType, query);
+  }
+}
