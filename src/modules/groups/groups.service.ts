@@ -15,7 +15,10 @@ import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
 import { AuditService, type AuditOperation } from '../audit/audit.service.js';
 import { changedAttributes } from '../scim/changed-attributes.js';
+import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
+import type { ReadResult } from '../scim/resource-http.js';
+import { prepend } from '../scim/streamed-json.js';
 import { assertIfMatch } from '../scim/etag.js';
 import { listResponse } from '../scim/list-response.js';
 import { listRows } from '../scim/resource-list.js';
@@ -84,9 +87,26 @@ export class GroupsService {
     return this.present(this.em, call, row, projection);
   }
 
-  async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES) {
+  /**
+   * One group. Its members, when asked for whole, are streamed from one cursor-backed query: a
+   * 100k-member group is never loaded into memory at once.
+   */
+  async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
     const row = await findResourceRow(this.em, 'Group', call.tenant.tenantId, id);
-    return { resource: await this.present(this.em, call, row, projection), version: row.version };
+    if (!includesAttribute(projection, 'Group', 'members') || !wantsWholeMembers(projection)) {
+      return { resource: await this.present(this.em, call, row, projection), version: row.version };
+    }
+    const withoutMembers = project('Group', toScimResource('Group', row, call.baseUrl), projection);
+    const chunks = this.memberships.streamMembers(this.em, call.tenant.tenantId, id);
+    const first = await chunks.next();
+    if (first.done || first.value.length === 0) {
+      await chunks.return(undefined);
+      return { resource: withoutMembers, version: row.version };
+    }
+    const refs = async function* () {
+      for await (const rows of prepend(first.value, chunks)) yield memberRefs(call, rows);
+    };
+    return { resource: withoutMembers, version: row.version, streamed: { name: 'members', chunks: refs() } };
   }
 
   async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
@@ -213,6 +233,13 @@ export class GroupsService {
       attributes,
     });
   }
+}
+
+/** members named without sub-attributes (or not excluded at all): each member goes out whole. */
+function wantsWholeMembers(projection: Projection): boolean {
+  const named = projection.named.get(GROUP_SCHEMA)?.get('members');
+  if (projection.mode === 'include') return named === 'whole';
+  return named === undefined;
 }
 
 function splitMembers(resource: ScimResource): { stored: ScimResource; members: MemberRef[] } {

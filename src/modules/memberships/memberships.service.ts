@@ -3,9 +3,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
 import type { MemberOp, MemberRef } from '../../domain/patch/engine.js';
 import { isUuid } from '../../domain/ids.js';
-import { runSql } from '../scim/sql.js';
+import { runSql, streamSql } from '../scim/sql.js';
 
 export type MemberType = 'User' | 'Group';
+
+const MEMBERS_SQL = `SELECT m.group_id, m.member_id AS value, m.member_type AS type,
+        coalesce(u.display_name, u.user_name, g.display_name) AS display
+   FROM scim_membership m
+   LEFT JOIN scim_user u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+   LEFT JOIN scim_group g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+  WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
+  ORDER BY m.group_id, m.member_id`;
 
 export interface MemberRow {
   group_id: string;
@@ -34,19 +42,14 @@ export class MembershipsService {
   ): Promise<Map<string, MemberRow[]>> {
     const byGroup = new Map<string, MemberRow[]>(groupIds.map((id) => [id, []]));
     if (groupIds.length === 0) return byGroup;
-    const { rows } = await runSql<MemberRow>(
-      em,
-      `SELECT m.group_id, m.member_id AS value, m.member_type AS type,
-              coalesce(u.display_name, u.user_name, g.display_name) AS display
-         FROM scim_membership m
-         LEFT JOIN scim_user u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
-         LEFT JOIN scim_group g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-        WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
-        ORDER BY m.group_id, m.member_id`,
-      [tenantId, groupIds],
-    );
+    const { rows } = await runSql<MemberRow>(em, MEMBERS_SQL, [tenantId, groupIds]);
     for (const row of rows) byGroup.get(row.group_id)?.push(row);
     return byGroup;
+  }
+
+  /** The members of one group in chunks, from one cursor-backed query: a 100k-member GET never holds them all. */
+  streamMembers(em: EntityManager, tenantId: string, groupId: string): AsyncGenerator<MemberRow[]> {
+    return streamSql<MemberRow>(em, MEMBERS_SQL, [tenantId, [groupId]]);
   }
 
   /** The groups each of the given users or groups is a direct member of (User.groups, RFC 7643 §4.1.2). */

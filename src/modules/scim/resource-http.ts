@@ -8,15 +8,19 @@ import type { ScimCalls } from './scim-calls.js';
 import type { ScimCall } from './scim-context.js';
 import { header, sendResource } from './scim-http.js';
 import { searchBody } from './search-body.js';
+import { streamedJson, type StreamedAttribute } from './streamed-json.js';
+
+/** One resource as read; a very large multi-valued attribute may come as a stream beside it. */
+export interface ReadResult {
+  resource: ScimResource;
+  version: number;
+  streamed?: StreamedAttribute;
+}
 
 /** What the Users and Groups services offer the HTTP layer. */
 export interface ScimResourceService {
   create(call: ScimCall, body: unknown, projection?: Projection): Promise<ScimResource>;
-  get(
-    call: ScimCall,
-    id: string,
-    projection?: Projection,
-  ): Promise<{ resource: ScimResource; version: number }>;
+  get(call: ScimCall, id: string, projection?: Projection): Promise<ReadResult>;
   list(call: ScimCall, query: ListQuery): Promise<ScimResource>;
   replace(
     call: ScimCall,
@@ -64,12 +68,18 @@ export class ResourceHttp {
   }
 
   async get(request: FastifyRequest, reply: FastifyReply, id: string, query: ProjectionRequest) {
-    const { resource, version } = await this.service.get(this.calls.of(request), id, this.projection(query));
+    const { resource, version, streamed } = await this.service.get(
+      this.calls.of(request),
+      id,
+      this.projection(query),
+    );
     if (isNotModified(header(request, 'if-none-match'), version)) {
+      await streamed?.chunks[Symbol.asyncIterator]().return?.(undefined);
       void reply.status(304).header('ETag', (resource.meta as { version: string }).version);
       return undefined;
     }
-    return sendResource(reply, 200, resource);
+    sendResource(reply, 200, resource);
+    return streamed ? streamedJson(resource, streamed) : resource;
   }
 
   async replace(

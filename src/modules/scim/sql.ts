@@ -67,3 +67,24 @@ export function pgErrorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Streams the rows of a query in chunks through a server-side cursor, so a result of any size is never
+ * held in memory at once (a 100k-member group). The connection is held until the iteration ends.
+ */
+export async function* streamSql<R>(
+  em: EntityManager,
+  text: string,
+  values: readonly unknown[],
+  chunkSize = 2000,
+): AsyncGenerator<R[]> {
+  const chunks = em
+    .getKysely()
+    .getExecutor()
+    .stream<R>(CompiledQuery.raw(text, [...values]), chunkSize);
+  for await (const chunk of chunks) {
+    for (const observe of sqlObservers)
+      observe({ text, rows: chunk.rows.length, affected: chunk.rows.length });
+    yield chunk.rows;
+  }
+}

@@ -17,17 +17,13 @@ import { changedAttributes } from '../scim/changed-attributes.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
 import { assertIfMatch } from '../scim/etag.js';
 import { listResponse } from '../scim/list-response.js';
+import type { ReadResult } from '../scim/resource-http.js';
 import { listRows } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
 import { deleteResourceRow, findResourceRow, sameResource } from '../scim/resource-store.js';
 import type { ScimCall } from '../scim/scim-context.js';
 import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
 import { userColumns } from './user-columns.js';
-
-export interface ReadResult {
-  resource: ScimResource;
-  version: number;
-}
 
 /** SCIM Users (RFC 7644 §3) on scim_user: every statement is scoped to the caller's tenant. */
 @Injectable()

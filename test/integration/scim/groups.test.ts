@@ -272,10 +272,25 @@ describe('/scim/v2/Groups and memberships', () => {
       expect(events.some((e) => e.text.includes('scim_membership'))).toBe(false);
     });
 
-    it('a full GET returns all 10,000 members', async () => {
-      const res = await scim.get(`Groups/${groupId}`);
+    it('a full GET streams all 10,000 members from one query, in chunks', async () => {
+      const events: SqlEvent[] = [];
+      const observe = (event: SqlEvent) => events.push(event);
+      sqlObservers.add(observe);
+      let res;
+      try {
+        res = await scim.get(`Groups/${groupId}`);
+      } finally {
+        sqlObservers.delete(observe);
+      }
       expect(res.statusCode).toBe(200);
-      expect(res.json().members).toHaveLength(10000);
+      const group = res.json();
+      expect(group.members).toHaveLength(10000);
+      expect(new Set(group.members.map((m: { value: string }) => m.value)).size).toBe(10000);
+      expect(group).toMatchObject({ displayName: 'Big group', meta: { resourceType: 'Group' } });
+      const memberReads = events.filter((e) => e.text.includes('FROM scim_membership'));
+      expect(new Set(memberReads.map((e) => e.text)).size).toBe(1);
+      expect(memberReads.reduce((sum, e) => sum + e.rows, 0)).toBe(10000);
+      expect(Math.max(...memberReads.map((e) => e.rows))).toBeLessThan(10000);
     });
   });
 });

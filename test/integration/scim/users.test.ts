@@ -278,7 +278,11 @@ describe('/scim/v2/Users', () => {
       ['DELETE', '/scim/v2/Users', 'GET, HEAD, POST'],
       ['POST', '/scim/v2/Users/2c2f5b50-0000-4000-8000-000000000000', 'DELETE, GET, HEAD, PATCH, PUT'],
     ])('%s %s answers 405 with Allow: %s', async (method, url, allow) => {
-      const res = await t.app.inject({ method: method as 'PUT', url, headers: { authorization: 'Bearer x' } });
+      const res = await t.app.inject({
+        method: method as 'PUT',
+        url,
+        headers: { authorization: 'Bearer x' },
+      });
       expect(res.statusCode).toBe(405);
       expect(res.headers.allow).toBe(allow);
       expect(res.json()).toMatchObject({ status: '405' });
