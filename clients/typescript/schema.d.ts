@@ -1928,8 +1928,8 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["SearchRequest"];
                 "application/scim+json": components["schemas"]["SearchRequest"];
+                "application/json": components["schemas"]["SearchRequest"];
             };
         };
         responses: {
@@ -2005,7 +2005,7 @@ export interface operations {
     listGroups: {
         parameters: {
             query?: {
-                /** @description SCIM filter (RFC 7644 §3.4.2.2), at most 4096 characters. */
+                /** @description SCIM filter (RFC 7644 §3.4.2.2), at most 4096 characters, e.g. `userName eq "test.user@okta.local"`. */
                 filter?: string;
                 /** @description Attribute path to sort by (RFC 7644 §3.4.2.3). */
                 sortBy?: string;
@@ -2016,7 +2016,7 @@ export interface operations {
                 count?: number;
                 /** @description RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page. */
                 cursor?: string;
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -2081,7 +2081,7 @@ export interface operations {
     createGroup: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -2092,8 +2092,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GroupInput"];
                 "application/scim+json": components["schemas"]["GroupInput"];
+                "application/json": components["schemas"]["GroupInput"];
             };
         };
         responses: {
@@ -2188,8 +2188,8 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["SearchRequest"];
                 "application/scim+json": components["schemas"]["SearchRequest"];
+                "application/json": components["schemas"]["SearchRequest"];
             };
         };
         responses: {
@@ -2265,7 +2265,7 @@ export interface operations {
     getGroup: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -2356,7 +2356,7 @@ export interface operations {
     replaceGroup: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -2373,8 +2373,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GroupInput"];
                 "application/scim+json": components["schemas"]["GroupInput"];
+                "application/json": components["schemas"]["GroupInput"];
             };
         };
         responses: {
@@ -2561,7 +2561,7 @@ export interface operations {
     patchGroup: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -2578,8 +2578,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PatchOp"];
                 "application/scim+json": components["schemas"]["PatchOp"];
+                "application/json": components["schemas"]["PatchOp"];
             };
         };
         responses: {
@@ -3015,7 +3015,7 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
-                /** @description SCIM filter (RFC 7644 §3.4.2.2), at most 4096 characters. */
+                /** @description SCIM filter (RFC 7644 §3.4.2.2), at most 4096 characters, e.g. `userName eq "test.user@okta.local"`. */
                 filter?: string;
                 /** @description Attribute path to sort by (RFC 7644 §3.4.2.3). */
                 sortBy?: string;
@@ -3026,7 +3026,7 @@ export interface operations {
                 count?: number;
                 /** @description RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page. */
                 cursor?: string;
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -3091,7 +3091,7 @@ export interface operations {
     createUser: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -3102,8 +3102,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserInput"];
                 "application/scim+json": components["schemas"]["UserInput"];
+                "application/json": components["schemas"]["UserInput"];
             };
         };
         responses: {
@@ -3198,8 +3198,8 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["SearchRequest"];
                 "application/scim+json": components["schemas"]["SearchRequest"];
+                "application/json": components["schemas"]["SearchRequest"];
             };
         };
         responses: {
@@ -3275,7 +3275,7 @@ export interface operations {
     getUser: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -3366,7 +3366,7 @@ export interface operations {
     replaceUser: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -3383,8 +3383,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserInput"];
                 "application/scim+json": components["schemas"]["UserInput"];
+                "application/json": components["schemas"]["UserInput"];
             };
         };
         responses: {
@@ -3571,7 +3571,7 @@ export interface operations {
     patchUser: {
         parameters: {
             query?: {
-                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9). */
+                /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
                 /** @description Comma-separated attributes to leave out (RFC 7644 §3.9), e.g. `members` on Groups. */
                 excludedAttributes?: string;
@@ -3588,8 +3588,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PatchOp"];
                 "application/scim+json": components["schemas"]["PatchOp"];
+                "application/json": components["schemas"]["PatchOp"];
             };
         };
         responses: {

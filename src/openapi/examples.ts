@@ -20,8 +20,7 @@ const USER_ID = '23a35c27-23d3-4c03-b4c5-6443c09e7173';
 const GROUP_ID = 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b';
 const BASE = 'https://scim.example.com/scim/v2';
 
-const oktaUser = {
-  schemas: [USER_SCHEMA],
+const oktaAttributes = {
   userName: 'test.user@okta.local',
   name: { givenName: 'Test', familyName: 'User' },
   emails: [{ primary: true, value: 'test.user@okta.local', type: 'work' }],
@@ -35,7 +34,7 @@ const oktaUser = {
 export const USER_EXAMPLES = {
   oktaCreate: {
     summary: 'Okta creates a user (its password and empty groups are ignored)',
-    value: { ...oktaUser, groups: [], password: '1mz050nq' },
+    value: { schemas: [USER_SCHEMA], ...oktaAttributes, groups: [], password: '1mz050nq' },
   },
   entraCreate: {
     summary: 'Entra ID creates a user with the enterprise extension',
@@ -70,8 +69,9 @@ export const USER_EXAMPLES = {
   response: {
     summary: 'A user',
     value: {
-      ...oktaUser,
+      schemas: [USER_SCHEMA],
       id: USER_ID,
+      ...oktaAttributes,
       meta: {
         resourceType: 'User',
         created: '2026-01-05T10:00:00.000Z',

@@ -98,9 +98,9 @@ const PROJECTION_QUERIES: MethodDecorator[] = [
   ApiQuery({
     name: 'attributes',
     required: false,
-    description: 'Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9).',
+    description:
+      'Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`.',
     schema: { type: 'string' },
-    example: 'userName,displayName',
   }),
   ApiQuery({
     name: 'excludedAttributes',
@@ -114,9 +114,10 @@ const LIST_QUERIES: MethodDecorator[] = [
   ApiQuery({
     name: 'filter',
     required: false,
-    description: `SCIM filter (RFC 7644 §3.4.2.2), at most ${DEFAULT_FILTER_LIMITS.maxLength} characters.`,
+    description:
+      `SCIM filter (RFC 7644 §3.4.2.2), at most ${DEFAULT_FILTER_LIMITS.maxLength} characters, ` +
+      'e.g. `userName eq "test.user@okta.local"`.',
     schema: { type: 'string' },
-    example: 'userName eq "test.user@okta.local"',
   }),
   ApiQuery({
     name: 'sortBy',
@@ -186,7 +187,10 @@ function resourceExamples(resource: ResourceTypeName): {
   };
 }
 
-/** Decorates one /Users or /Groups route; see the table in the README of src/openapi. */
+/**
+ * Decorates one /Users or /Groups route, e.g. `@ScimOperation({ resource: 'User', kind: 'create' })` on
+ * createUser: summary, body, parameters and every status it may answer.
+ */
 export function ScimOperation({ resource, kind }: ScimOperationOptions): MethodDecorator {
   const noun = NOUN[resource];
   const path = `/${ENDPOINT[resource]}`;
@@ -436,8 +440,8 @@ export function DiscoveryOperation(kind: DiscoveryOperationKind): MethodDecorato
         ApiParam({
           name: 'urn',
           description: 'The schema URN (case-insensitive).',
-          schema: { type: 'string' },
-          example: 'urn:ietf:params:scim:schemas:core:2.0:User',
+          // Pre-filled in Swagger UI's "Try it out".
+          schema: { type: 'string', example: 'urn:ietf:params:scim:schemas:core:2.0:User' },
         }),
         ok(COMPONENTS.schema, 'The schema.'),
         errorResponse(404, 'No schema with this URN.'),
@@ -466,8 +470,7 @@ export function DiscoveryOperation(kind: DiscoveryOperationKind): MethodDecorato
         ApiParam({
           name: 'name',
           description: 'The resource type name (case-insensitive).',
-          schema: { type: 'string' },
-          example: 'User',
+          schema: { type: 'string', example: 'User' },
         }),
         ok(COMPONENTS.resourceType, 'The resource type.'),
         errorResponse(404, 'No resource type with this name.'),

@@ -46,6 +46,13 @@ describe('the committed OpenAPI document and client types (npm run openapi)', ()
     expect(document.components?.securitySchemes?.tenantKey).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
+  it('declares exactly the tags operations use, in the order Swagger UI shows them', () => {
+    const used = new Set(operations(document).flatMap(([, , op]) => (op.tags as string[] | undefined) ?? []));
+    const declared = (document.tags ?? []).map((tag) => tag.name);
+    expect([...declared].sort()).toEqual([...used].sort());
+    expect(declared.slice(0, 2)).toEqual(['Users', 'Groups']);
+  });
+
   it('every operationId is unique and reads as a client method name (verb first)', () => {
     const ids = operations(document).map(([, , op]) => op.operationId);
     expect(ids.every((id) => typeof id === 'string' && /^[a-z]+[A-Z][A-Za-z]*$/.test(id))).toBe(true);

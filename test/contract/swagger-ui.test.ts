@@ -58,6 +58,16 @@ describe('Swagger UI at /docs', () => {
     const spc = document.paths['/scim/v2/ServiceProviderConfig'].get;
     expect(spc.security).toEqual([{ tenantKey: [] }]);
     expect(Object.keys(spc.responses['200'].content)).toEqual(['application/scim+json']);
+    // "Try it out" preselects the first media type of a body: SCIM's.
+    for (const [path, method] of [
+      ['/scim/v2/Users', 'post'],
+      ['/scim/v2/Groups/{id}', 'patch'],
+    ]) {
+      expect(Object.keys(document.paths[path][method].requestBody.content)).toEqual([
+        'application/scim+json',
+        'application/json',
+      ]);
+    }
     // "Try it out" resolves requests against the page's own origin.
     expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
   });
