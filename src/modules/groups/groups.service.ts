@@ -13,15 +13,15 @@ import {
 } from '../../domain/project/attributes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
-import { AuditService, type AuditOperation } from '../audit/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { auditEvent } from '../scim/audit-event.js';
 import { changedAttributes } from '../scim/changed-attributes.js';
 import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
 import type { ReadResult } from '../scim/resource-http.js';
 import { prepend } from '../scim/streamed-json.js';
 import { assertIfMatch } from '../scim/etag.js';
-import { listResponse } from '../scim/list-response.js';
-import { listRows } from '../scim/resource-list.js';
+import { listResources } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
 import {
   deleteResourceRow,
@@ -74,12 +74,15 @@ export class GroupsService {
         );
         if (members.length > 0) await this.memberships.replace(em, call.tenant.tenantId, id, members);
         const attributes = changedAttributes(undefined, stored);
-        await this.record(
+        await this.audit.record(
           em,
-          call,
-          'create',
-          id,
-          members.length > 0 ? [...attributes, 'members'] : attributes,
+          auditEvent(
+            call,
+            'create',
+            'Group',
+            id,
+            members.length > 0 ? [...attributes, 'members'] : attributes,
+          ),
         );
         return rows[0];
       })
@@ -110,27 +113,19 @@ export class GroupsService {
   }
 
   async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
-    const page = await listRows(this.em, call.tenant.tenantId, 'Group', query);
-    const members = includesAttribute(query.projection, 'Group', 'members')
-      ? await this.memberships.membersOf(
-          this.em,
-          call.tenant.tenantId,
-          page.rows.map((row) => row.id),
-        )
-      : undefined;
-    const resources = page.rows.map((row) =>
-      project(
-        'Group',
-        toScimResource(
-          'Group',
-          row,
-          call.baseUrl,
-          members ? { members: memberRefs(call, members.get(row.id)) } : {},
-        ),
-        query.projection,
-      ),
+    const withMembers = includesAttribute(query.projection, 'Group', 'members');
+    return listResources(
+      this.em,
+      call,
+      'Group',
+      query,
+      withMembers ? (ids) => this.membersLookup(call, ids) : undefined,
     );
-    return listResponse(resources, page);
+  }
+
+  private async membersLookup(call: ScimCall, ids: string[]) {
+    const members = await this.memberships.membersOf(this.em, call.tenant.tenantId, ids);
+    return (id: string) => ({ members: memberRefs(call, members.get(id)) });
   }
 
   /** PUT (RFC 7644 §3.5.1): the member list becomes exactly the one sent; only differing rows change. */
@@ -144,7 +139,10 @@ export class GroupsService {
       const updated = await this.save(em, call, row, stored, membersChanged);
       if (updated !== row) {
         const attributes = changedAttributes(row.data, stored);
-        await this.record(em, call, 'replace', id, membersChanged ? [...attributes, 'members'] : attributes);
+        await this.audit.record(
+          em,
+          auditEvent(call, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
+        );
       }
       return this.present(em, call, updated, projection);
     });
@@ -167,7 +165,8 @@ export class GroupsService {
         this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
       const membersChanged = await this.memberships.apply(em, call.tenant.tenantId, id, result.memberOps);
       const updated = await this.save(em, call, row, result.resource, membersChanged);
-      if (updated !== row) await this.record(em, call, 'patch', id, result.changedAttributes);
+      if (updated !== row)
+        await this.audit.record(em, auditEvent(call, 'patch', 'Group', id, result.changedAttributes));
       return this.present(em, call, updated, projection);
     });
   }
@@ -179,7 +178,7 @@ export class GroupsService {
       // Its own member rows cascade; its rows as a member of other groups do not.
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'Group', call.tenant.tenantId, id);
-      await this.record(em, call, 'delete', id, []);
+      await this.audit.record(em, auditEvent(call, 'delete', 'Group', id, []));
     });
   }
 
@@ -213,25 +212,6 @@ export class GroupsService {
       related.members = memberRefs(call, members.get(row.id));
     }
     return project('Group', toScimResource('Group', row, call.baseUrl, related), projection);
-  }
-
-  /** The audit event of a write, in the write's own transaction. */
-  private record(
-    em: EntityManager,
-    call: ScimCall,
-    operation: AuditOperation,
-    id: string,
-    attributes: string[],
-  ) {
-    return this.audit.record(em, {
-      tenantId: call.tenant.tenantId,
-      apiKeyId: call.tenant.apiKeyId,
-      requestId: call.tenant.requestId,
-      operation,
-      resourceType: 'Group',
-      resourceId: id,
-      attributes,
-    });
   }
 }
 

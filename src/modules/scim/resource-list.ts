@@ -3,8 +3,11 @@ import { decodeCursor, encodeCursor, type CursorPosition } from '../../domain/li
 import type { ListQuery } from '../../domain/list/list-query.js';
 import { sortKeyFor } from '../../domain/list/sort-key.js';
 import { compileFilter } from '../../domain/filter/to-sql.js';
-import type { ResourceTypeName } from '../../domain/schema/types.js';
-import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
+import { project } from '../../domain/project/attributes.js';
+import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
+import { listResponse } from './list-response.js';
+import type { ScimCall } from './scim-context.js';
+import { RESOURCE_COLUMNS, TABLES, toScimResource, type ResourceRow } from './resource-rows.js';
 import { SqlBuilder, runSql } from './sql.js';
 
 export interface RowPage {
@@ -87,4 +90,27 @@ function cursorValue(value: unknown): string | number | boolean {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   return String(value);
+}
+
+/** Related attributes of the rows of a page (User.groups, Group.members), looked up in one query. */
+export type RelatedLookup = (ids: string[]) => Promise<(id: string) => Record<string, unknown>>;
+
+/** A ListResponse of one resource type: one page of rows, projected, with related attributes when asked. */
+export async function listResources(
+  em: EntityManager,
+  call: ScimCall,
+  resourceType: ResourceTypeName,
+  query: ListQuery,
+  related?: RelatedLookup,
+): Promise<ScimResource> {
+  const page = await listRows(em, call.tenant.tenantId, resourceType, query);
+  const relatedOf = related ? await related(page.rows.map((row) => row.id)) : () => ({});
+  const resources = page.rows.map((row) =>
+    project(
+      resourceType,
+      toScimResource(resourceType, row, call.baseUrl, relatedOf(row.id)),
+      query.projection,
+    ),
+  );
+  return listResponse(resources, page);
 }

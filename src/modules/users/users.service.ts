@@ -12,13 +12,13 @@ import {
 } from '../../domain/project/attributes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
-import { AuditService, type AuditOperation } from '../audit/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { auditEvent } from '../scim/audit-event.js';
 import { changedAttributes } from '../scim/changed-attributes.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
 import { assertIfMatch } from '../scim/etag.js';
-import { listResponse } from '../scim/list-response.js';
 import type { ReadResult } from '../scim/resource-http.js';
-import { listRows } from '../scim/resource-list.js';
+import { listResources } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
 import { deleteResourceRow, findResourceRow, sameResource } from '../scim/resource-store.js';
 import type { ScimCall } from '../scim/scim-context.js';
@@ -61,7 +61,10 @@ export class UsersService {
            RETURNING ${RESOURCE_COLUMNS}`,
           sql.values,
         );
-        await this.record(em, call, 'create', id, changedAttributes(undefined, stored));
+        await this.audit.record(
+          em,
+          auditEvent(call, 'create', 'User', id, changedAttributes(undefined, stored)),
+        );
         return inserted.rows[0];
       })
       .catch((error: unknown) => {
@@ -83,28 +86,19 @@ export class UsersService {
   }
 
   async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
-    const page = await listRows(this.em, call.tenant.tenantId, 'User', query);
     const withGroups = includesAttribute(query.projection, 'User', 'groups');
-    const groups = withGroups
-      ? await this.memberships.groupsOf(
-          this.em,
-          call.tenant.tenantId,
-          page.rows.map((row) => row.id),
-        )
-      : undefined;
-    const resources = page.rows.map((row) =>
-      project(
-        'User',
-        toScimResource(
-          'User',
-          row,
-          call.baseUrl,
-          groups ? { groups: groupRefs(call, groups.get(row.id)) } : {},
-        ),
-        query.projection,
-      ),
+    return listResources(
+      this.em,
+      call,
+      'User',
+      query,
+      withGroups ? (ids) => this.groupsLookup(call, ids) : undefined,
     );
-    return listResponse(resources, page);
+  }
+
+  private async groupsLookup(call: ScimCall, ids: string[]) {
+    const groups = await this.memberships.groupsOf(this.em, call.tenant.tenantId, ids);
+    return (id: string) => ({ groups: groupRefs(call, groups.get(id)) });
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones in the body are ignored. */
@@ -116,7 +110,11 @@ export class UsersService {
       this.noteIgnored(ignored);
       const stored = withoutPassword(resource);
       const updated = await this.save(em, call, row, stored);
-      if (updated !== row) await this.record(em, call, 'replace', id, changedAttributes(row.data, stored));
+      if (updated !== row)
+        await this.audit.record(
+          em,
+          auditEvent(call, 'replace', 'User', id, changedAttributes(row.data, stored)),
+        );
       return this.present(em, call, updated, projection);
     });
   }
@@ -131,7 +129,8 @@ export class UsersService {
       if (result.dialects.length > 0)
         this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
       const updated = result.changed ? await this.save(em, call, row, withoutPassword(result.resource)) : row;
-      if (updated !== row) await this.record(em, call, 'patch', id, result.changedAttributes);
+      if (updated !== row)
+        await this.audit.record(em, auditEvent(call, 'patch', 'User', id, result.changedAttributes));
       return this.present(em, call, updated, projection);
     });
   }
@@ -142,7 +141,7 @@ export class UsersService {
       assertIfMatch(ifMatch, row.version);
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'User', call.tenant.tenantId, id);
-      await this.record(em, call, 'delete', id, []);
+      await this.audit.record(em, auditEvent(call, 'delete', 'User', id, []));
     });
   }
 
@@ -188,25 +187,6 @@ export class UsersService {
 
   private noteIgnored(ignored: string[]): void {
     if (ignored.length > 0) this.logger.debug({ ignored }, 'unknown attributes ignored');
-  }
-
-  /** The audit event of a write, in the write's own transaction. */
-  private record(
-    em: EntityManager,
-    call: ScimCall,
-    operation: AuditOperation,
-    id: string,
-    attributes: string[],
-  ) {
-    return this.audit.record(em, {
-      tenantId: call.tenant.tenantId,
-      apiKeyId: call.tenant.apiKeyId,
-      requestId: call.tenant.requestId,
-      operation,
-      resourceType: 'User',
-      resourceId: id,
-      attributes,
-    });
   }
 }
 
