@@ -87,6 +87,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
       return new ScimError(400, 'Request body is not valid JSON', 'invalidSyntax');
     }
     if (exception instanceof HttpException) return fromHttpException(exception);
+    const database = fromDatabaseError(exception);
+    if (database) return database;
     const status = fastifyError?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return new ScimError(status, fastifyError.message ?? 'Bad request');
@@ -114,4 +116,27 @@ function isHealthReport(exception: unknown): exception is HttpException {
   if (!(exception instanceof HttpException)) return false;
   const body = exception.getResponse();
   return typeof body === 'object' && body !== null && 'details' in body && 'status' in body;
+}
+
+/**
+ * A safety net for input the checks before the database did not catch: a value too long for an
+ * index, or one PostgreSQL cannot read, is the client's error (400), not the server's (500).
+ */
+function fromDatabaseError(exception: unknown): ScimError | undefined {
+  let current: unknown = exception;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (code === '54000' || code === '22001') {
+        return new ScimError(400, 'A value is longer than the server can store or index', 'invalidValue');
+      }
+      if (code === '22P02' || code === '22007' || code === '22008' || code === '22003' || code === '22021') {
+        return new ScimError(400, 'A value is not valid for its attribute', 'invalidValue');
+      }
+      if (code === '23505')
+        return new ScimError(409, 'The resource conflicts with an existing one', 'uniqueness');
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

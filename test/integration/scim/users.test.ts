@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AuditService } from '../../../src/modules/audit/audit.service.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { ENTERPRISE, newUser, patchOp, scimAs, type ScimRequests } from '../../support/scim-requests.js';
@@ -89,6 +90,13 @@ describe('/scim/v2/Users', () => {
       const text = await scim.post('Users', 'userName=x', { 'content-type': 'text/plain' });
       expect(text.statusCode).toBe(415);
       expect(text.json()).toMatchObject({ status: '415' });
+    });
+
+    it('answers a userName too long to index with 400 invalidValue, not 500', async () => {
+      // Random text does not compress, so the index entry really exceeds PostgreSQL's btree limit.
+      const res = await scim.post('Users', newUser(`${randomBytes(6000).toString('hex')}@example.com`));
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ status: '400', scimType: 'invalidValue' });
     });
 
     it('accepts plain application/json too', async () => {
