@@ -11,6 +11,8 @@ export default tseslint.config(
       '.test-data/**',
       'clients/typescript/dist/**',
       'bench/node_modules/**',
+      'bench/.data/**',
+      'bench/results/**',
     ],
   },
   ...tseslint.configs.recommended,

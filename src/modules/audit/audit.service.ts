@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager as CoreEntityManager } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
+import { runSql } from '../scim/sql.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { isUuid } from '../../domain/ids.js';
 import { AuditEventEntity } from './audit-event.entity.js';
@@ -49,16 +49,22 @@ export class AuditService {
    * Inserts the event through `em`, i.e. inside the caller's transaction when `em` is the one of
    * `em.transactional(...)`: the trail commits or rolls back with the change it describes.
    */
-  async record(em: CoreEntityManager, event: AuditEventInput): Promise<void> {
-    await em.insert(AuditEventEntity, {
-      tenantId: event.tenantId,
-      apiKeyId: event.apiKeyId,
-      requestId: event.requestId,
-      operation: event.operation,
-      resourceType: event.resourceType,
-      resourceId: event.resourceId,
-      attributes: [...new Set(event.attributes)],
-    });
+  async record(em: EntityManager, event: AuditEventInput): Promise<void> {
+    // Plain SQL on the caller's transaction: this runs on every SCIM write.
+    await runSql(
+      em,
+      `INSERT INTO audit_event (tenant_id, api_key_id, request_id, operation, resource_type, resource_id, attributes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::text[])`,
+      [
+        event.tenantId,
+        event.apiKeyId,
+        event.requestId,
+        event.operation,
+        event.resourceType,
+        event.resourceId,
+        [...new Set(event.attributes)],
+      ],
+    );
   }
 
   /** A tenant's trail, newest first, one page at a time. */

@@ -4,6 +4,8 @@ import { ScimError } from '../../domain/errors.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { isUuid } from '../../domain/ids.js';
 import { ApiKeyEntity } from './api-key.entity.js';
+import { isoTimestamp } from '../scim/resource-rows.js';
+import { runSql } from '../scim/sql.js';
 import { hashToken, issueToken, parseToken, tokenMatches } from './api-key-token.js';
 
 /** An API key as operators see it: never the secret or its hash. */
@@ -39,6 +41,15 @@ export interface AuthenticatedKey {
 export type VerifyResult = { ok: true; key: AuthenticatedKey } | { ok: false; detail: string };
 
 export const DEFAULT_KEY_NAME = 'default';
+
+interface KeyRow {
+  id: string;
+  tenant_id: string;
+  token_hash: string;
+  revoked_at: Date | string | null;
+  expires_at: Date | string | null;
+}
+
 /** lastUsedAt is written at most this often per key, so authentication stays a read. */
 const LAST_USED_INTERVAL_MS = 60_000;
 /** Compared against when the key id is unknown, so that case costs the same hash and comparison. */
@@ -59,17 +70,23 @@ export class ApiKeysService implements OnModuleDestroy {
   async verify(token: string): Promise<VerifyResult> {
     const parsed = parseToken(token);
     if (!parsed) return { ok: false, detail: 'Invalid API key' };
-    const key = await this.em.fork().findOne(ApiKeyEntity, { id: parsed.keyId });
-    if (!tokenMatches(token, key?.tokenHash ?? UNKNOWN_KEY_HASH) || !key) {
+    // One indexed read per request, without an identity map: this runs before every SCIM call.
+    const { rows } = await runSql<KeyRow>(
+      this.em,
+      'SELECT id, tenant_id, token_hash, revoked_at, expires_at FROM api_key WHERE id = $1',
+      [parsed.keyId],
+    );
+    const key = rows[0];
+    if (!tokenMatches(token, key?.token_hash ?? UNKNOWN_KEY_HASH) || !key) {
       return { ok: false, detail: 'Invalid API key' };
     }
     // Only a caller holding the right secret learns why a real key is refused.
-    if (key.revokedAt) return { ok: false, detail: 'API key has been revoked' };
-    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
+    if (key.revoked_at) return { ok: false, detail: 'API key has been revoked' };
+    if (key.expires_at && new Date(isoTimestamp(key.expires_at)).getTime() <= Date.now()) {
       return { ok: false, detail: 'API key has expired' };
     }
     this.touch(key.id);
-    return { ok: true, key: { tenantId: key.tenantId, apiKeyId: key.id } };
+    return { ok: true, key: { tenantId: key.tenant_id, apiKeyId: key.id } };
   }
 
   async create(tenantId: string, options: NewApiKeyOptions = {}): Promise<CreatedApiKey> {
