@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A server process the bench started, with its recent output for error messages. */
+export class ServerProcess {
+  constructor(name, child) {
+    this.name = name;
+    this.child = child;
+    this.output = [];
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const keep = (chunk) => {
+      this.output.push(...String(chunk).split('\n').filter(Boolean));
+      if (this.output.length > 40) this.output.splice(0, this.output.length - 40);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+  }
+
+  get pid() {
+    return this.child.pid;
+  }
+
+  get running() {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Peak resident set size in bytes so far (VmHWM), or undefined once the process is gone. */
+  peakRss() {
+    return statusField(this.pid, 'VmHWM');
+  }
+
+  rss() {
+    return statusField(this.pid, 'VmRSS');
+  }
+
+  /** CPU time (user + system) used so far, in milliseconds; undefined once the process is gone. */
+  cpuMs() {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  async stop(graceMs = 15_000) {
+    if (!this.running) return this.exited;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.running && this.child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function statusField(pid, field) {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts `node <args>` on this Node (the pinned Node 24) and waits until `readyPath` answers 200. */
+export async function startServer({ name, args, env, port, readyPath, cwd, timeoutMs = 60_000 }) {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server = new ServerProcess(name, child);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!server.running) {
+      throw new Error(`${name} exited before it was ready:\n${server.output.join('\n')}`);
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${readyPath}`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      if (response.status === 200) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await server.stop();
+  throw new Error(`${name} was not ready within ${timeoutMs / 1000} s:\n${server.output.join('\n')}`);
+}
+
+/** Child processes of runNode still running, for an interrupt to end. */
+export const activeChildren = new Set();
+
+/** Runs `node <script> <args>` to completion and returns its stdout (stderr passes through). */
+export function runNode(script, args, { timeoutMs, cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    activeChildren.add(child);
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      activeChildren.delete(child);
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${script} failed (${signal ?? `exit ${code}`})`));
+    });
+  });
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
