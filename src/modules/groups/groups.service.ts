@@ -20,12 +20,12 @@ import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
 import type { ReadResult } from '../scim/resource-http.js';
 import { prepend } from '../scim/streamed-json.js';
-import { assertIfMatch } from '../scim/etag.js';
 import { listResources } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
 import {
   deleteResourceRow,
   findResourceRow,
+  lockForWrite,
   sameResource,
   touchResourceRow,
 } from '../scim/resource-store.js';
@@ -131,8 +131,7 @@ export class GroupsService {
   /** PUT (RFC 7644 §3.5.1): the member list becomes exactly the one sent; only differing rows change. */
   async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
     return this.em.transactional(async (em) => {
-      const row = await findResourceRow(em, 'Group', call.tenant.tenantId, id, true);
-      assertIfMatch(ifMatch, row.version);
+      const row = await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
       const { resource } = validateResource('Group', body, 'replace', row.data);
       const { stored, members } = splitMembers(resource);
       const membersChanged = await this.memberships.replace(em, call.tenant.tenantId, id, members);
@@ -158,8 +157,7 @@ export class GroupsService {
   ) {
     const operations = parsePatchRequest(body);
     return this.em.transactional(async (em) => {
-      const row = await findResourceRow(em, 'Group', call.tenant.tenantId, id, true);
-      assertIfMatch(ifMatch, row.version);
+      const row = await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
       const result = applyPatch('Group', row.data, operations, { id });
       if (result.dialects.length > 0)
         this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
@@ -173,8 +171,7 @@ export class GroupsService {
 
   async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
     await this.em.transactional(async (em) => {
-      const row = await findResourceRow(em, 'Group', call.tenant.tenantId, id, true);
-      assertIfMatch(ifMatch, row.version);
+      await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
       // Its own member rows cascade; its rows as a member of other groups do not.
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'Group', call.tenant.tenantId, id);

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
 import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
 import { isUuid } from '../../domain/ids.js';
+import { assertIfMatch } from './etag.js';
 import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
 import { runSql } from './sql.js';
 
@@ -27,6 +28,19 @@ export async function findResourceRow(
       ).rows[0]
     : undefined;
   if (!row) throw ScimError.notFound(`${resourceType} ${id} not found`);
+  return row;
+}
+
+/** The row a write is about to change: locked for the transaction, and still at the version If-Match names. */
+export async function lockForWrite(
+  em: EntityManager,
+  resourceType: ResourceTypeName,
+  tenantId: string,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<ResourceRow> {
+  const row = await findResourceRow(em, resourceType, tenantId, id, true);
+  assertIfMatch(ifMatch, row.version);
   return row;
 }
 

@@ -16,11 +16,10 @@ import { AuditService } from '../audit/audit.service.js';
 import { auditEvent } from '../scim/audit-event.js';
 import { changedAttributes } from '../scim/changed-attributes.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
-import { assertIfMatch } from '../scim/etag.js';
 import type { ReadResult } from '../scim/resource-http.js';
 import { listResources } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
-import { deleteResourceRow, findResourceRow, sameResource } from '../scim/resource-store.js';
+import { deleteResourceRow, findResourceRow, lockForWrite, sameResource } from '../scim/resource-store.js';
 import type { ScimCall } from '../scim/scim-context.js';
 import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
 import { userColumns } from './user-columns.js';
@@ -104,8 +103,7 @@ export class UsersService {
   /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones in the body are ignored. */
   async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
     return this.em.transactional(async (em) => {
-      const row = await findResourceRow(em, 'User', call.tenant.tenantId, id, true);
-      assertIfMatch(ifMatch, row.version);
+      const row = await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
       const { resource, ignored } = validateResource('User', body, 'replace', row.data);
       this.noteIgnored(ignored);
       const stored = withoutPassword(resource);
@@ -123,8 +121,7 @@ export class UsersService {
   async patch(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
     const operations = parsePatchRequest(body);
     return this.em.transactional(async (em) => {
-      const row = await findResourceRow(em, 'User', call.tenant.tenantId, id, true);
-      assertIfMatch(ifMatch, row.version);
+      const row = await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
       const result = applyPatch('User', row.data, operations, { id });
       if (result.dialects.length > 0)
         this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
@@ -137,8 +134,7 @@ export class UsersService {
 
   async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
     await this.em.transactional(async (em) => {
-      const row = await findResourceRow(em, 'User', call.tenant.tenantId, id, true);
-      assertIfMatch(ifMatch, row.version);
+      await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'User', call.tenant.tenantId, id);
       await this.audit.record(em, auditEvent(call, 'delete', 'User', id, []));
