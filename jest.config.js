@@ -30,5 +30,12 @@ export default {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    {
+      ...common,
+      // Real server processes (dist/) on private PostgreSQL clusters: fuzzing, races, crashes, outages.
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/reliability/support/global-setup.ts',
+    },
   ],
 };
