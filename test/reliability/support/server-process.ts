@@ -60,6 +60,11 @@ export class ServerProcess {
     if (this.isRunning) process.kill(this.pid, signal);
   }
 
+  /** The error lines the server logged (pino level 50 and above), for the report of a 5xx. */
+  errors(limit = 5): string[] {
+    return this.output.filter((line) => /"level":(50|60)/.test(line)).slice(0, limit);
+  }
+
   /** The last lines the server printed, for failure messages. */
   tail(lines = 30): string {
     return this.output.slice(-lines).join('\n');
