@@ -62,7 +62,21 @@ export class ServerProcess {
 
   /** The error lines the server logged (pino level 50 and above), for the report of a 5xx. */
   errors(limit = 5): string[] {
-    return this.output.filter((line) => /"level":(50|60)/.test(line)).slice(0, limit);
+    const messages = this.output
+      .filter((line) => /"level":(50|60)/.test(line))
+      .map((line) => {
+        try {
+          const entry = JSON.parse(line) as {
+            msg?: string;
+            err?: { type?: string; message?: string; stack?: string };
+          };
+          const at = entry.err?.stack?.split('\n')[1]?.trim() ?? '';
+          return `${entry.err?.type ?? ''}: ${entry.err?.message ?? entry.msg ?? ''} ${at}`;
+        } catch {
+          return line.slice(0, 300);
+        }
+      });
+    return [...new Set(messages)].slice(0, limit);
   }
 
   /** The last lines the server printed, for failure messages. */
