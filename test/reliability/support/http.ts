@@ -115,16 +115,19 @@ export class ScimClient {
     readonly traffic: Traffic,
     readonly baseUrl: string,
     readonly apiKey: string,
+    /** Upper bound per request before it counts as hung. */
+    readonly timeoutMs = 30_000,
   ) {}
 
   /** The same tenant on another server instance. */
   on(baseUrl: string): ScimClient {
-    return new ScimClient(this.traffic, baseUrl, this.apiKey);
+    return new ScimClient(this.traffic, baseUrl, this.apiKey, this.timeoutMs);
   }
 
   request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     return send(this.traffic, this.baseUrl, method, path.startsWith('/') ? path : `/scim/v2/${path}`, {
       body,
+      timeoutMs: this.timeoutMs,
       headers: {
         authorization: `Bearer ${this.apiKey}`,
         ...(body === undefined ? {} : { 'content-type': SCIM_JSON }),
