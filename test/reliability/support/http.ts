@@ -34,6 +34,8 @@ export class Traffic {
   sent = 0;
   serverErrors: string[] = [];
   contractViolations: string[] = [];
+  /** Answers by method, resource and status, e.g. `POST Users 201`. */
+  readonly statuses: Record<string, number> = {};
   /** Requests that got no HTTP answer (connection refused or reset, or hung past the bound). */
   noAnswer = 0;
 
@@ -41,6 +43,9 @@ export class Traffic {
   constructor(private readonly checkContract = true) {}
 
   record(answer: Answer, sentBody?: string): void {
+    const resource = /\/scim\/v2\/(\w+)/.exec(answer.path)?.[1] ?? answer.path.split('?')[0];
+    const key = `${answer.method} ${resource} ${answer.status}`;
+    this.statuses[key] = (this.statuses[key] ?? 0) + 1;
     if (answer.status >= 500) {
       this.serverErrors.push(
         `${answer.method} ${answer.path} → ${answer.status} ${answer.text.slice(0, 300)}` +
