@@ -179,10 +179,11 @@ describe('HTTP fuzzing of the SCIM API', () => {
     expectNoServerErrors();
   }, 120_000);
 
-  // fast-check leans towards the first arbitrary of a oneof: deletes go last.
+  // Creates, replaces and patches with a delete now and then (fast-check leans towards the first
+  // arbitrary of a oneof, so the delete goes last with a small weight).
   const write = fc.oneof(
     {
-      weight: 40,
+      weight: 12,
       arbitrary: fc.oneof(
         fc.record({
           kind: fc.constant('create' as const),
@@ -195,6 +196,16 @@ describe('HTTP fuzzing of the SCIM API', () => {
           body: groupBody,
         }),
         fc.record({
+          kind: fc.constant('patch' as const),
+          resource: fc.constant('Users' as const),
+          body: patchBody('Users'),
+        }),
+        fc.record({
+          kind: fc.constant('patch' as const),
+          resource: fc.constant('Groups' as const),
+          body: patchBody('Groups'),
+        }),
+        fc.record({
           kind: fc.constant('replace' as const),
           resource: fc.constant('Users' as const),
           body: userBody,
@@ -203,15 +214,6 @@ describe('HTTP fuzzing of the SCIM API', () => {
           kind: fc.constant('replace' as const),
           resource: fc.constant('Groups' as const),
           body: groupBody,
-        }),
-        fc.record({
-          kind: fc.constant('patch' as const),
-          resource: fc.constantFrom('Users' as const, 'Groups' as const),
-          body: patchBody,
-        }),
-        fc.record({
-          kind: fc.constant('delete' as const),
-          resource: fc.constantFrom('Users' as const, 'Groups' as const),
         }),
       ),
     },

@@ -479,8 +479,8 @@ const patchOperation = fc.record(
   { requiredKeys: ['op'] },
 );
 
-/** Operations Okta and Entra send (RFC 7644 §3.5.2), with ordinary values. */
-const cleanOperation = fc.oneof(
+/** User operations Okta and Entra send (RFC 7644 §3.5.2), with ordinary values. */
+const cleanUserOperation = fc.oneof(
   fc.record({
     op: fc.constantFrom('replace', 'Replace'),
     path: fc.constant('active'),
@@ -501,6 +501,10 @@ const cleanOperation = fc.oneof(
     value: fc.record({ displayName: text, active: fc.boolean() }, { requiredKeys: [] }),
   }),
   fc.record({ op: fc.constant('remove'), path: fc.constantFrom('title', 'nickName', 'emails') }),
+);
+
+/** Group operations as Okta and Entra push groups. */
+const cleanGroupOperation = fc.oneof(
   fc.record({
     op: fc.constant('add'),
     path: fc.constant('members'),
@@ -512,37 +516,46 @@ const cleanOperation = fc.oneof(
     path: fc.constant('members'),
     value: fc.array(fc.record({ value: fc.constant(KNOWN_ID) }), { minLength: 1, maxLength: 2 }),
   }),
+  fc.record({ op: fc.constant('replace'), path: fc.constant('externalId'), value: text }),
+  fc.record({ op: fc.constant('replace'), value: fc.record({ displayName: fc.constant(UNIQUE) }) }),
 );
-const cleanPatch = fc.record({
-  schemas: fc.constant([PATCH_SCHEMA]),
-  Operations: fc.array(cleanOperation, { minLength: 1, maxLength: 3 }),
-});
 
 /** A PATCH body (RFC 7644 §3.5.2): operations with valid and odd ops, paths and values. */
-export const patchBody = fc.oneof(
-  { weight: 6, arbitrary: cleanPatch },
-  {
-    weight: 4,
-    arbitrary: fc.tuple(cleanPatch, patchOperation, fc.nat()).map(([body, odd, at]) => ({
-      ...body,
-      Operations: (body.Operations as unknown[]).toSpliced(at % (body.Operations.length + 1), 0, odd),
-    })),
-  },
-  {
-    weight: 8,
-    arbitrary: fc.record(
-      {
-        schemas: fc.oneof({ weight: 6, arbitrary: fc.constant([PATCH_SCHEMA]) }, oddJson),
-        Operations: fc.oneof(
-          { weight: 6, arbitrary: fc.array(patchOperation, { minLength: 1, maxLength: 4 }) },
-          oddJson,
-        ),
-      },
-      { requiredKeys: ['schemas'] },
-    ),
-  },
-  { weight: 1, arbitrary: oddJson },
-);
+export function patchBody(resource: 'Users' | 'Groups') {
+  const operation: fc.Arbitrary<Record<string, unknown>> =
+    resource === 'Users' ? cleanUserOperation : cleanGroupOperation;
+  const cleanPatch = fc.record({
+    schemas: fc.constant([PATCH_SCHEMA]),
+    Operations: fc.array(operation, {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  });
+  return fc.oneof(
+    { weight: 6, arbitrary: cleanPatch },
+    {
+      weight: 4,
+      arbitrary: fc.tuple(cleanPatch, patchOperation, fc.nat()).map(([body, odd, at]) => ({
+        ...body,
+        Operations: (body.Operations as unknown[]).toSpliced(at % (body.Operations.length + 1), 0, odd),
+      })),
+    },
+    {
+      weight: 8,
+      arbitrary: fc.record(
+        {
+          schemas: fc.oneof({ weight: 6, arbitrary: fc.constant([PATCH_SCHEMA]) }, oddJson),
+          Operations: fc.oneof(
+            { weight: 6, arbitrary: fc.array(patchOperation, { minLength: 1, maxLength: 4 }) },
+            oddJson,
+          ),
+        },
+        { requiredKeys: ['schemas'] },
+      ),
+    },
+    { weight: 1, arbitrary: oddJson },
+  );
+}
 
 /** A JSON text made odd: a number replaced by one out of range, deep nesting, or cut short. */
 export function damage(json: string, how: number): string {
