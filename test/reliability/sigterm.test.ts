@@ -5,10 +5,12 @@ import {
   ScimClient,
   Traffic,
   createTenant,
+  newGroup,
   newUser,
   uniqueName,
 } from './support/http.js';
 import { RawConnection, requestText } from './support/raw-http.js';
+import { seedLargeGroup } from './support/seed.js';
 import {
   ADMIN_TOKEN,
   type ServerProcess,
@@ -43,7 +45,8 @@ describe('SIGTERM with requests in flight', () => {
     }
   };
 
-  it('finishes a create whose body is still arriving, answers a pipelined request 503 in SCIM form, exits 0', async () => {
+  it('finishes a create whose body is still arriving and a large group being streamed, answers a pipelined request 503 in SCIM form, exits 0', async () => {
+    const MEMBERS = 20_000;
     const ROUNDS = 2;
     for (let round = 0; round < ROUNDS; round++) {
       const server = await startServerProcess({ databaseUrl });
@@ -52,6 +55,21 @@ describe('SIGTERM with requests in flight', () => {
       const userName = uniqueName('sigterm');
       const body = JSON.stringify(newUser(userName));
       const half = Math.floor(body.length / 2);
+      const scim = new ScimClient(traffic, server.baseUrl, tenant.apiKey);
+      const groupId = (await scim.post('Groups', newGroup(uniqueName('large')))).json.id as string;
+      await seedLargeGroup(cluster, DATABASE, tenant.id, groupId, MEMBERS);
+
+      // A large group is being streamed to a client that reads slowly (it stops reading after the
+      // first bytes, so the server's writes back up).
+      const stream = await RawConnection.open(server.port);
+      await stream.write(
+        requestText('GET', `/scim/v2/Groups/${groupId}`, {
+          authorization: auth.authorization,
+          connection: 'close',
+        }),
+      );
+      expect(await stream.firstBytes(30_000)).toBe(true);
+      stream.pause();
 
       // The create is in flight: headers and half of its body sent, the rest after the signal.
       const connection = await RawConnection.open(server.port);
@@ -66,9 +84,14 @@ describe('SIGTERM with requests in flight', () => {
         await connection.write(
           requestText('GET', '/scim/v2/Users?count=1', { authorization: auth.authorization }),
         );
-        traffic.sent += 2;
+        traffic.sent += 3;
+        stream.resume();
+        const [streamed] = await stream.responses(30_000);
         const [created, late] = await connection.responses(30_000);
 
+        expect(streamed?.status).toBe(200);
+        expect(streamed?.headers['x-test-incomplete']).toBeUndefined();
+        expect(JSON.parse(streamed!.body).members).toHaveLength(MEMBERS);
         expect(created?.status).toBe(201);
         expect(JSON.parse(created!.body)).toMatchObject({ userName });
         expect(late?.status).toBe(503);
@@ -76,6 +99,7 @@ describe('SIGTERM with requests in flight', () => {
         expect(JSON.parse(late!.body)).toMatchObject({ schemas: [ERROR_SCHEMA], status: '503' });
       } finally {
         connection.destroy();
+        stream.destroy();
       }
       const exit = await Promise.race([
         server.exited,

@@ -29,6 +29,23 @@ export class RawConnection {
     });
   }
 
+  /** Waits (bounded) for the first bytes of an answer. */
+  async firstBytes(timeoutMs: number): Promise<boolean> {
+    for (let waited = 0; waited < timeoutMs && this.chunks.length === 0; waited += 20) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    return this.chunks.length > 0;
+  }
+
+  /** Stops reading: the server's writes back up, so its response stays in flight. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   write(text: string): Promise<void> {
     return new Promise((done, fail) => this.socket.write(text, (error) => (error ? fail(error) : done())));
   }
