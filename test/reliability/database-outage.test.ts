@@ -87,18 +87,22 @@ describe('PostgreSQL stopped and frozen under load', () => {
     expect(before.map((a) => (typeof a === 'string' ? a : a.status))).toEqual(
       Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 201 : 200)),
     );
+    // Load runs while the database goes down; it stops once the outage has been probed (bounded).
+    let loading = true;
     const load = Array.from({ length: 4 }, async (_, worker) => {
       const seen: (Answer | string)[] = [];
-      for (let i = 0; i < 30; i++) seen.push(await oneRequest(worker + i));
+      for (let i = 0; i < 100 && loading; i++) seen.push(await oneRequest(worker + i));
       return seen;
     });
     let during: (Answer | string)[] = [];
     let answersDuringOutage: (Answer | string)[] = [];
     try {
       await cluster.stopDatabase();
-      during = (await Promise.all(load)).flat();
       answersDuringOutage = await Promise.all(Array.from({ length: 6 }, (_, i) => oneRequest(i)));
+      loading = false;
+      during = (await Promise.all(load)).flat();
     } finally {
+      loading = false;
       await cluster.startDatabase();
     }
     const problems = [...during, ...answersDuringOutage].map(outageProblem).filter(Boolean);
