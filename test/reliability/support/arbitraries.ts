@@ -44,6 +44,12 @@ export const oddNumber = fc.oneof(
   fc.integer(),
 );
 
+/** Strings that reach the database unless validation stops them: NUL, lone surrogates, very long. */
+export const evilString = fc.oneof(
+  fc.constantFrom('\u0000', 'a\u0000b', '\uD800', 'x\uDFFF', 'x'.repeat(10_000), '\u202E\u0000'),
+  fc.tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\u0000', '\uD800')).map(([a, b]) => a + b + a),
+);
+
 const oddScalar = fc.oneof(oddString, oddNumber, fc.boolean(), fc.constant(null));
 
 /** Any JSON value, with odd strings and numbers, a few levels deep. */
@@ -314,8 +320,14 @@ function withOneOddValue<T extends Record<string, unknown>>(clean: fc.Arbitrary<
         'userType',
         'id',
         ENTERPRISE,
+        'title',
+        'nickName',
       ),
-      oddJson,
+      fc.oneof(
+        oddJson,
+        evilString,
+        evilString.map((value) => ({ givenName: value, familyName: value })),
+      ),
     )
     .map(([body, key, value]) => ({ ...body, [key]: value }));
 }
@@ -538,6 +550,29 @@ export function patchBody(resource: 'Users' | 'Groups') {
       arbitrary: fc.tuple(cleanPatch, patchOperation, fc.nat()).map(([body, odd, at]) => ({
         ...body,
         Operations: (body.Operations as unknown[]).toSpliced(at % (body.Operations.length + 1), 0, odd),
+      })),
+    },
+    {
+      // A valid operation whose value is an evil string (or holds one).
+      weight: 3,
+      arbitrary: fc.tuple(cleanPatch, evilString).map(([body, evil]) => ({
+        ...body,
+        Operations: body.Operations.map((operation) =>
+          operation.value === undefined
+            ? operation
+            : {
+                ...operation,
+                value:
+                  typeof operation.value === 'object' && operation.value !== null
+                    ? JSON.parse(
+                        JSON.stringify(operation.value).replace(
+                          /"(displayName|value)":"[^"]*"/,
+                          `"$1":${JSON.stringify(evil)}`,
+                        ),
+                      )
+                    : evil,
+              },
+        ),
       })),
     },
     {
