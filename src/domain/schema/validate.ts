@@ -1,6 +1,6 @@
 import { ScimError } from '../errors.js';
 import { DEFAULT_USER_TYPE } from './core-user.schema.js';
-import { findKey, isPlainObject } from './json.js';
+import { assertStorableJson, findKey, isPlainObject } from './json.js';
 import { registry as defaultRegistry, type SchemaRegistry } from './registry.js';
 import type { AttributeDefinition, ResourceTypeName, SchemaDefinition, ScimResource } from './types.js';
 import { GROUP_SCHEMA, USER_SCHEMA } from './urns.js';
@@ -64,6 +64,7 @@ export function createResourceValidator(registry: SchemaRegistry): ResourceValid
     if (!isPlainObject(input)) {
       throw ScimError.badRequest('invalidSyntax', `A ${resourceType} must be a JSON object.`);
     }
+    assertStorableJson(input, `The ${resourceType}`);
     const { core, extensions } = registry.schemasOf(resourceType);
     const ignored: string[] = [];
     const raw = collectByAttribute(registry, resourceType, input, ignored);
