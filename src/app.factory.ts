@@ -37,8 +37,6 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     adapter,
     {
       bufferLogs: true,
-      // The JSON body parser is ours (registerJsonBodyParser in configureApp); no other media type is parsed.
-      bodyParser: false,
     },
   );
   app.useLogger(app.get(Logger));
@@ -53,7 +51,7 @@ export function configureApp(app: NestFastifyApplication): void {
   // RFC 7644 §8.1: SCIM bodies arrive as application/scim+json; parse them exactly like JSON.
   // Only JSON media types are accepted; anything else, text/plain included, is 415 (RFC 7644 §3.1).
   fastify.removeContentTypeParser('text/plain');
-  registerJsonBodyParser(fastify);
+  registerJsonBodyParser(app);
   installRequestLogging(fastify);
   const routes = new RouteTable();
   routes.watch(fastify);

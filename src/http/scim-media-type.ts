@@ -1,6 +1,6 @@
-import type { FastifyBodyParser, FastifyInstance } from 'fastify';
-import { ScimError } from '../domain/errors.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from '../domain/schema/json.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyBodyParser } from 'fastify';
+import { assertStorableJson } from '../domain/schema/json.js';
 
 /** RFC 7644 §3.1 / §8.1: SCIM messages use application/scim+json. */
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
@@ -15,28 +15,27 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  * (prototype-poisoning checks, its error codes); around it:
  * - an empty body is no body on DELETE (and OPTIONS): Okta's test suite and many clients send
  *   `Content-Type: application/json` on every request. GET and HEAD bodies are never parsed.
- * - a body nesting deeper than MAX_JSON_DEPTH is a 400 invalidSyntax before any handler walks it.
+ * - a body nesting deeper than MAX_JSON_DEPTH is a 400 invalidSyntax before any handler walks it, and
+ *   one with U+0000 in a string or key a 400 invalidValue (PostgreSQL cannot store it), on the operator
+ *   API as on SCIM. The domain checks SCIM bodies again (validateResource, parsePatchRequest).
  */
-export function registerJsonBodyParser(fastify: FastifyInstance): void {
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  const parser: FastifyBodyParser<string> = (request, body, done) => {
+export function registerJsonBodyParser(app: NestFastifyApplication): void {
+  const parseJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  const parser: FastifyBodyParser<Buffer> = (request, body, done) => {
     if (body.length === 0 && !METHODS_WITH_BODY.has(request.method)) {
       done(null, undefined);
       return;
     }
-    parseJson(request, body, (error, value) => {
-      if (error) done(error, undefined);
-      else if (exceedsDepth(value)) {
-        done(
-          ScimError.badRequest(
-            'invalidSyntax',
-            `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`,
-          ),
-          undefined,
-        );
-      } else done(null, value);
+    parseJson(request, body.toString('utf8'), (error, value) => {
+      if (error) return done(error, undefined);
+      try {
+        assertStorableJson(value);
+      } catch (refused) {
+        return done(refused as Error, undefined);
+      }
+      done(null, value);
     });
   };
-  fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser(['application/json', SCIM_MEDIA_TYPE], { parseAs: 'string' }, parser);
+  // Through Nest, so that Nest does not add its own application/json parser at init.
+  app.useBodyParser(['application/json', SCIM_MEDIA_TYPE], {}, parser);
 }

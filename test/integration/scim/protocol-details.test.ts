@@ -122,6 +122,16 @@ describe('protocol details identity providers and SCIM clients trip on', () => {
       expect(await listIds(`userName eq "${userName}@example.com"`)).toEqual([]);
     });
 
+    it('in the operator API', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/admin/v1/tenants',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        payload: { name: 'Nul\u0000tenant' },
+      });
+      expect(res.statusCode).toBe(400);
+    });
+
     it('on PATCH and PUT of a user and a group', async () => {
       const user = await createUser('nul-patch@example.com');
       expectScimError(
@@ -160,8 +170,9 @@ describe('protocol details identity providers and SCIM clients trip on', () => {
       );
       expect((await scim.get(`Users?sortBy=${encodeURIComponent('title\u0000')}`)).statusCode).toBe(400);
       expect((await scim.get(`Users?attributes=${encodeURIComponent('title\u0000')}`)).statusCode).toBe(400);
+      // In a body, the whole body is refused before the filter is read.
       const search = await scim.post('Users/.search', { filter: 'nickName co "\u0000"' });
-      expectScimError(search, 400, 'invalidFilter');
+      expectScimError(search, 400, 'invalidValue');
     });
   });
 
