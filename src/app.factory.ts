@@ -37,6 +37,8 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     adapter,
     {
       bufferLogs: true,
+      // Only the JSON parser of configureApp: a form-encoded body is 415 like any other media type.
+      bodyParser: false,
     },
   );
   app.useLogger(app.get(Logger));

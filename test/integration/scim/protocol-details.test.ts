@@ -203,6 +203,14 @@ describe('protocol details identity providers and SCIM clients trip on', () => {
       expect((await t.app.inject({ method: 'DELETE', url, headers })).statusCode).toBe(204);
     });
 
+    it('a form-encoded body is 415 like any media type but JSON (RFC 7644 §3.1)', async () => {
+      const res = await scim.post('Users', 'userName=form%40example.com', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
+      expectScimError(res, 415);
+      expect(await listIds('userName eq "form@example.com"')).toEqual([]);
+    });
+
     it('POST, PUT and PATCH with an empty body are still 400 invalidSyntax', async () => {
       const { id } = await createUser('empty-write@example.com');
       expectScimError(await scim.post('Users', ''), 400, 'invalidSyntax');
