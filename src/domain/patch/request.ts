@@ -1,9 +1,9 @@
 /** Reading a PATCH request body (RFC 7644 §3.5.2) into operations. */
 import { ScimError } from '../errors.js';
 import { parsePath } from '../filter/parser.js';
+import { assertStorableJson } from '../schema/json.js';
 import { PATCH_OP_SCHEMA } from '../schema/urns.js';
 import { ENTRA_OP_NAME_CASE, normalizeOpName, removeMembersByValue } from './dialects/entra.js';
-import { assertStorableJson } from '../schema/json.js';
 import { findKey, isPlainObject } from './json-util.js';
 import type { PatchOperation } from './types.js';
 

@@ -20,7 +20,7 @@ export function findKey(obj: Record<string, unknown>, name: string): string | un
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** The first nesting level beyond `maxDepth` (the top value is level 1), walked without recursion. */
+/** Whether the value nests deeper than `maxDepth` levels (the top value is level 1); no recursion. */
 export function exceedsDepth(value: unknown, maxDepth = MAX_JSON_DEPTH): boolean {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
