@@ -26,6 +26,8 @@ export interface CliIo {
 
 type Services = { tenants: TenantsService; apiKeys: ApiKeysService };
 type Command = (services: Services) => Promise<unknown>;
+/** `--help`/`-h`: the usage on stdout, exit 0, no database. */
+const HELP = Symbol('help');
 
 class UsageError extends Error {}
 
@@ -35,7 +37,7 @@ export async function runCli(
   env: Record<string, string | undefined>,
   io: CliIo,
 ): Promise<number> {
-  let command: Command;
+  let command: Command | typeof HELP;
   try {
     command = parseCommand(argv);
   } catch (error) {
@@ -43,6 +45,10 @@ export async function runCli(
     if (error.message) io.err(error.message);
     io.err(USAGE);
     return 2;
+  }
+  if (command === HELP) {
+    io.out(USAGE);
+    return 0;
   }
   let config;
   try {
@@ -87,7 +93,7 @@ export async function runCli(
   }
 }
 
-function parseCommand(argv: string[]): Command {
+function parseCommand(argv: string[]): Command | typeof HELP {
   let parsed;
   try {
     parsed = parseArgs({
@@ -104,7 +110,7 @@ function parseCommand(argv: string[]): Command {
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) throw new UsageError('');
+  if (values.help || (positionals.length === 1 && positionals[0] === 'help')) return HELP;
   const [group, action, ...rest] = positionals;
   const onlyFor = (allowed: string[]) => {
     for (const option of ['name', 'expires-at'] as const) {
