@@ -9,7 +9,7 @@ import { TenantsService } from '../modules/tenants/tenants.service.js';
 import { openCliDatabase } from './cli-database.js';
 import { CliModule } from './cli.module.js';
 
-export const USAGE = `usage: npm run cli -- <command>
+export const USAGE = `usage: npm run cli -- <command>        (in the Docker image: node dist/src/cli/main.js <command>)
   tenants create <name>                                      a tenant and its first API key
   tenants list
   tenants delete <tenantId>                                  with all its keys and data

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -79,5 +88,42 @@ describe('build once (scripts/ensure-build.mjs)', () => {
     const before = distInode();
     expect(ensureBuild('--force').code).toBe(0);
     expect(distInode()).not.toBe(before);
+  });
+});
+
+describe('Docker image (Dockerfile, compose.yaml) and LICENSE', () => {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const compose = readFileSync('compose.yaml', 'utf8');
+  const readme = readFileSync('README.md', 'utf8');
+  const dockerignore = readFileSync('.dockerignore', 'utf8').split('\n').filter(Boolean);
+
+  it('copies only files that exist and are not .dockerignored, and builds with the npm build script', () => {
+    const copies = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
+    expect(copies).toEqual(
+      expect.arrayContaining(['package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src']),
+    );
+    for (const source of copies) {
+      expect([source, existsSync(source), dockerignore.includes(source)]).toEqual([source, true, false]);
+    }
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(PACKAGE.scripts.build).toBe('node scripts/ensure-build.mjs --force');
+  });
+
+  it('runs the server and the CLI from files the build emits, and documents the CLI in compose and README', () => {
+    const command = 'node dist/src/cli/main.js tenants create Acme';
+    expect(compose).toContain(`docker compose run --rm app ${command}`);
+    expect(readme).toContain(`docker compose run --rm app ${command}`);
+    const emitted = [...`${dockerfile}\n${compose}\n${readme}`.matchAll(/dist\/(src\/[\w/.-]+)\.js/g)].map(
+      (m) => m[1],
+    );
+    expect(emitted).toEqual(expect.arrayContaining(['src/main', 'src/cli/main']));
+    for (const file of new Set(emitted)) expect([file, existsSync(`${file}.ts`)]).toEqual([file, true]);
+  });
+
+  it('has a LICENSE matching package.json', () => {
+    expect(JSON.parse(readFileSync('package.json', 'utf8')).license).toBe('MIT');
+    expect(readFileSync('LICENSE', 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) \d{4} the scim-server contributors\n/,
+    );
   });
 });
