@@ -87,7 +87,15 @@ const next = join(root, `${TEMP_PREFIX}next-${process.pid}`);
 const old = join(root, `${TEMP_PREFIX}old-${process.pid}`);
 rmSync(next, { recursive: true, force: true });
 process.stderr.write(`building ${OUT}/ (${force ? 'requested' : 'sources changed'})…\n`);
-const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+} catch {
+  process.stderr.write(
+    `cannot build ${OUT}/: typescript is not installed (run npm ci, with dev dependencies)\n`,
+  );
+  process.exit(1);
+}
 const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', next], {
   cwd: root,
   stdio: ['ignore', process.stderr, process.stderr],
