@@ -1,13 +1,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { migrateDatabase } from '../database/migrate.js';
 import { ScimError } from '../domain/errors.js';
-import { ApiKeysService } from '../modules/auth/api-keys.service.js';
-import { TenantsService } from '../modules/tenants/tenants.service.js';
-import { openCliDatabase } from './cli-database.js';
-import { CliModule } from './cli.module.js';
+import type { ApiKeysService } from '../modules/auth/api-keys.service.js';
+import type { TenantsService } from '../modules/tenants/tenants.service.js';
 
 export const USAGE = `usage: npm run cli -- <command>        (in the Docker image: node dist/src/cli/main.js <command>)
   tenants create <name>                                      a tenant and its first API key
@@ -61,6 +57,17 @@ export async function runCli(
     throw error;
   }
 
+  // Loaded only now: Nest, MikroORM and the modules take most of a command's second, and --help and a
+  // usage error need none of them.
+  const [{ NestFactory }, { migrateDatabase }, { openCliDatabase }, { CliModule }, auth, tenants] =
+    await Promise.all([
+      import('@nestjs/core'),
+      import('../database/migrate.js'),
+      import('./cli-database.js'),
+      import('./cli.module.js'),
+      import('../modules/auth/api-keys.service.js'),
+      import('../modules/tenants/tenants.service.js'),
+    ]);
   const database = await openCliDatabase(config);
   try {
     // Like the server at start, so the CLI also works on a database no server has migrated yet.
@@ -71,8 +78,8 @@ export async function runCli(
     });
     try {
       const result = await command({
-        tenants: context.get(TenantsService),
-        apiKeys: context.get(ApiKeysService),
+        tenants: context.get(tenants.TenantsService),
+        apiKeys: context.get(auth.ApiKeysService),
       });
       if (result !== undefined) io.out(JSON.stringify(result, null, 2));
       return 0;
