@@ -23,7 +23,7 @@ export interface Example {
  * The ids that stand, in the examples, for the resources the first examples create: a reader trying
  * them in Swagger UI replaces them with the ids the server answered (EXAMPLES_GUIDE says so, in order).
  */
-export const EXAMPLE_IDS = {
+const EXAMPLE_IDS = {
   oktaUser: '23a35c27-23d3-4c03-b4c5-6443c09e7173',
   entraUser: '89bb1940-b905-4575-9e7f-6f887cfb368e',
   group: 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b',
