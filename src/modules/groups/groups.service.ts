@@ -178,7 +178,9 @@ export class GroupsService {
 
   async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
     await this.em.transactional(async (em) => {
-      await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
+      // FOR UPDATE waits for writes naming this group as a member (FOR KEY SHARE), so the removal
+      // below sees their rows; later ones wait for this and then find no such member.
+      await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch, 'delete');
       // Its own member rows cascade; its rows as a member of other groups do not.
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'Group', call.tenant.tenantId, id);

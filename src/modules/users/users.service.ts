@@ -134,7 +134,9 @@ export class UsersService {
 
   async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
     await this.em.transactional(async (em) => {
-      await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
+      // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
+      // removal below sees their rows; later ones wait for this and then find no such member.
+      await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch, 'delete');
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'User', call.tenant.tenantId, id);
       await this.audit.record(em, auditEvent(call, 'delete', 'User', id, []));
