@@ -26,6 +26,7 @@ import {
   deleteResourceRow,
   findResourceRow,
   lockForWrite,
+  lockTenant,
   sameResource,
   touchResourceRow,
 } from '../scim/resource-store.js';
@@ -62,6 +63,7 @@ export class GroupsService {
     const id = randomUUID();
     const row = await this.em
       .transactional(async (em) => {
+        await lockTenant(em, call.tenant.tenantId);
         const sql = new SqlBuilder();
         const { rows } = await runSql<ResourceRow>(
           em,

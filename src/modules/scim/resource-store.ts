@@ -44,8 +44,20 @@ export async function findResourceRow(
 }
 
 /**
- * The row a write is about to change: locked for the transaction, and still at the version If-Match
- * names. `lock: 'delete'` for a DELETE.
+ * The first statement of every SCIM write: holds the tenant row (FOR KEY SHARE) for the transaction.
+ * Deleting a tenant locks its row before its ON DELETE CASCADE reaches users, groups and audit rows,
+ * so taking the tenant first here gives both one lock order: a tenant deletion waits for the writes in
+ * flight, and a write that waited for a deletion finds no tenant and answers 401 (its key is gone
+ * with it), never a deadlock or a foreign-key error.
+ */
+export async function lockTenant(em: EntityManager, tenantId: string): Promise<void> {
+  const { rows } = await runSql(em, 'SELECT 1 FROM tenant WHERE id = $1 FOR KEY SHARE', [tenantId]);
+  if (rows.length === 0) throw new ScimError(401, 'Invalid API key: its tenant no longer exists');
+}
+
+/**
+ * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
+ * at the version If-Match names. `lock: 'delete'` for a DELETE.
  */
 export async function lockForWrite(
   em: EntityManager,
@@ -55,6 +67,7 @@ export async function lockForWrite(
   ifMatch: string | undefined,
   lock: RowLock = 'update',
 ): Promise<ResourceRow> {
+  await lockTenant(em, tenantId);
   const row = await findResourceRow(em, resourceType, tenantId, id, lock);
   assertIfMatch(ifMatch, row.version);
   return row;
