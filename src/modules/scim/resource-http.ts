@@ -82,7 +82,12 @@ export class ResourceHttp {
       return sendResource(reply, 200, resource);
     }
     // The stream holds a cursor on a pooled connection: every way out releases it. 'close' fires when
-    // the response is done and when the client hangs up mid-body (the stream may never have started).
+    // the response is done and when the client hangs up mid-body (the stream may never have started);
+    // a client that hung up while the group was being read is already gone and will not fire it.
+    if (reply.raw.destroyed) {
+      await streamed.close();
+      return undefined;
+    }
     reply.raw.once('close', () => void streamed.close());
     try {
       if (this.notModified(request, reply, resource, version)) {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MikroORM } from '@mikro-orm/postgresql';
-import type pg from 'pg';
+import pg from 'pg';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { GROUP_SCHEMA, newUser, scimAs, type ScimRequests } from '../../support/scim-requests.js';
 import { createTenant, type TestTenant } from '../../support/tenants.js';
@@ -28,6 +28,15 @@ describe('group reads give their pooled connection back', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return inUse();
+  }
+
+  /** Waits (bounded) until `condition` holds. */
+  async function until(condition: () => Promise<boolean>): Promise<void> {
+    for (let attempt = 0; attempt < 250; attempt++) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('condition not reached');
   }
 
   beforeAll(async () => {
@@ -108,6 +117,11 @@ describe('group reads give their pooled connection back', () => {
       );
     });
 
+    const openConnections = () =>
+      new Promise<number>((resolve, reject) =>
+        t.app.getHttpServer().getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+
     /** Starts a GET of the big group, waits for the first body bytes, then hangs up. */
     function abortMidBody(): Promise<void> {
       return new Promise((resolve, reject) => {
@@ -136,6 +150,37 @@ describe('group reads give their pooled connection back', () => {
 
     it('a client hanging up while a group streams releases the member cursor', async () => {
       await abortMidBody();
+      expect(await settledInUse()).toBe(0);
+    });
+
+    it('a client hanging up before the group is even read releases the member cursor', async () => {
+      // Hold the member query back until the client is gone, so the read finishes after the hang-up.
+      const blocker = new pg.Client({ connectionString: t.db.url });
+      await blocker.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE scim_membership IN ACCESS EXCLUSIVE MODE');
+        const request = http.request({
+          host: '127.0.0.1',
+          port,
+          path: `/scim/v2/Groups/${groupId}`,
+          headers: { authorization: `Bearer ${tenant.apiKey}` },
+        });
+        request.on('error', () => undefined);
+        request.end();
+        await until(async () => {
+          const { rows } = await t.db.client.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return Number(rows[0].n) > 0;
+        });
+        request.destroy();
+        await until(() => openConnections().then((n) => n === 0));
+        await blocker.query('COMMIT');
+      } finally {
+        await blocker.end();
+      }
       expect(await settledInUse()).toBe(0);
     });
 
