@@ -70,7 +70,9 @@ export function pgErrorCode(error: unknown): string | undefined {
 
 /**
  * Streams the rows of a query in chunks through a server-side cursor, so a result of any size is never
- * held in memory at once (a 100k-member group). The connection is held until the iteration ends.
+ * held in memory at once (a 100k-member group). The pooled connection is held until the iteration
+ * ends: read to the end, or call `return()` on the generator once it has started (a generator that
+ * never started has no cursor yet). Wrappers that drive it by hand must pass their own end on.
  */
 export async function* streamSql<R>(
   em: EntityManager,
