@@ -201,7 +201,7 @@ export class MembershipsService {
       throw ScimError.badRequest('invalidValue', `No such member: ${malformed.slice(0, 5).join(', ')}`);
     }
     if (ids.length === 0) return [];
-    // Locked in id order, so two transactions adding overlapping members queue instead of deadlocking.
+    // Locked in id order: one stable order, whatever order the request names the members in.
     const { rows } = await runSql<{ id: string; type: MemberType }>(
       em,
       `WITH users AS (
