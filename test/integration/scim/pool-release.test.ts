@@ -132,13 +132,14 @@ describe('group reads give their pooled connection back', () => {
           headers: { authorization: `Bearer ${tenant.apiKey}` },
         });
         request.on('response', (response) => {
-          expect(response.statusCode).toBe(200);
+          if (response.statusCode !== 200) reject(new Error(`GET answered ${response.statusCode}`));
           response.once('data', () => {
             response.pause();
             // The stream is mid-flight: its cursor holds a connection.
-            expect(inUse()).toBeGreaterThan(0);
+            const held = inUse();
             request.destroy();
-            resolve();
+            if (held > 0) resolve();
+            else reject(new Error('the group was sent whole before the client hung up'));
           });
         });
         request.on('error', (error: NodeJS.ErrnoException) => {
@@ -182,6 +183,44 @@ describe('group reads give their pooled connection back', () => {
         await blocker.end();
       }
       expect(await settledInUse()).toBe(0);
+    });
+
+    it('the database connection failing mid-stream ends the response and the connection is not lost', async () => {
+      const outcome = await new Promise<string>((resolve, reject) => {
+        const request = http.request({
+          host: '127.0.0.1',
+          port,
+          path: `/scim/v2/Groups/${bigGroupId}`,
+          headers: { authorization: `Bearer ${tenant.apiKey}` },
+        });
+        request.on('error', reject);
+        request.on('response', (response) => {
+          response.once('data', () => {
+            response.pause();
+            // The server is blocked writing; its cursor's backend goes away meanwhile.
+            void t.db.client
+              .query(
+                `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND (query LIKE '%FROM scim_membership m%' OR query LIKE 'FETCH %')`,
+              )
+              .then(({ rowCount }) => {
+                if (rowCount !== 1) reject(new Error(`${rowCount} streaming backends`));
+                response.on('data', () => undefined);
+                response.on('aborted', () => resolve('aborted'));
+                response.on('error', () => resolve('aborted'));
+                response.on('end', () => resolve(response.complete ? 'complete' : 'aborted'));
+                response.resume();
+              }, reject);
+          });
+        });
+        request.end();
+      });
+      // The body cannot be complete JSON: the client must see the response cut short.
+      expect(outcome).toBe('aborted');
+      expect(await settledInUse()).toBe(0);
+      expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+      expect((await scim.get(`Groups/${groupId}`)).statusCode).toBe(200);
     });
 
     it('more aborted reads than the pool holds leave the server ready and reading', async () => {
