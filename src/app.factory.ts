@@ -8,7 +8,7 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
 import { createRootLogger, installRequestLogging, requestIdFor } from './http/request-logging.js';
 import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
-import { SCIM_MEDIA_TYPE } from './http/scim-media-type.js';
+import { registerJsonBodyParser } from './http/scim-media-type.js';
 import { buildOpenApi, mountSwaggerUi } from './openapi/build-openapi.js';
 
 export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
@@ -37,6 +37,8 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     adapter,
     {
       bufferLogs: true,
+      // Only the JSON parser of configureApp: a form-encoded body is 415 like any other media type.
+      bodyParser: false,
     },
   );
   app.useLogger(app.get(Logger));
@@ -51,11 +53,7 @@ export function configureApp(app: NestFastifyApplication): void {
   // RFC 7644 §8.1: SCIM bodies arrive as application/scim+json; parse them exactly like JSON.
   // Only JSON media types are accepted; anything else, text/plain included, is 415 (RFC 7644 §3.1).
   fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser(
-    SCIM_MEDIA_TYPE,
-    { parseAs: 'string' },
-    fastify.getDefaultJsonParser('error', 'error'),
-  );
+  registerJsonBodyParser(app);
   installRequestLogging(fastify);
   const routes = new RouteTable();
   routes.watch(fastify);

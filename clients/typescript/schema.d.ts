@@ -2594,13 +2594,6 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Group"];
                 };
             };
-            /** @description The operations were applied; no body. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             /** @description Invalid request (invalidSyntax), path (invalidPath), value (invalidValue), no match for a remove filter (noTarget) or a readOnly/immutable target (mutability). */
             400: {
                 headers: {
@@ -3603,13 +3596,6 @@ export interface operations {
                 content: {
                     "application/scim+json": components["schemas"]["User"];
                 };
-            };
-            /** @description The operations were applied; no body. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Invalid request (invalidSyntax), path (invalidPath), value (invalidValue), no match for a remove filter (noTarget) or a readOnly/immutable target (mutability). */
             400: {

@@ -1,15 +1,11 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { migrateDatabase } from '../database/migrate.js';
 import { ScimError } from '../domain/errors.js';
-import { ApiKeysService } from '../modules/auth/api-keys.service.js';
-import { TenantsService } from '../modules/tenants/tenants.service.js';
-import { openCliDatabase } from './cli-database.js';
-import { CliModule } from './cli.module.js';
+import type { ApiKeysService } from '../modules/auth/api-keys.service.js';
+import type { TenantsService } from '../modules/tenants/tenants.service.js';
 
-export const USAGE = `usage: npm run cli -- <command>
+export const USAGE = `usage: npm run cli -- <command>        (in the Docker image: node dist/src/cli/main.js <command>)
   tenants create <name>                                      a tenant and its first API key
   tenants list
   tenants delete <tenantId>                                  with all its keys and data
@@ -26,6 +22,8 @@ export interface CliIo {
 
 type Services = { tenants: TenantsService; apiKeys: ApiKeysService };
 type Command = (services: Services) => Promise<unknown>;
+/** `--help`/`-h`: the usage on stdout, exit 0, no database. */
+const HELP = Symbol('help');
 
 class UsageError extends Error {}
 
@@ -35,7 +33,7 @@ export async function runCli(
   env: Record<string, string | undefined>,
   io: CliIo,
 ): Promise<number> {
-  let command: Command;
+  let command: Command | typeof HELP;
   try {
     command = parseCommand(argv);
   } catch (error) {
@@ -43,6 +41,10 @@ export async function runCli(
     if (error.message) io.err(error.message);
     io.err(USAGE);
     return 2;
+  }
+  if (command === HELP) {
+    io.out(USAGE);
+    return 0;
   }
   let config;
   try {
@@ -55,6 +57,17 @@ export async function runCli(
     throw error;
   }
 
+  // Loaded only now: Nest, MikroORM and the modules take most of a command's second, and --help and a
+  // usage error need none of them.
+  const [{ NestFactory }, { migrateDatabase }, { openCliDatabase }, { CliModule }, auth, tenants] =
+    await Promise.all([
+      import('@nestjs/core'),
+      import('../database/migrate.js'),
+      import('./cli-database.js'),
+      import('./cli.module.js'),
+      import('../modules/auth/api-keys.service.js'),
+      import('../modules/tenants/tenants.service.js'),
+    ]);
   const database = await openCliDatabase(config);
   try {
     // Like the server at start, so the CLI also works on a database no server has migrated yet.
@@ -65,8 +78,8 @@ export async function runCli(
     });
     try {
       const result = await command({
-        tenants: context.get(TenantsService),
-        apiKeys: context.get(ApiKeysService),
+        tenants: context.get(tenants.TenantsService),
+        apiKeys: context.get(auth.ApiKeysService),
       });
       if (result !== undefined) io.out(JSON.stringify(result, null, 2));
       return 0;
@@ -87,7 +100,7 @@ export async function runCli(
   }
 }
 
-function parseCommand(argv: string[]): Command {
+function parseCommand(argv: string[]): Command | typeof HELP {
   let parsed;
   try {
     parsed = parseArgs({
@@ -104,7 +117,7 @@ function parseCommand(argv: string[]): Command {
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) throw new UsageError('');
+  if (values.help || (positionals.length === 1 && positionals[0] === 'help')) return HELP;
   const [group, action, ...rest] = positionals;
   const onlyFor = (allowed: string[]) => {
     for (const option of ['name', 'expires-at'] as const) {

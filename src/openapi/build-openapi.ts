@@ -1,8 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { registry } from '../domain/schema/registry.js';
+import { EXAMPLES_GUIDE } from './examples.js';
 import { registryToOpenApi } from './registry-to-openapi.js';
 import { sortKeys } from './sort-keys.js';
+
+/** An http bearer scheme without Nest's default `bearerFormat: 'JWT'`. */
+function bearer(description: string): NonNullable<Parameters<DocumentBuilder['addBearerAuth']>[0]> {
+  return { type: 'http', scheme: 'bearer', bearerFormat: undefined, description };
+}
 
 /**
  * The only builder of the OpenAPI document: the running app, the tests and `npm run openapi` share it.
@@ -17,7 +23,8 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       'SCIM 2.0 (RFC 7643, RFC 7644) service provider for Okta and Microsoft Entra ID. ' +
         'SCIM routes live under /scim/v2 and take a tenant API key as a bearer token ' +
         '(Authorize with the key); they accept and answer application/scim+json. ' +
-        'Errors are SCIM errors (RFC 7644 §3.12) with `status` as a string.',
+        'Errors are SCIM errors (RFC 7644 §3.12) with `status` as a string.\n\n' +
+        EXAMPLES_GUIDE,
     )
     .setVersion('0.1.0')
     .setLicense('MIT', 'https://opensource.org/license/mit')
@@ -30,16 +37,14 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addTag('Discovery', 'What the server supports (RFC 7644 §4).')
     .addTag('admin', 'The operator API: tenants and their API keys (bearer ADMIN_TOKEN).')
     .addTag('health', 'Liveness and readiness probes (no authentication).')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Tenant API key' }, 'tenantKey')
-    // The order Swagger UI shows the groups of operations in (paths are sorted, so it would be alphabetical).
-    .addTag('Users', 'SCIM Users (RFC 7644 §3): Okta and Entra create, update, deactivate and delete them.')
-    .addTag('Groups', 'SCIM Groups and their members (RFC 7644 §3).')
-    .addTag('Search', 'One query over Users and Groups (RFC 7644 §3.4.3).')
-    .addTag('Discovery', 'What the server supports (RFC 7644 §4).')
-    .addTag('admin', 'The operator API: tenants and their API keys (bearer ADMIN_TOKEN).')
-    .addTag('health', 'Liveness and readiness probes (no authentication).')
+    // Nest's addBearerAuth defaults bearerFormat to "JWT", which neither token is: bearer() drops that
+    // optional hint and the description gives the real format.
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'Operator token (ADMIN_TOKEN)' },
+      bearer('Tenant API key, as created by the CLI or the operator API: `scim_<key id>_<secret>`.'),
+      'tenantKey',
+    )
+    .addBearerAuth(
+      bearer('Operator token: the value of ADMIN_TOKEN (any string of 16 or more characters).'),
       'adminToken',
     )
     .build();

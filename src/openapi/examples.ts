@@ -3,6 +3,7 @@ import {
   GROUP_SCHEMA,
   LIST_RESPONSE_SCHEMA,
   PATCH_OP_SCHEMA,
+  SEARCH_REQUEST_SCHEMA,
   USER_SCHEMA,
 } from '../domain/schema/urns.js';
 import { ERROR_SCHEMA } from '../domain/errors.js';
@@ -13,11 +14,23 @@ import { ERROR_SCHEMA } from '../domain/errors.js';
  */
 export interface Example {
   summary: string;
+  /** Markdown under the example in Swagger UI: what to replace before "Execute". */
+  description?: string;
   value: unknown;
 }
 
-const USER_ID = '23a35c27-23d3-4c03-b4c5-6443c09e7173';
-const GROUP_ID = 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b';
+/**
+ * The ids that stand, in the examples, for the resources the first examples create: a reader trying
+ * them in Swagger UI replaces them with the ids the server answered (EXAMPLES_GUIDE says so, in order).
+ */
+const EXAMPLE_IDS = {
+  oktaUser: '23a35c27-23d3-4c03-b4c5-6443c09e7173',
+  entraUser: '89bb1940-b905-4575-9e7f-6f887cfb368e',
+  group: 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b',
+} as const;
+
+const USER_ID = EXAMPLE_IDS.oktaUser;
+const GROUP_ID = EXAMPLE_IDS.group;
 const BASE = 'https://scim.example.com/scim/v2';
 
 const oktaAttributes = {
@@ -34,10 +47,14 @@ const oktaAttributes = {
 export const USER_EXAMPLES = {
   oktaCreate: {
     summary: 'Okta creates a user (its password and empty groups are ignored)',
+    description: `The later examples call this user (the Okta user) \`${USER_ID}\`: use the id it gets instead.`,
     value: { schemas: [USER_SCHEMA], ...oktaAttributes, groups: [], password: '1mz050nq' },
   },
   entraCreate: {
     summary: 'Entra ID creates a user with the enterprise extension',
+    description:
+      `Its manager is the Okta user: replace \`${USER_ID}\` with its id. The later examples call this ` +
+      `user (the Entra user) \`${EXAMPLE_IDS.entraUser}\`.`,
     value: {
       schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
       externalId: '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef',
@@ -52,6 +69,7 @@ export const USER_EXAMPLES = {
   },
   oktaReplace: {
     summary: 'Okta (App Integration Wizard apps) writes the whole user back with PUT',
+    description: `Send it with the Okta user's id as \`id\` (the body's \`id\` is readOnly and ignored).`,
     value: {
       schemas: [USER_SCHEMA],
       id: USER_ID,
@@ -107,15 +125,19 @@ const group = {
 export const GROUP_EXAMPLES = {
   oktaCreate: {
     summary: 'Okta pushes a new group',
+    description: `The later examples call this group \`${GROUP_ID}\`: use the id it gets instead.`,
     value: { schemas: [GROUP_SCHEMA], displayName: 'Test SCIMv2', members: [] },
   },
   oktaReplace: {
     summary: 'Okta (App Integration Wizard apps) writes the group and its members back with PUT',
+    description:
+      `Send it with the group's id as \`id\` (the body's \`id\` is readOnly and ignored); its member is ` +
+      `the Entra user: replace \`${EXAMPLE_IDS.entraUser}\` with its id.`,
     value: {
       schemas: [GROUP_SCHEMA],
       id: GROUP_ID,
       displayName: 'Test SCIMv2',
-      members: [{ value: USER_ID, display: 'test.user@okta.local' }],
+      members: [{ value: EXAMPLE_IDS.entraUser, display: 'Test_User_00aa00aa@testuser.com' }],
     },
   },
   response: { summary: 'A group', value: group },
@@ -125,10 +147,12 @@ export const PATCH_EXAMPLES = {
   User: {
     oktaDeactivate: {
       summary: 'Okta deactivates a user (path-less replace)',
+      description: "Send it with the Okta user's id as `id`.",
       value: { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', value: { active: false } }] },
     },
     entraUpdate: {
       summary: 'Entra ID updates attributes by path (op in title case)',
+      description: "Send it with the Entra user's id as `id`.",
       value: {
         schemas: [PATCH_OP_SCHEMA],
         Operations: [
@@ -142,19 +166,23 @@ export const PATCH_EXAMPLES = {
   Group: {
     oktaMembership: {
       summary: 'Okta removes one member and adds another',
+      description:
+        `Send it with the group's id as \`id\`. It removes the Entra user (\`${EXAMPLE_IDS.entraUser}\`) ` +
+        `and adds the Okta user (\`${USER_ID}\`): replace both with their ids.`,
       value: {
         schemas: [PATCH_OP_SCHEMA],
         Operations: [
-          { op: 'remove', path: 'members[value eq "89bb1940-b905-4575-9e7f-6f887cfb368e"]' },
+          { op: 'remove', path: `members[value eq "${EXAMPLE_IDS.entraUser}"]` },
           { op: 'add', path: 'members', value: [{ value: USER_ID, display: 'test.user@okta.local' }] },
         ],
       },
     },
     oktaRename: {
       summary: 'Okta renames a group (its value repeats the readOnly id)',
+      description: `Send it with the group's id as \`id\`, and replace \`${GROUP_ID}\` in the body with it.`,
       value: {
         schemas: [PATCH_OP_SCHEMA],
-        Operations: [{ op: 'replace', value: { id: GROUP_ID, displayName: 'Test SCIMv2' } }],
+        Operations: [{ op: 'replace', value: { id: GROUP_ID, displayName: 'Test SCIMv2 (renamed)' } }],
       },
     },
   },
@@ -216,3 +244,90 @@ export const ERROR_EXAMPLES = {
     value: { schemas: [ERROR_SCHEMA], status: '401', detail: 'Authorization: Bearer <API key> is required' },
   },
 } satisfies Record<string, Example>;
+
+export const SEARCH_EXAMPLES = {
+  byUserName: {
+    summary: 'Filter, first cursor page',
+    value: {
+      schemas: [SEARCH_REQUEST_SCHEMA],
+      filter: 'userName sw "test"',
+      cursor: '',
+      count: 10,
+    },
+  },
+  byDisplayName: {
+    summary: 'Filter, first cursor page',
+    value: {
+      schemas: [SEARCH_REQUEST_SCHEMA],
+      filter: 'displayName sw "Test"',
+      cursor: '',
+      count: 10,
+    },
+  },
+  byExternalId: {
+    summary: 'Everything an IdP provisioned with this externalId',
+    value: { schemas: [SEARCH_REQUEST_SCHEMA], filter: 'externalId eq "00ujl29u0le5T6Aj10h7"' },
+  },
+} satisfies Record<string, Example>;
+
+interface TryStep {
+  request: string;
+  example: Example;
+  /** The placeholder id to send as the `{id}` path parameter. */
+  on?: string;
+  /** The placeholder id that stands for the resource this request creates. */
+  creates?: string;
+}
+
+const NAMES: Record<string, string> = {
+  [EXAMPLE_IDS.oktaUser]: 'the Okta user',
+  [EXAMPLE_IDS.entraUser]: 'the Entra user',
+  [EXAMPLE_IDS.group]: 'the group',
+};
+
+/**
+ * The order in which the request examples work when tried one after the other on a new tenant. Every
+ * request example is in it once (test/contract/openapi-examples.test.ts reads this list back from the
+ * document and follows it).
+ */
+const TRY_ORDER: TryStep[] = [
+  { request: 'POST /scim/v2/Users', example: USER_EXAMPLES.oktaCreate, creates: EXAMPLE_IDS.oktaUser },
+  { request: 'POST /scim/v2/Users', example: USER_EXAMPLES.entraCreate, creates: EXAMPLE_IDS.entraUser },
+  { request: 'POST /scim/v2/Users/.search', example: SEARCH_EXAMPLES.byUserName },
+  { request: 'PUT /scim/v2/Users/{id}', example: USER_EXAMPLES.oktaReplace, on: EXAMPLE_IDS.oktaUser },
+  {
+    request: 'PATCH /scim/v2/Users/{id}',
+    example: PATCH_EXAMPLES.User.entraUpdate,
+    on: EXAMPLE_IDS.entraUser,
+  },
+  {
+    request: 'PATCH /scim/v2/Users/{id}',
+    example: PATCH_EXAMPLES.User.oktaDeactivate,
+    on: EXAMPLE_IDS.oktaUser,
+  },
+  { request: 'POST /scim/v2/Groups', example: GROUP_EXAMPLES.oktaCreate, creates: EXAMPLE_IDS.group },
+  { request: 'PUT /scim/v2/Groups/{id}', example: GROUP_EXAMPLES.oktaReplace, on: EXAMPLE_IDS.group },
+  { request: 'PATCH /scim/v2/Groups/{id}', example: PATCH_EXAMPLES.Group.oktaRename, on: EXAMPLE_IDS.group },
+  {
+    request: 'PATCH /scim/v2/Groups/{id}',
+    example: PATCH_EXAMPLES.Group.oktaMembership,
+    on: EXAMPLE_IDS.group,
+  },
+  { request: 'POST /scim/v2/Groups/.search', example: SEARCH_EXAMPLES.byDisplayName },
+  { request: 'POST /scim/v2/.search', example: SEARCH_EXAMPLES.byExternalId },
+];
+
+function tryStep({ request, example, on, creates }: TryStep, index: number): string {
+  const target = on ? ` on \`${on}\` (${NAMES[on]})` : '';
+  const result = creates ? `: ${NAMES[creates]}, called \`${creates}\` below` : '';
+  return `${index + 1}. \`${request}\`${target}, example *${example.summary}*${result}.`;
+}
+
+/** The part of the document's description that tells a Swagger UI reader how to try the examples. */
+export const EXAMPLES_GUIDE = [
+  '**Trying the examples.** In Swagger UI, Authorize with the API key of a new tenant, then send the ' +
+    'request examples ("Try it out") in this order. Three ids in them stand for resources created on ' +
+    'the way: replace them, in the `id` parameter and in the body, with the ids the server answered.',
+  '',
+  ...TRY_ORDER.map(tryStep),
+].join('\n');

@@ -13,6 +13,7 @@ import {
   GROUP_EXAMPLES,
   LIST_EXAMPLES,
   PATCH_EXAMPLES,
+  SEARCH_EXAMPLES,
   USER_EXAMPLES,
   type Example,
 } from './examples.js';
@@ -274,17 +275,9 @@ export function ScimOperation({ resource, kind }: ScimOperationOptions): MethodD
           : [
               body(
                 COMPONENTS.searchRequest,
-                {
-                  byUserName: {
-                    summary: 'Filter, first cursor page',
-                    value: {
-                      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
-                      filter: resource === 'User' ? 'userName sw "test"' : 'displayName sw "Test"',
-                      cursor: '',
-                      count: 10,
-                    },
-                  },
-                },
+                resource === 'User'
+                  ? { byUserName: SEARCH_EXAMPLES.byUserName }
+                  : { byDisplayName: SEARCH_EXAMPLES.byDisplayName },
                 false,
               ),
               ...bodyErrors(),
@@ -340,7 +333,6 @@ export function ScimOperation({ resource, kind }: ScimOperationOptions): MethodD
           content: resourceContent,
           headers: headers({ ETag: ETAG_HEADER }),
         }),
-        ApiResponse({ status: 204, description: 'The operations were applied; no body.' }),
         errorResponse(
           400,
           'Invalid request (invalidSyntax), path (invalidPath), value (invalidValue), no match for a remove ' +
@@ -378,15 +370,7 @@ export function ScimSearchAllOperation(): MethodDecorator {
     ApiBody({
       schema: ref(COMPONENTS.searchRequest),
       required: false,
-      examples: {
-        byExternalId: {
-          summary: 'Everything an IdP provisioned with this externalId',
-          value: {
-            schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
-            filter: 'externalId eq "00ujl29u0le5T6Aj10h7"',
-          },
-        },
-      },
+      examples: { byExternalId: SEARCH_EXAMPLES.byExternalId },
     }),
     ApiResponse({
       status: 200,

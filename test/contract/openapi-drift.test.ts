@@ -46,6 +46,27 @@ describe('the committed OpenAPI document and client types (npm run openapi)', ()
     expect(document.components?.securitySchemes?.tenantKey).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
+  it('PATCH documents 200 with the resource and no 204: the server always answers the resource', () => {
+    const patches = operations(document).filter(([, method]) => method === 'patch');
+    expect(patches.map(([path]) => path).sort()).toEqual(['/scim/v2/Groups/{id}', '/scim/v2/Users/{id}']);
+    for (const [path, , op] of patches) {
+      expect([path, Object.keys(op.responses).filter((status) => status.startsWith('2'))]).toEqual([
+        path,
+        ['200'],
+      ]);
+    }
+  });
+
+  it('bearer schemes say what the tokens are: no bearerFormat (neither is a JWT), the format in prose', () => {
+    const schemes = document.components?.securitySchemes ?? {};
+    expect(Object.keys(schemes).sort()).toEqual(['adminToken', 'tenantKey']);
+    for (const scheme of Object.values(schemes)) {
+      expect(scheme).toEqual({ type: 'http', scheme: 'bearer', description: expect.any(String) });
+    }
+    expect((schemes.tenantKey as { description: string }).description).toContain('scim_<key id>_<secret>');
+    expect((schemes.adminToken as { description: string }).description).toContain('ADMIN_TOKEN');
+  });
+
   it('declares exactly the tags operations use, in the order Swagger UI shows them', () => {
     const used = new Set(operations(document).flatMap(([, , op]) => (op.tags as string[] | undefined) ?? []));
     const declared = (document.tags ?? []).map((tag) => tag.name);

@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp } from '../support/app.js';
-import { newUser, patchOp, scimAs } from '../support/scim-requests.js';
+import { ENTERPRISE, GROUP_SCHEMA, newUser, patchOp, scimAs } from '../support/scim-requests.js';
 import { createTenant } from '../support/tenants.js';
 
 const ADMIN_TOKEN = 'operator-token-0123456789abcdef';
@@ -52,5 +52,40 @@ describe('audit trail of SCIM writes (GET /admin/v1/tenants/{id}/audit-events)',
     // Names, never values (PII).
     expect(JSON.stringify(events)).not.toContain('ada@example.com');
     expect(await auditEvents(bystander.tenantId)).toEqual([]);
+  });
+
+  it('a PUT records only the attributes whose values changed, whatever order the stored keys come back in', async () => {
+    const tenant = await createTenant(t.app, 'Audited PUT');
+    const scim = scimAs(t.app, tenant.apiKey);
+    const body = newUser('put@example.com', {
+      name: { familyName: 'Lovelace', givenName: 'Ada', formatted: 'Ada Lovelace' },
+      emails: [{ type: 'work', primary: true, value: 'put@example.com' }],
+      [ENTERPRISE]: { manager: { value: 'm-1' }, department: 'Engines', employeeNumber: '7' },
+    });
+    const created = await scim.post('Users', body);
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    const replaced = await scim.put(`Users/${id}`, { ...body, displayName: 'Ada' });
+    expect(replaced.statusCode).toBe(200);
+    const group = await scim.post('Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Engines',
+      externalId: 'g-1',
+    });
+    const groupId = group.json().id as string;
+    const renamed = await scim.put(`Groups/${groupId}`, {
+      schemas: [GROUP_SCHEMA],
+      externalId: 'g-1',
+      displayName: 'Analytical engines',
+    });
+    expect(renamed.statusCode).toBe(200);
+
+    const events = await auditEvents(tenant.tenantId);
+    expect(events.map((e) => [e.operation, e.resourceType, e.attributes])).toEqual([
+      ['replace', 'Group', ['displayName']],
+      ['create', 'Group', expect.arrayContaining(['displayName', 'externalId'])],
+      ['replace', 'User', ['displayName']],
+      ['create', 'User', expect.arrayContaining(['userName', 'name', 'emails'])],
+    ]);
   });
 });

@@ -107,6 +107,14 @@ describe('CLI on DATABASE_URL', () => {
     );
   });
 
+  it.each([[['--help']], [['-h']], [['help']], [['tenants', 'create', '--help']]])(
+    'prints the usage on stdout and exits 0 for %j, without touching a database',
+    async (argv) => {
+      const run = await cli({ DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' }, ...argv);
+      expect(run).toEqual({ code: 0, out: USAGE, err: '' });
+    },
+  );
+
   it.each([
     [[]],
     [['tenants']],

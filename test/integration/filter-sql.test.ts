@@ -214,7 +214,7 @@ SET search_path TO filter_sql;
 CREATE TABLE scim_user (
   tenant_id uuid NOT NULL, id uuid NOT NULL, user_name text NOT NULL, external_id text,
   active boolean NOT NULL DEFAULT true, display_name text, given_name text, family_name text,
-  primary_email text, user_type text NOT NULL DEFAULT 'Viewer', created_at timestamptz NOT NULL,
+  primary_email text, user_type text, created_at timestamptz NOT NULL,
   last_modified timestamptz NOT NULL, version integer NOT NULL DEFAULT 1, data jsonb NOT NULL,
   password_hash text, PRIMARY KEY (tenant_id, id)
 );
@@ -263,7 +263,7 @@ beforeAll(async () => {
         u.displayName ?? null,
         u.name?.givenName ?? null,
         u.name?.familyName ?? null,
-        u.userType ?? 'Viewer',
+        u.userType ?? null,
         u.created,
         u.lastModified,
         u.version ?? 1,
@@ -361,7 +361,11 @@ describe('User filters on PostgreSQL match the rows they describe (RFC 7644 §3.
     ['name.givenName eq "barbara"', ['bjensen']],
     ['name.familyName sw "s"', ['jsmith']],
     ['userType eq "admin"', ['bjensen']],
-    ['userType eq "Viewer"', except('bjensen', 'alice')],
+    // userType is what the IdP sent: a user without one is not a "Viewer" here (the team role is derived).
+    ['userType eq "Viewer"', []],
+    ['userType pr', ['alice', 'bjensen']],
+    ['not (userType pr)', except('alice', 'bjensen')],
+    ['userType ne "Admin"', except('bjensen')],
     // meta via columns: dateTime compared as instants
     ['meta.created gt "2020-01-01T00:00:00Z"', ['henry', 'jyoung']],
     ['meta.created ge "2020-01-01T00:00:00Z"', ['frank', 'henry', 'jyoung']],

@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../../config/config.js';
 import { startEmbeddedPostgres } from '../embedded-postgres.js';
+import { withMigrationLock } from '../migrate.js';
 import { ormConfig } from '../mikro-orm.config.js';
 
 async function main(command: string | undefined, name: string | undefined): Promise<number> {
@@ -34,7 +35,8 @@ async function main(command: string | undefined, name: string | undefined): Prom
         return drift ? 1 : 0;
       }
       case 'up': {
-        const applied = await orm.migrator.up();
+        // The same advisory lock as a server's MIGRATE_ON_START: never two runs at once.
+        const applied = await withMigrationLock(databaseUrl, () => orm.migrator.up());
         console.log(applied.length ? `applied ${applied.map((m) => m.name).join(', ')}` : 'nothing to apply');
         return 0;
       }

@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128140831_Initial } from './Migration20261128140831_Initial.js';
 import { Migration20261128141626_ScimResources } from './Migration20261128141626_ScimResources.js';
 import { Migration20261128142121_AuthAndAudit } from './Migration20261128142121_AuthAndAudit.js';
+import { Migration20261201121546_UserTypeAsSent } from './Migration20261201121546_UserTypeAsSent.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128140831_Initial', class: Migration20261128140831_Initial },
   { name: 'Migration20261128141626_ScimResources', class: Migration20261128141626_ScimResources },
   { name: 'Migration20261128142121_AuthAndAudit', class: Migration20261128142121_AuthAndAudit },
+  { name: 'Migration20261201121546_UserTypeAsSent', class: Migration20261201121546_UserTypeAsSent },
 ];

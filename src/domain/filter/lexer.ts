@@ -44,6 +44,9 @@ const SIMPLE_ESCAPES: ReadonlyMap<string, string> = new Map([
 
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 
+/** No stored value contains U+0000 (PostgreSQL cannot hold it), so a filter naming it is a client error. */
+const NUL_MESSAGE = 'U+0000 cannot appear in a filter or path';
+
 /**
  * A JSON string (RFC 8259 §7) starting at `start` (the opening quote). Raw control characters are
  * tolerated: the value is unambiguous and rejecting them would only turn a lookup into a 400.
@@ -68,7 +71,9 @@ function readString(text: string, start: number, fail: LexFailure): { value: str
     } else if (e === 'u') {
       const hex = text.slice(i + 2, i + 6);
       if (!HEX4.test(hex)) fail('Invalid \\u escape in string, expected 4 hex digits', i);
-      value += String.fromCharCode(parseInt(hex, 16));
+      const code = parseInt(hex, 16);
+      if (code === 0) fail(NUL_MESSAGE, i);
+      value += String.fromCharCode(code);
       i += 6;
     } else {
       fail(`Invalid escape "\\${e}" in string`, i);
@@ -79,6 +84,8 @@ function readString(text: string, start: number, fail: LexFailure): { value: str
 
 /** Splits filter or path text into tokens; the last token is always `eof` at `text.length`. */
 export function tokenize(text: string, fail: LexFailure): Token[] {
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) fail(NUL_MESSAGE, nul);
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {

@@ -24,7 +24,11 @@ export interface ListQuery {
   projection: Projection;
 }
 
-/** Raw parameters as a GET query string or a SearchRequest body carries them. */
+/**
+ * Raw parameters as a GET query string carries them, or a SearchRequest body once its attribute arrays
+ * are joined into comma lists (searchBody). Each is given once: a repeated query parameter arrives as
+ * an array and is a 400, never a guess at which occurrence counts.
+ */
 export interface ListQueryInput {
   filter?: unknown;
   sortBy?: unknown;
@@ -50,26 +54,26 @@ export function parseListQuery(resourceType: ResourceTypeName, input: ListQueryI
     count: Math.min(PAGING.maxCount, Math.max(0, integer('count', input.count) ?? PAGING.defaultCount)),
     cursor: optionalString('cursor', input.cursor),
     projection: parseProjection(resourceType, {
-      attributes: attributeList('attributes', input.attributes),
-      excludedAttributes: attributeList('excludedAttributes', input.excludedAttributes),
+      attributes: input.attributes,
+      excludedAttributes: input.excludedAttributes,
     }),
   };
 }
 
-function first(value: unknown): unknown {
-  // A repeated query parameter arrives as an array; the first occurrence counts.
-  return Array.isArray(value) ? value[0] : value;
+function single(name: string, value: unknown): unknown {
+  if (Array.isArray(value)) throw ScimError.badRequest('invalidValue', `Give ${name} once.`);
+  return value;
 }
 
 function optionalString(name: string, raw: unknown): string | undefined {
-  const value = first(raw);
+  const value = single(name, raw);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw ScimError.badRequest('invalidValue', `${name} must be a string`);
   return value;
 }
 
 function integer(name: string, raw: unknown): number | undefined {
-  const value = first(raw);
+  const value = single(name, raw);
   if (value === undefined || value === null || value === '') return undefined;
   const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
   if (!Number.isFinite(number) || !Number.isInteger(number)) {
@@ -83,14 +87,6 @@ function parseSortOrder(raw: unknown): SortOrder {
   if (value === undefined || value === '' || value === 'ascending') return 'ascending';
   if (value === 'descending') return 'descending';
   throw ScimError.badRequest('invalidValue', `sortOrder must be "ascending" or "descending", got "${value}"`);
-}
-
-/** RFC 7644 §3.4.3: a SearchRequest carries attribute lists as arrays; a query string as comma lists. */
-function attributeList(name: string, raw: unknown): string | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (typeof raw === 'string') return raw;
-  if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) return raw.join(',');
-  throw ScimError.badRequest('invalidValue', `${name} must be a list of attribute names`);
 }
 
 function resolveSortBy(resourceType: ResourceTypeName, text: string): ResolvedPath {

@@ -13,14 +13,7 @@ export interface SortKey {
 /** The default order: creation time, then id, so pages are stable while rows are added. */
 export const CREATED_ORDER: SortKey = { sql: 'r.created_at', cast: 'timestamptz', notNull: true };
 
-const NOT_NULL_COLUMNS = new Set([
-  'r.id',
-  'r.created_at',
-  'r.last_modified',
-  'r.user_name',
-  'r.active',
-  'r.user_type',
-]);
+const NOT_NULL_COLUMNS = new Set(['r.id', 'r.created_at', 'r.last_modified', 'r.user_name', 'r.active']);
 
 function literal(name: string): string {
   return `'${name.replace(/'/g, "''")}'`;

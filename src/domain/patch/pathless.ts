@@ -42,6 +42,8 @@ function splitExtension(op: PatchOperation, urn: string, into: PatchOperation[])
     );
   }
   for (const [key, value] of Object.entries(op.value)) {
+    // Python SCIM clients send the extension object with its own "schemas"; the server derives schemas.
+    if (key.toLowerCase() === 'schemas') continue;
     into.push({ ...op, path: keyPath(`${urn}:${key}`), value });
   }
 }
@@ -50,7 +52,7 @@ function splitExtension(op: PatchOperation, urn: string, into: PatchOperation[])
  * Splits path-less add/replace values (`{"active": false}`, Entra's `{"name.givenName": "x",
  * "urn:…:enterprise:2.0:User:employeeNumber": "y"}`, `{"urn:…:enterprise:2.0:User": {…}}`) and operations
  * whose path is a whole extension into one operation per attribute. `schemas` keys are skipped: the server
- * derives the schemas list from the attributes present.
+ * derives the schemas list from the attributes present, also inside an extension's value.
  */
 export function expandPathless(
   resourceType: ResourceTypeName,

@@ -1,6 +1,7 @@
 /** Reading a PATCH request body (RFC 7644 §3.5.2) into operations. */
 import { ScimError } from '../errors.js';
 import { parsePath } from '../filter/parser.js';
+import { assertStorableJson } from '../schema/json.js';
 import { PATCH_OP_SCHEMA } from '../schema/urns.js';
 import { ENTRA_OP_NAME_CASE, normalizeOpName, removeMembersByValue } from './dialects/entra.js';
 import { findKey, isPlainObject } from './json-util.js';
@@ -72,6 +73,8 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
  * invalidValue (path-less value that is not an object, member values).
  */
 export function parsePatchRequest(body: unknown): PatchOperation[] {
+  // Before any walk over the values: the engine copies and compares them recursively.
+  assertStorableJson(body, 'The PATCH body');
   if (!isPlainObject(body))
     throw invalidSyntax('The PATCH body must be a JSON object with "schemas" and "Operations".');
   const schemas = member(body, 'schemas', 'The PATCH body');

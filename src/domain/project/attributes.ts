@@ -3,10 +3,13 @@ import { isPlainObject } from '../schema/json.js';
 import { registry as defaultRegistry, type SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeName, ScimResource } from '../schema/types.js';
 
-/** The raw `attributes` / `excludedAttributes` query parameters (RFC 7644 §3.4.2.5, §3.9). */
+/**
+ * The raw `attributes` / `excludedAttributes` query parameters (RFC 7644 §3.4.2.5, §3.9): comma lists.
+ * Typed `unknown` because a query string may carry anything, e.g. a repeated parameter (an array).
+ */
 export interface ProjectionRequest {
-  attributes?: string;
-  excludedAttributes?: string;
+  attributes?: unknown;
+  excludedAttributes?: unknown;
 }
 
 /** Sub-attribute names named for an attribute, or 'whole' when the attribute itself was named. */
@@ -42,11 +45,10 @@ export function createProjector(registry: SchemaRegistry): Projector {
    * for attributes we do not support; names that are not attribute paths at all are 400 invalidValue.
    */
   function parseProjection(resourceType: ResourceTypeName, req: ProjectionRequest): Projection {
-    const include = entries(req.attributes);
+    const include = entries('attributes', req.attributes);
+    const exclude = entries('excludedAttributes', req.excludedAttributes);
     const [mode, list] =
-      include.length > 0
-        ? (['include', include] as const)
-        : (['exclude', entries(req.excludedAttributes)] as const);
+      include.length > 0 ? (['include', include] as const) : (['exclude', exclude] as const);
     if (list.length === 0) return ALL_ATTRIBUTES;
 
     const { core, extensions } = registry.schemasOf(resourceType);
@@ -177,8 +179,19 @@ function keepsSub(
   return mode === 'all' || (selection !== 'whole' && !named);
 }
 
-function entries(param: string | undefined): string[] {
-  return (param ?? '')
+/** A comma list given once; a repeated parameter arrives as an array and is refused, not guessed at. */
+function entries(name: string, param: unknown): string[] {
+  if (param === undefined || param === null) return [];
+  if (Array.isArray(param)) {
+    throw ScimError.badRequest(
+      'invalidValue',
+      `Give ${name} once, as a comma-separated list (RFC 7644 §3.9).`,
+    );
+  }
+  if (typeof param !== 'string') {
+    throw ScimError.badRequest('invalidValue', `${name} must be a comma-separated list of attribute names.`);
+  }
+  return param
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');

@@ -1,3 +1,5 @@
+import { ScimError } from '../errors.js';
+
 /** A JSON object (not null, not an array). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -9,4 +11,56 @@ export function findKey(obj: Record<string, unknown>, name: string): string | un
   let found: string | undefined;
   for (const key of Object.keys(obj)) if (key.toLowerCase() === wanted) found = key;
   return found;
+}
+
+/**
+ * How deeply a request body may nest. SCIM resources nest three levels (an extension's complex
+ * attribute's sub-attribute); a PatchOp body two more. The cap leaves ample room for identity-provider
+ * extras while keeping every walk over a body (copying, comparing, validating) shallow.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether the value nests deeper than `maxDepth` levels (the top value is level 1); no recursion. */
+export function exceedsDepth(value: unknown, maxDepth = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > maxDepth) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Checks a request body before anything reads it: no nesting beyond MAX_JSON_DEPTH (400 invalidSyntax)
+ * and no U+0000 in any string or key (400 invalidValue). PostgreSQL text and jsonb cannot hold U+0000
+ * (22P05), so such a value could never be stored; it is refused wherever it sits, attributes the server
+ * would drop included, so that the answer does not depend on where a value is stored.
+ */
+export function assertStorableJson(value: unknown, where = 'The request body'): void {
+  if (exceedsDepth(value)) {
+    throw ScimError.badRequest('invalidSyntax', `${where} nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) throw nulError(where);
+    } else if (Array.isArray(item)) {
+      for (const child of item) stack.push(child);
+    } else if (isPlainObject(item)) {
+      for (const [key, child] of Object.entries(item)) {
+        if (key.includes('\u0000')) throw nulError(where);
+        stack.push(child);
+      }
+    }
+  }
+}
+
+function nulError(where: string): ScimError {
+  return ScimError.badRequest(
+    'invalidValue',
+    `${where} contains the character U+0000, which no attribute can hold.`,
+  );
 }

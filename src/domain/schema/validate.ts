@@ -1,6 +1,5 @@
 import { ScimError } from '../errors.js';
-import { DEFAULT_USER_TYPE } from './core-user.schema.js';
-import { findKey, isPlainObject } from './json.js';
+import { assertStorableJson, findKey, isPlainObject } from './json.js';
 import { registry as defaultRegistry, type SchemaRegistry } from './registry.js';
 import type { AttributeDefinition, ResourceTypeName, SchemaDefinition, ScimResource } from './types.js';
 import { GROUP_SCHEMA, USER_SCHEMA } from './urns.js';
@@ -29,8 +28,7 @@ export type ResourceValidator = (
  */
 const ENFORCED_CANONICAL_VALUES = new Set([`${USER_SCHEMA}:userType`, `${GROUP_SCHEMA}:members.type`]);
 
-/** Values given to attributes left unassigned (an unassigned userType is a Viewer). */
-const DEFAULT_VALUES = new Map<string, unknown>([[`${USER_SCHEMA}:userType`, DEFAULT_USER_TYPE]]);
+const ACTIVE = `${USER_SCHEMA}:active`;
 
 const invalidValue = (detail: string) => ScimError.badRequest('invalidValue', detail);
 
@@ -64,6 +62,7 @@ export function createResourceValidator(registry: SchemaRegistry): ResourceValid
     if (!isPlainObject(input)) {
       throw ScimError.badRequest('invalidSyntax', `A ${resourceType} must be a JSON object.`);
     }
+    assertStorableJson(input, `The ${resourceType}`);
     const { core, extensions } = registry.schemasOf(resourceType);
     const ignored: string[] = [];
     const raw = collectByAttribute(registry, resourceType, input, ignored);
@@ -130,7 +129,7 @@ export function createResourceValidator(registry: SchemaRegistry): ResourceValid
       for (const def of attributes) {
         const at: Location = { schema, extension, path: def.name };
         const result = validate(def, values.get(def), at);
-        const fallback = DEFAULT_VALUES.get(ruleKey(at));
+        const fallback = defaultValue(at, context, existing);
         if (result !== undefined) out[def.name] = result;
         else if (fallback !== undefined) out[def.name] = fallback;
       }
@@ -217,6 +216,25 @@ function collectByAttribute(
     for (const [attr, attrValue] of Object.entries(value)) place(attr, attrValue, extension.schema.id);
   }
   return bySchema;
+}
+
+/**
+ * The value of an attribute the body leaves unassigned, where the server has one (docs/scim-behaviour.md).
+ * `active`: a provisioned user is active until told otherwise (Okta and Entra send it; other clients
+ * may not). The stored form always carries it, so what a read returns and what `active eq true` matches
+ * (the `active` column) agree. A PUT that omits it does not assert it (RFC 7644 §3.5.1) and keeps the
+ * current value; a PATCH that removes it unassigns it, which is the default again.
+ * `userType` has none: the resource shows what the identity provider sent (a user without one has the
+ * Viewer team role, DEFAULT_USER_TYPE, but that is the product's reading, not the attribute's value).
+ */
+function defaultValue(at: Location, context: ValidationContext, existing?: ScimResource): unknown {
+  if (at.extension || ruleKey(at) !== ACTIVE) return undefined;
+  if (context === 'replace' && existing) {
+    const key = findKey(existing, 'active');
+    const current = key === undefined ? undefined : existing[key];
+    if (typeof current === 'boolean') return current;
+  }
+  return true;
 }
 
 /** Required attributes must be assigned; required strings must not be blank (RFC 7643 §2.2, §4.1.1). */

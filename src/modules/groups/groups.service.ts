@@ -19,13 +19,14 @@ import { changedAttributes } from '../scim/changed-attributes.js';
 import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
 import type { ReadResult } from '../scim/resource-http.js';
-import { prepend } from '../scim/streamed-json.js';
+import { once, prepend } from '../scim/streamed-json.js';
 import { listResources } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
 import {
   deleteResourceRow,
   findResourceRow,
   lockForWrite,
+  lockTenant,
   sameResource,
   touchResourceRow,
 } from '../scim/resource-store.js';
@@ -62,6 +63,7 @@ export class GroupsService {
     const id = randomUUID();
     const row = await this.em
       .transactional(async (em) => {
+        await lockTenant(em, call.tenant.tenantId);
         const sql = new SqlBuilder();
         const { rows } = await runSql<ResourceRow>(
           em,
@@ -101,15 +103,22 @@ export class GroupsService {
     }
     const withoutMembers = project('Group', toScimResource('Group', row, call.baseUrl), projection);
     const chunks = this.memberships.streamMembers(this.em, call.tenant.tenantId, id);
+    // The cursor holds a pooled connection until it is returned: `close` is the one way to do it,
+    // whether the members were read to the end, in part (client gone) or not at all (304, HEAD).
+    const close = once(() => chunks.return(undefined));
     const first = await chunks.next();
     if (first.done || first.value.length === 0) {
-      await chunks.return(undefined);
+      await close();
       return { resource: withoutMembers, version: row.version };
     }
     const refs = async function* () {
       for await (const rows of prepend(first.value, chunks)) yield memberRefs(call, rows);
     };
-    return { resource: withoutMembers, version: row.version, streamed: { name: 'members', chunks: refs() } };
+    return {
+      resource: withoutMembers,
+      version: row.version,
+      streamed: { name: 'members', chunks: refs(), close },
+    };
   }
 
   async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
@@ -171,7 +180,9 @@ export class GroupsService {
 
   async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
     await this.em.transactional(async (em) => {
-      await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
+      // FOR UPDATE waits for writes naming this group as a member (FOR KEY SHARE), so the removal
+      // below sees their rows; later ones wait for this and then find no such member.
+      await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch, 'delete');
       // Its own member rows cascade; its rows as a member of other groups do not.
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'Group', call.tenant.tenantId, id);

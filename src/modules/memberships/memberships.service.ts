@@ -7,6 +7,12 @@ import { runSql, streamSql } from '../scim/sql.js';
 
 export type MemberType = 'User' | 'Group';
 
+/**
+ * The first key of the advisory lock that serializes group nesting checks within a tenant (the second
+ * is a hash of the tenant id). Advisory lock keys are global to the database: keep them distinct.
+ */
+const GROUP_NESTING_LOCK = 0x5c1_6e57;
+
 const MEMBERS_SQL = `SELECT m.group_id, m.member_id AS value, m.member_type AS type,
         coalesce(u.display_name, u.user_name, g.display_name) AS display
    FROM scim_membership m
@@ -73,18 +79,30 @@ export class MembershipsService {
     return byMember;
   }
 
-  /** Applies a PATCH member change set in order; true when any row was added or removed. */
+  /**
+   * Applies a PATCH member change set in order; true when any row was added or removed. Every member
+   * the set adds is resolved (locked, checked, cycle-checked) before any row changes, so the locks are
+   * always taken member rows first, membership rows after: the order a DELETE of a member takes them in.
+   */
   async apply(
     em: EntityManager,
     tenantId: string,
     groupId: string,
     ops: readonly MemberOp[],
   ): Promise<boolean> {
+    const added = ops.flatMap((op) => (op.kind === 'add' ? op.members : []));
+    const typeOf = new Map(
+      (await this.resolveMembers(em, tenantId, groupId, added)).map((member) => [member.id, member.type]),
+    );
     let changed = false;
     for (const op of ops) {
       if (op.kind === 'removeAll') changed = (await this.removeAll(em, tenantId, groupId)) || changed;
       else if (op.kind === 'remove') changed = (await this.remove(em, tenantId, groupId, op.ids)) || changed;
-      else changed = (await this.add(em, tenantId, groupId, op.members)) || changed;
+      else {
+        const ids = [...new Set(op.members.map((member) => member.value))];
+        const members = ids.map((id) => ({ id, type: typeOf.get(id)! }));
+        changed = (await this.insert(em, tenantId, groupId, members)) || changed;
+      }
     }
     return changed;
   }
@@ -116,16 +134,6 @@ export class MembershipsService {
       tenantId,
       memberId,
     ]);
-  }
-
-  private async add(
-    em: EntityManager,
-    tenantId: string,
-    groupId: string,
-    members: readonly MemberRef[],
-  ): Promise<boolean> {
-    if (members.length === 0) return false;
-    return this.insert(em, tenantId, groupId, await this.resolveMembers(em, tenantId, groupId, members));
   }
 
   private async remove(
@@ -174,6 +182,12 @@ export class MembershipsService {
   /**
    * Members must exist in the same tenant (400 invalidValue otherwise); their type comes from where they
    * exist, not from the request. A group may not contain itself, directly or through nesting.
+   *
+   * The member rows are locked FOR KEY SHARE until the transaction ends: a concurrent DELETE of a
+   * member (FOR UPDATE on its row, then removal of its memberships) either waits for this transaction
+   * and then removes the new membership too, or commits first and this lookup no longer finds the
+   * member. Checking rows without the lock would see only committed rows and let a membership point at
+   * a user deleted meanwhile. Updates of a member (FOR NO KEY UPDATE) do not conflict with it.
    */
   private async resolveMembers(
     em: EntityManager,
@@ -187,11 +201,15 @@ export class MembershipsService {
       throw ScimError.badRequest('invalidValue', `No such member: ${malformed.slice(0, 5).join(', ')}`);
     }
     if (ids.length === 0) return [];
+    // Locked in id order: one stable order, whatever order the request names the members in.
     const { rows } = await runSql<{ id: string; type: MemberType }>(
       em,
-      `SELECT id, 'User' AS type FROM scim_user WHERE tenant_id = $1 AND id = ANY($2::uuid[])
-       UNION ALL
-       SELECT id, 'Group' AS type FROM scim_group WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      `WITH users AS (
+         SELECT id FROM scim_user WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE
+       ), groups AS (
+         SELECT id FROM scim_group WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE
+       )
+       SELECT id, 'User' AS type FROM users UNION ALL SELECT id, 'Group' AS type FROM groups`,
       [tenantId, ids],
     );
     const found = new Map(rows.map((row) => [row.id, row.type]));
@@ -204,6 +222,12 @@ export class MembershipsService {
     return ids.map((id) => ({ id, type: found.get(id)! }));
   }
 
+  /**
+   * Refuses nesting that would make a cycle. Two changes that each add one edge of a cycle (A add B,
+   * B add A) would both pass a check of committed rows, so the check runs under a per-tenant advisory
+   * lock held to the end of the transaction: the second waits for the first to commit and then sees
+   * its edge. Only changes that add a group as a member take it; user memberships never wait on it.
+   */
   private async refuseCycles(
     em: EntityManager,
     tenantId: string,
@@ -213,6 +237,7 @@ export class MembershipsService {
     if (childGroups.includes(groupId)) {
       throw ScimError.badRequest('invalidValue', 'A group cannot be a member of itself');
     }
+    await runSql(em, 'SELECT pg_advisory_xact_lock($1, hashtext($2))', [GROUP_NESTING_LOCK, tenantId]);
     const { rows } = await runSql(
       em,
       `WITH RECURSIVE descendant(id) AS (

@@ -1,9 +1,11 @@
 import type { ScimResource } from '../../domain/schema/types.js';
+import { jsonEqual } from '../../domain/patch/json-util.js';
 import { isPlainObject } from '../../domain/schema/json.js';
 
 /**
  * Names of the attributes whose values differ between two stored forms, for the audit trail: core
  * attributes by name, extension attributes as `urn:…:attribute`. Values are never reported (PII).
+ * Values are compared as JSON, not as text: jsonb hands the stored form back with its keys reordered.
  */
 export function changedAttributes(
   before: ScimResource | undefined,
@@ -15,7 +17,7 @@ export function changedAttributes(
       if (key === 'schemas') continue;
       if (key.startsWith('urn:') && (isPlainObject(a[key]) || isPlainObject(b[key]))) {
         compare(asObject(a[key]), asObject(b[key]), `${key}:`);
-      } else if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
+      } else if (!jsonEqual(a[key], b[key])) {
         names.add(`${prefix}${key}`);
       }
     }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseListQuery, type ListQuery, type ListQueryInput } from '../../domain/list/list-query.js';
 import { parseProjection, type Projection, type ProjectionRequest } from '../../domain/project/attributes.js';
@@ -10,7 +11,10 @@ import { header, sendResource } from './scim-http.js';
 import { searchBody } from './search-body.js';
 import { streamedJson, type StreamedAttribute } from './streamed-json.js';
 
-/** One resource as read; a very large multi-valued attribute may come as a stream beside it. */
+/**
+ * One resource as read; a very large multi-valued attribute may come as a stream beside it. A stream
+ * holds a pooled connection until its `close()` runs, which the HTTP layer guarantees.
+ */
 export interface ReadResult {
   resource: ScimResource;
   version: number;
@@ -73,13 +77,41 @@ export class ResourceHttp {
       id,
       this.projection(query),
     );
-    if (isNotModified(header(request, 'if-none-match'), version)) {
-      await streamed?.chunks[Symbol.asyncIterator]().return?.(undefined);
-      void reply.status(304).header('ETag', (resource.meta as { version: string }).version);
+    if (!streamed) {
+      if (this.notModified(request, reply, resource, version)) return undefined;
+      return sendResource(reply, 200, resource);
+    }
+    // The stream holds a cursor on a pooled connection: every way out releases it. 'close' fires when
+    // the response is done and when the client hangs up mid-body (the stream may never have started);
+    // a client that hung up while the group was being read is already gone and will not fire it.
+    if (reply.raw.destroyed) {
+      await streamed.close();
       return undefined;
     }
-    sendResource(reply, 200, resource);
-    return streamed ? streamedJson(resource, streamed) : resource;
+    reply.raw.once('close', () => void streamed.close());
+    try {
+      if (this.notModified(request, reply, resource, version)) {
+        await streamed.close();
+        return undefined;
+      }
+      sendResource(reply, 200, resource);
+      if (request.method === 'HEAD') {
+        // Same headers as the GET (chunked, so no Content-Length), without reading a single member.
+        await streamed.close();
+        return Readable.from([]);
+      }
+      return streamedJson(resource, streamed);
+    } catch (error) {
+      await streamed.close();
+      throw error;
+    }
+  }
+
+  /** If-None-Match naming the current version (RFC 7644 §3.14): 304 with the ETag, no body. */
+  private notModified(request: FastifyRequest, reply: FastifyReply, resource: ScimResource, version: number) {
+    if (!isNotModified(header(request, 'if-none-match'), version)) return false;
+    void reply.status(304).header('ETag', (resource.meta as { version: string }).version);
+    return true;
   }
 
   async replace(

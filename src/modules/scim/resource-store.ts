@@ -7,22 +7,34 @@ import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
 import { runSql } from './sql.js';
 
 /**
+ * How a write locks the row it changes. An update takes FOR NO KEY UPDATE, which still lets other
+ * transactions name the row as a member (FOR KEY SHARE, see MembershipsService); a delete takes FOR
+ * UPDATE, which waits for them and makes them wait, so no membership can point at a deleted row.
+ */
+export type RowLock = 'update' | 'delete';
+
+const LOCK_CLAUSES: Record<RowLock, string> = {
+  update: ' FOR NO KEY UPDATE',
+  delete: ' FOR UPDATE',
+};
+
+/**
  * One resource of the tenant, or 404. Another tenant's id is indistinguishable from an unknown one.
- * `forUpdate` locks the row for the rest of the transaction (PUT, PATCH, DELETE check If-Match on it).
+ * With `lock`, the row stays locked for the rest of the transaction (PUT, PATCH, DELETE check If-Match on it).
  */
 export async function findResourceRow(
   em: EntityManager,
   resourceType: ResourceTypeName,
   tenantId: string,
   id: string,
-  forUpdate = false,
+  lock?: RowLock,
 ): Promise<ResourceRow> {
   const row = isUuid(id)
     ? (
         await runSql<ResourceRow>(
           em,
           `SELECT ${RESOURCE_COLUMNS} FROM ${TABLES[resourceType]} r WHERE r.tenant_id = $1 AND r.id = $2` +
-            (forUpdate ? ' FOR UPDATE' : ''),
+            (lock ? LOCK_CLAUSES[lock] : ''),
           [tenantId, id],
         )
       ).rows[0]
@@ -31,15 +43,32 @@ export async function findResourceRow(
   return row;
 }
 
-/** The row a write is about to change: locked for the transaction, and still at the version If-Match names. */
+/**
+ * The first statement of every SCIM write: holds the tenant row (FOR KEY SHARE) for the transaction.
+ * Deleting a tenant locks its row before its ON DELETE CASCADE reaches users, groups and audit rows,
+ * so taking the tenant first here gives both one lock order: a tenant deletion waits for the writes in
+ * flight, and a write that waited for a deletion finds no tenant and answers 401 (its key is gone
+ * with it), never a deadlock or a foreign-key error.
+ */
+export async function lockTenant(em: EntityManager, tenantId: string): Promise<void> {
+  const { rows } = await runSql(em, 'SELECT 1 FROM tenant WHERE id = $1 FOR KEY SHARE', [tenantId]);
+  if (rows.length === 0) throw new ScimError(401, 'Invalid API key: its tenant no longer exists');
+}
+
+/**
+ * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
+ * at the version If-Match names. `lock: 'delete'` for a DELETE.
+ */
 export async function lockForWrite(
   em: EntityManager,
   resourceType: ResourceTypeName,
   tenantId: string,
   id: string,
   ifMatch: string | undefined,
+  lock: RowLock = 'update',
 ): Promise<ResourceRow> {
-  const row = await findResourceRow(em, resourceType, tenantId, id, true);
+  await lockTenant(em, tenantId);
+  const row = await findResourceRow(em, resourceType, tenantId, id, lock);
   assertIfMatch(ifMatch, row.version);
   return row;
 }

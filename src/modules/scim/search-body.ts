@@ -7,5 +7,15 @@ export function searchBody(body: unknown): ListQueryInput {
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw ScimError.badRequest('invalidSyntax', 'A search request body must be a SearchRequest object');
   }
-  return body as ListQueryInput;
+  const input = { ...body } as ListQueryInput;
+  input.attributes = attributeList('attributes', input.attributes);
+  input.excludedAttributes = attributeList('excludedAttributes', input.excludedAttributes);
+  return input;
+}
+
+/** RFC 7644 §3.4.3: a SearchRequest carries attribute lists as arrays; a query string as comma lists. */
+function attributeList(name: string, raw: unknown): unknown {
+  if (!Array.isArray(raw)) return raw;
+  if (raw.every((item) => typeof item === 'string')) return raw.join(',');
+  throw ScimError.badRequest('invalidValue', `${name} must be a list of attribute names`);
 }

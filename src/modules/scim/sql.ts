@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
+import type pg from 'pg';
 
 /**
  * Builds one parameterized statement: values always travel as $n parameters, never inside the SQL
@@ -70,7 +71,18 @@ export function pgErrorCode(error: unknown): string | undefined {
 
 /**
  * Streams the rows of a query in chunks through a server-side cursor, so a result of any size is never
- * held in memory at once (a 100k-member group). The connection is held until the iteration ends.
+ * held in memory at once (a 100k-member group). It runs on a pooled connection of its own, in a
+ * read-only transaction (one snapshot for the whole stream), outside any transaction of `em`.
+ *
+ * The connection is held until the iteration ends: read to the end, or call `return()` on the
+ * generator once it has started (a generator that never started has no connection yet). Wrappers
+ * that drive it by hand must pass their own end on.
+ *
+ * The cursor is a SQL cursor (DECLARE … FETCH) rather than pg-cursor, which Kysely's `stream()` uses:
+ * pg-cursor's close() waits for a ReadyForQuery that a dead connection never sends
+ * (brianc/node-postgres#2642, #2588), so a database restart or a killed backend mid-stream would hang
+ * the response and keep its connection checked out for good. Plain queries fail at once instead, and
+ * a connection that failed is destroyed, not returned to the pool.
  */
 export async function* streamSql<R>(
   em: EntityManager,
@@ -78,13 +90,30 @@ export async function* streamSql<R>(
   values: readonly unknown[],
   chunkSize = 2000,
 ): AsyncGenerator<R[]> {
-  const chunks = em
-    .getKysely()
-    .getExecutor()
-    .stream<R>(CompiledQuery.raw(text, [...values]), chunkSize);
-  for await (const chunk of chunks) {
-    for (const observe of sqlObservers)
-      observe({ text, rows: chunk.rows.length, affected: chunk.rows.length });
-    yield chunk.rows;
+  const pool = (await em.getConnection().getNativeClient()) as pg.Pool;
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`DECLARE streamed NO SCROLL CURSOR FOR ${text}`, [...values]);
+    const fetch = `FETCH ${Math.max(1, Math.trunc(chunkSize))} FROM streamed`;
+    for (;;) {
+      const { rows } = await client.query<R & pg.QueryResultRow>(fetch);
+      if (rows.length === 0) break;
+      for (const observe of sqlObservers) observe({ text, rows: rows.length, affected: rows.length });
+      yield rows;
+    }
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    if (!failure) {
+      // Ends the transaction and with it the cursor, whether or not it was read to the end.
+      await client.query('ROLLBACK').catch((error: unknown) => {
+        failure = error instanceof Error ? error : new Error(String(error));
+      });
+    }
+    // With an error, the pool destroys the connection instead of handing it out again.
+    client.release(failure);
   }
 }

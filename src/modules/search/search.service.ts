@@ -15,7 +15,7 @@ interface TypedList {
 /**
  * POST /.search across resource types (RFC 7644 §3.4.3): Users then Groups, each in its own order,
  * paged by index over the concatenation. A filter that names attributes only one type has matches
- * nothing of the other; it is an error only when it fits neither.
+ * nothing of the other; it is a 400 invalidFilter when it fits neither.
  */
 @Injectable()
 export class SearchService {
@@ -38,18 +38,22 @@ export class SearchService {
     if (usable.length === 0) throw queries[0].query;
 
     const base = parseListQuery('User', { startIndex: input.startIndex, count: input.count });
-    const counts = await Promise.all(
+    const counted = await Promise.all(
       usable.map(async ({ type, query }) => ({
         type,
-        total: (await this.list(call, type, { ...query, count: 0 })).totalResults,
+        query,
+        ...(await this.count(call, type, query)),
       })),
     );
-    const totalResults = counts.reduce((sum, c) => sum + c.total, 0);
+    // RFC 7644 §3.4.3 / docs/scim-behaviour.md: a filter that fits neither resource type is the
+    // client's error (an IdP would otherwise read "no match" and create duplicates).
+    const fitting = counted.filter((c) => c.unknownAttribute === undefined);
+    if (fitting.length === 0) throw counted[0].unknownAttribute;
+    const totalResults = fitting.reduce((sum, c) => sum + c.total, 0);
     const resources: ScimResource[] = [];
     let skip = base.startIndex - 1;
     let room = base.count;
-    for (const [index, { type, query }] of usable.entries()) {
-      const total = counts[index].total;
+    for (const { type, query, total } of fitting) {
       if (skip >= total) {
         skip -= total;
         continue;
@@ -72,19 +76,27 @@ export class SearchService {
     }
   }
 
+  /** How many resources of this type match; a filter naming an attribute the type lacks matches none. */
+  private async count(
+    call: ScimCall,
+    type: ResourceTypeName,
+    query: ReturnType<typeof parseListQuery>,
+  ): Promise<{ total: number; unknownAttribute?: ScimError }> {
+    try {
+      return { total: (await this.list(call, type, { ...query, count: 0 })).totalResults };
+    } catch (error) {
+      if (error instanceof ScimError && error.scimType === 'invalidFilter')
+        return { total: 0, unknownAttribute: error };
+      throw error;
+    }
+  }
+
   private async list(
     call: ScimCall,
     type: ResourceTypeName,
     query: ReturnType<typeof parseListQuery>,
   ): Promise<TypedList> {
     const service = type === 'User' ? this.users : this.groups;
-    try {
-      return (await service.list(call, query)) as unknown as TypedList;
-    } catch (error) {
-      // The filter names an attribute this type does not have: nothing of this type matches.
-      if (error instanceof ScimError && error.scimType === 'invalidFilter')
-        return { totalResults: 0, Resources: [] };
-      throw error;
-    }
+    return (await service.list(call, query)) as unknown as TypedList;
   }
 }

@@ -49,7 +49,9 @@ export class TenantsService {
 
   /**
    * Deletes the tenant and, through ON DELETE CASCADE, its keys, users, groups, memberships and audit
-   * trail: its keys stop authenticating with the next request.
+   * trail: its keys stop authenticating with the next request. The one statement locks the tenant row
+   * before the cascade reaches any other row; SCIM writes lock the same row first (lockTenant, FOR KEY
+   * SHARE), so this waits for the writes in flight and writes arriving meanwhile answer 401 after it.
    */
   async delete(id: string): Promise<void> {
     const deleted = isUuid(id) ? await this.em.fork().nativeDelete(TenantEntity, { id }) : 0;

@@ -9,7 +9,7 @@ export interface UserColumns {
   given_name: string | null;
   family_name: string | null;
   primary_email: string | null;
-  user_type: string;
+  user_type: string | null;
 }
 
 function text(value: unknown): string | null {
@@ -23,12 +23,12 @@ export function userColumns(resource: ScimResource): UserColumns {
   return {
     user_name: resource.userName as string,
     external_id: text(resource.externalId),
-    // RFC 7643 §4.1.1 leaves an absent `active` to the provider; a provisioned user is active until told not to be.
+    // The stored form always carries `active` (validateResource); a provisioned user is active until told not to be.
     active: resource.active !== false,
     display_name: text(resource.displayName),
     given_name: text(name.givenName),
     family_name: text(name.familyName),
     primary_email: text(primary?.value),
-    user_type: text(resource.userType) ?? 'Viewer',
+    user_type: text(resource.userType),
   };
 }

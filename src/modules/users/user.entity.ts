@@ -18,7 +18,8 @@ export const UserEntity = defineEntity({
     givenName: p.text().nullable(),
     familyName: p.text().nullable(),
     primaryEmail: p.text().nullable(),
-    userType: p.text().default('Viewer'),
+    /** Exactly what the identity provider sent; NULL when it sent none (the team role is then Viewer). */
+    userType: p.text().nullable(),
     createdAt: p.datetime(),
     lastModified: p.datetime(),
     version: p.integer().default(1),

@@ -19,7 +19,13 @@ import { MembershipsService } from '../memberships/memberships.service.js';
 import type { ReadResult } from '../scim/resource-http.js';
 import { listResources } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
-import { deleteResourceRow, findResourceRow, lockForWrite, sameResource } from '../scim/resource-store.js';
+import {
+  deleteResourceRow,
+  findResourceRow,
+  lockForWrite,
+  lockTenant,
+  sameResource,
+} from '../scim/resource-store.js';
 import type { ScimCall } from '../scim/scim-context.js';
 import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
 import { userColumns } from './user-columns.js';
@@ -49,6 +55,7 @@ export class UsersService {
     const sql = new SqlBuilder();
     const row = await this.em
       .transactional(async (em) => {
+        await lockTenant(em, call.tenant.tenantId);
         const inserted = await runSql<ResourceRow>(
           em,
           `INSERT INTO scim_user AS r (tenant_id, id, user_name, external_id, active, display_name, given_name,
@@ -134,7 +141,9 @@ export class UsersService {
 
   async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
     await this.em.transactional(async (em) => {
-      await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
+      // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
+      // removal below sees their rows; later ones wait for this and then find no such member.
+      await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch, 'delete');
       await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
       await deleteResourceRow(em, 'User', call.tenant.tenantId, id);
       await this.audit.record(em, auditEvent(call, 'delete', 'User', id, []));

@@ -23,11 +23,14 @@ const attrPathArb: fc.Arbitrary<AttrPath> = fc.record(
   { requiredKeys: ['attribute'] },
 );
 
-/** Every UTF-16 code unit, lone surrogates included: JSON escapes must carry them all. */
-const anyString = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) });
+/**
+ * Every UTF-16 code unit but U+0000, lone surrogates included: JSON escapes must carry them all. U+0000
+ * is refused (no stored value can hold it; see the invalid filters in parser.test.ts).
+ */
+const anyString = fc.string({ unit: fc.integer({ min: 1, max: 0xffff }).map((c) => String.fromCharCode(c)) });
 const valueArb: fc.Arbitrary<FilterValue> = fc.oneof(
   anyString,
-  fc.string(),
+  fc.string().map((s) => s.replaceAll('\u0000', '')),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (n === 0 ? 0 : n)),
   fc.boolean(),

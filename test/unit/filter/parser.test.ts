@@ -287,6 +287,10 @@ describe('invalid filters answer 400 invalidFilter with a position (RFC 7644 §3
     ['name.givenName[x pr].y eq 1', /already names a sub-attribute/, 20],
     ['emails[value[x eq 1]]', /cannot be nested/, 12],
     ['emails[not (x[y pr])]', /cannot be nested/, 13],
+    // PostgreSQL cannot hold U+0000, so no stored value contains it (22P05/22021 otherwise).
+    ['title eq "a\u0000"', /U\+0000/, 11],
+    ['title eq "a\\u0000"', /U\+0000/, 11],
+    ['ti\u0000tle pr', /U\+0000/, 2],
   ])('%j → %s at position %i', (text, message, position) => {
     const error = expectBadRequest(() => parseFilter(text), 'invalidFilter');
     expect(error.detail).toMatch(message);

@@ -222,6 +222,12 @@ describe('applyPatch on a User: RFC 7644 §3.5.2.3 replace', () => {
       { [ENTERPRISE]: { department: 'Sales', division: 'Ops' } },
     ],
     [
+      'Python SCIM clients: an extension URN path whose value carries its own "schemas" ignores them',
+      { [ENTERPRISE]: { department: 'Tour' } },
+      [{ op: 'replace', path: ENTERPRISE, value: { schemas: [ENTERPRISE], employeeNumber: '42' } }],
+      { [ENTERPRISE]: { department: 'Tour', employeeNumber: '42' } },
+    ],
+    [
       'RFC 7643 §2.4 replacing the primary flag demotes the other primary',
       { emails: [{ ...home, primary: true }, work] },
       [{ op: 'replace', path: 'emails[type eq "work"].primary', value: true }],

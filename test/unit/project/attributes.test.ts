@@ -157,6 +157,16 @@ describe('project: attributes (RFC 7644 §3.4.2.5, §3.9)', () => {
     expect(run).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
   });
 
+  it.each<[string, ProjectionRequest]>([
+    ['attributes given twice (a query string repeats it)', { attributes: ['userName', 'emails'] }],
+    ['excludedAttributes given twice', { excludedAttributes: ['emails', 'name'] }],
+    ['a number', { attributes: 7 }],
+    ['an object', { excludedAttributes: { a: 1 } }],
+  ])('rejects %s with 400 invalidValue, never a crash', (_name, request) => {
+    const run = () => parseProjection('User', request);
+    expect(run).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
+  });
+
   it('accepts $ref as a sub-attribute name (RFC 7643 §2.4)', () => {
     expect(view({ attributes: 'groups.$ref' }).groups).toEqual([
       { $ref: 'https://example.com/v2/Groups/g1' },

@@ -35,7 +35,7 @@ function scimErrorOf(run: () => unknown): ScimError {
 }
 
 describe('validateResource: shape of the stored form', () => {
-  it('returns canonical names, the core URN in schemas, and the userType default (RFC 7643 §2.1)', () => {
+  it('returns canonical names, the core URN in schemas, and the active default (RFC 7643 §2.1)', () => {
     expect(
       validateResource(
         'User',
@@ -43,21 +43,14 @@ describe('validateResource: shape of the stored form', () => {
         'create',
       ),
     ).toEqual({
-      resource: { schemas: [USER_SCHEMA], userName: 'bjensen', name: { givenName: 'B' }, userType: 'Viewer' },
+      resource: { schemas: [USER_SCHEMA], userName: 'bjensen', name: { givenName: 'B' }, active: true },
       ignored: [],
     });
   });
 
   it('orders attributes as the schema does, whatever the input order', () => {
     const { resource } = user({ active: true, externalId: 'x1', displayName: 'B' });
-    expect(Object.keys(resource)).toEqual([
-      'schemas',
-      'externalId',
-      'userName',
-      'displayName',
-      'userType',
-      'active',
-    ]);
+    expect(Object.keys(resource)).toEqual(['schemas', 'externalId', 'userName', 'displayName', 'active']);
   });
 
   it.each([
@@ -133,7 +126,7 @@ describe('validateResource: tolerated input', () => {
     ['manager.displayName', { [ENTERPRISE]: { manager: { displayName: 'Boss' } } }],
   ])('ignores readOnly %s in input (RFC 7643 §2.2, RFC 7644 §3.5.1)', (_, body) => {
     const { resource, ignored } = user(body);
-    expect(resource).toEqual({ schemas: [USER_SCHEMA], userName: 'bjensen', userType: 'Viewer' });
+    expect(resource).toEqual({ schemas: [USER_SCHEMA], userName: 'bjensen', active: true });
     expect(ignored).toEqual([]);
   });
 
@@ -144,7 +137,7 @@ describe('validateResource: tolerated input', () => {
     ['null extension', { [ENTERPRISE]: null }],
     ['array of nulls and empty objects', { emails: [null, {}] }],
   ])('treats %s as unassigned (RFC 7643 §2.5)', (_, body) => {
-    expect(user(body).resource).toEqual({ schemas: [USER_SCHEMA], userName: 'bjensen', userType: 'Viewer' });
+    expect(user(body).resource).toEqual({ schemas: [USER_SCHEMA], userName: 'bjensen', active: true });
   });
 
   it('keeps the writeOnly password for the service to hash (RFC 7643 §4.1.1)', () => {
@@ -195,7 +188,6 @@ describe('validateResource: tolerated input', () => {
         userName: 'test.user@okta.local',
         name: { familyName: 'User', givenName: 'Test' },
         displayName: 'Test User',
-        userType: 'Viewer',
         locale: 'en-US',
         active: true,
         password: '1mz050nq',
@@ -206,22 +198,56 @@ describe('validateResource: tolerated input', () => {
   });
 });
 
+describe('validateResource: a user is active unless told otherwise (docs/scim-behaviour.md)', () => {
+  it.each<
+    [
+      string,
+      Record<string, unknown>,
+      'create' | 'replace' | 'patchResult',
+      Record<string, unknown>?,
+      boolean?,
+    ]
+  >([
+    ['created without active is active', {}, 'create', undefined, true],
+    ['created active: false stays inactive', { active: false }, 'create', undefined, false],
+    [
+      'a PUT without active keeps false (not asserted, RFC 7644 §3.5.1)',
+      {},
+      'replace',
+      { active: false },
+      false,
+    ],
+    ['a PUT without active keeps true', {}, 'replace', { active: true }, true],
+    ['a PUT without active on a user stored without it is active', {}, 'replace', {}, true],
+    ['a PATCH that removed active makes the user active again', {}, 'patchResult', { active: false }, true],
+    ['a PUT with active: false deactivates', { active: false }, 'replace', { active: true }, false],
+  ])('%s', (_name, body, context, existing, expected) => {
+    const previous = existing && { userName: 'bjensen', ...existing };
+    expect(user(body, context, previous).resource.active).toBe(expected);
+  });
+
+  it('Groups get no active', () => {
+    expect(group({}).resource).not.toHaveProperty('active');
+  });
+});
+
 describe('validateResource: userType is the team role', () => {
   it.each([
     ['Admin', 'Admin'],
     ['admin', 'Admin'],
     ['EDITOR', 'Editor'],
     ['viewer', 'Viewer'],
-    [null, 'Viewer'],
-    [undefined, 'Viewer'],
+    [null, undefined],
+    [undefined, undefined],
   ])('stores userType %j as %s', (given, stored) => {
     expect(user({ userType: given }).resource.userType).toBe(stored);
   });
 
-  it.each(['patchResult', 'replace'] as const)(
-    'defaults an unassigned userType to Viewer in %s too',
+  it.each(['create', 'patchResult', 'replace'] as const)(
+    'leaves an unassigned userType unassigned in %s: the resource shows what the IdP sent',
     (context) => {
-      expect(user({}, context, { userName: 'bjensen', userType: 'Admin' }).resource.userType).toBe('Viewer');
+      const { resource } = user({}, context, { userName: 'bjensen', userType: 'Admin' });
+      expect(resource).not.toHaveProperty('userType');
     },
   );
 
