@@ -34,7 +34,7 @@ import {
  * the end. FUZZ_SEED=<n> replays a run; the seed is printed in the summary line and on failure.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
 type Resource = 'Users' | 'Groups';
 type Representation = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
