@@ -14,6 +14,10 @@ describe('loadConfig', () => {
       bodyLimit: 1048576,
       rateLimitRps: 50,
       rateLimitBurst: 200,
+      dbStatementTimeoutMs: 10000,
+      dbAcquireTimeoutMs: 5000,
+      authFailureRps: 2,
+      authFailureBurst: 20,
     });
   });
 
@@ -30,6 +34,10 @@ describe('loadConfig', () => {
       BODY_LIMIT: '2048',
       RATE_LIMIT_RPS: '5',
       RATE_LIMIT_BURST: '20',
+      DB_STATEMENT_TIMEOUT_MS: '3000',
+      DB_ACQUIRE_TIMEOUT_MS: '1000',
+      AUTH_FAILURE_RPS: '1',
+      AUTH_FAILURE_BURST: '5',
     });
     expect(config).toEqual({
       port: 8080,
@@ -43,6 +51,10 @@ describe('loadConfig', () => {
       bodyLimit: 2048,
       rateLimitRps: 5,
       rateLimitBurst: 20,
+      dbStatementTimeoutMs: 3000,
+      dbAcquireTimeoutMs: 1000,
+      authFailureRps: 1,
+      authFailureBurst: 5,
     });
   });
 
