@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ScimError } from '../domain/errors.js';
-import { RETRY_AFTER_SECONDS } from './scim-exception.filter.js';
+import { RETRY_AFTER_SECONDS } from './database-unavailable.js';
 import { SCIM_CONTENT_TYPE } from './scim-media-type.js';
 
 /**
