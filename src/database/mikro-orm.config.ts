@@ -19,7 +19,7 @@ export interface OrmSettings {
  * statement_timeout itself, but a frozen server (SIGSTOP, a hung host, a half-open TCP connection)
  * never answers at all; then the client gives up on the connection.
  */
-const CLIENT_DEADLINE_MARGIN_MS = 2_000;
+const CLIENT_DEADLINE_MARGIN_MS = 1_000;
 
 /**
  * A pg client that closes its connection when a query gets no answer in time. pg's own
