@@ -25,7 +25,7 @@ export interface AppConfig {
   dbStatementTimeoutMs: number;
   /** Longest a request waits for a pooled database connection, in ms (503 beyond). */
   dbAcquireTimeoutMs: number;
-  /** Sustained failed authentications per second per client address (token bucket refill; 429 beyond). */
+  /** Sustained failed authentications per second per client address, may be fractional (token bucket refill). */
   authFailureRps: number;
   /** Failed authentications a client address may make at once before the sustained rate applies. */
   authFailureBurst: number;
@@ -55,7 +55,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitBurst: parsePositiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200),
     dbStatementTimeoutMs: parsePositiveInt('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 10_000),
     dbAcquireTimeoutMs: parsePositiveInt('DB_ACQUIRE_TIMEOUT_MS', env.DB_ACQUIRE_TIMEOUT_MS, 5_000),
-    authFailureRps: parsePositiveInt('AUTH_FAILURE_RPS', env.AUTH_FAILURE_RPS, 2),
+    authFailureRps: parsePositiveNumber('AUTH_FAILURE_RPS', env.AUTH_FAILURE_RPS, 2),
     authFailureBurst: parsePositiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, 20),
   };
 }
@@ -79,6 +79,15 @@ function parsePositiveInt(name: string, raw: string | undefined, fallback: numbe
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) {
     throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parsePositiveNumber(name: string, raw: string | undefined, fallback: number): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
+    throw new ConfigError(`${name} must be a positive number, got "${value}"`);
   }
   return Number(value);
 }

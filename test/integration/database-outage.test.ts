@@ -48,8 +48,8 @@ describe('database outages', () => {
     const config = loadConfig({
       LOG_LEVEL: 'silent',
       ADMIN_TOKEN,
-      DB_STATEMENT_TIMEOUT_MS: '1000',
-      DB_ACQUIRE_TIMEOUT_MS: '1000',
+      DB_STATEMENT_TIMEOUT_MS: '2000',
+      DB_ACQUIRE_TIMEOUT_MS: '2000',
     });
     app = await createApp({ config, databaseUrl: database.url });
     tenant = await createTenant(app);
