@@ -35,6 +35,11 @@ describe('draining on shutdown', () => {
     );
     await arrived;
     const closing = test.app.close();
+    // Closing has begun once the listener is closed (after Fastify's preClose hooks).
+    for (let turn = 0; turn < 1000 && server.listening; turn++) {
+      await new Promise((done) => setTimeout(done, 10));
+    }
+    expect(server.listening).toBe(false);
     // The rest of the first body, then a second request on the same connection, while draining.
     socket.write('}GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await ended;
