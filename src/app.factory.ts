@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { createRootLogger, installRequestLogging, requestIdFor } from './http/request-logging.js';
+import { installDraining } from './http/draining.js';
 import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
 import { registerJsonBodyParser } from './http/scim-media-type.js';
@@ -28,8 +29,8 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: options.config.bodyLimit,
-    // While draining on shutdown, new requests get 503 instead of hanging.
-    return503OnClosing: true,
+    // While draining on shutdown, new requests get a SCIM 503 from installDraining instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -55,6 +56,7 @@ export function configureApp(app: NestFastifyApplication): void {
   fastify.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
   installRequestLogging(fastify);
+  installDraining(fastify);
   const routes = new RouteTable();
   routes.watch(fastify);
   app.useGlobalFilters(new ScimExceptionFilter(routes));

@@ -35,7 +35,10 @@ export class AppModule {
         LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }),
         // The driver must be named here, or Nest cannot inject the EntityManager.
         MikroOrmModule.forRoot({
-          ...ormConfig({ databaseUrl }),
+          ...ormConfig({
+            databaseUrl,
+            timeouts: { statementMs: config.dbStatementTimeoutMs, acquireMs: config.dbAcquireTimeoutMs },
+          }),
           driver: PostgreSqlDriver,
           registerRequestContext: true,
         }),

@@ -1,7 +1,9 @@
+// First: on a too old Node.js, say so in one line before anything else can fail obscurely.
+import './config/node-version.js';
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { takeOverShutdownSignals } from './database/embedded-postgres.js';
-import { startServer } from './server.js';
+import { readyBanner, startServer } from './server.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
 
@@ -20,15 +22,8 @@ async function main(): Promise<void> {
     fail(`start failed: ${describe(error)}`),
   );
   installShutdown(server.stop);
-  const base = server.baseUrl;
-  console.log(
-    [
-      `SCIM server ready (database: ${server.databaseLabel})`,
-      `  SCIM base:   ${base}/scim/v2`,
-      `  Swagger UI:  ${base}/docs`,
-      `  Health:      ${base}/health/live  ${base}/health/ready`,
-    ].join('\n'),
-  );
+  // Last, after every start-up log line.
+  server.print(readyBanner(server));
 }
 
 function installShutdown(shutdown: () => Promise<void>): void {

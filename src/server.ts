@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
 import { createApp } from './app.factory.js';
 import { type AppConfig, redactDatabaseUrl } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
@@ -9,6 +10,10 @@ export interface RunningServer {
   /** Absolute base URL clients use (PUBLIC_URL, else the bound address). */
   baseUrl: string;
   databaseLabel: string;
+  /** Where the embedded cluster keeps its data; undefined with DATABASE_URL. */
+  embeddedData?: { path: string; relocated: boolean };
+  /** Prints to stdout after the log lines written so far (the ready banner). */
+  print(text: string): void;
   /** Stops accepting, drains in-flight requests, closes the ORM, then stops an embedded database. */
   stop(): Promise<void>;
 }
@@ -22,6 +27,11 @@ export async function startServer(
   if (!config.databaseUrl) {
     log(`starting embedded PostgreSQL (data in ${config.dataDir})`);
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+    if (embedded.relocated) {
+      log(
+        `DATA_DIR ${config.dataDir} is out of reach of the OS user "postgres" that runs PostgreSQL: the data is in ${embedded.clusterDir}`,
+      );
+    }
   }
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   try {
@@ -41,6 +51,8 @@ export async function startServer(
       app,
       baseUrl,
       databaseLabel: embedded ? 'embedded' : redactDatabaseUrl(databaseUrl),
+      embeddedData: embedded ? { path: embedded.clusterDir, relocated: embedded.relocated } : undefined,
+      print: printAfterLogs(app),
       stop: async () => {
         await app.close();
         await embedded?.stop();
@@ -50,6 +62,39 @@ export async function startServer(
     await embedded?.stop();
     throw error;
   }
+}
+
+/** The last lines at start: where everything is and how to get an API key. */
+export function readyBanner(
+  server: Pick<RunningServer, 'baseUrl' | 'databaseLabel' | 'embeddedData'>,
+): string {
+  const base = server.baseUrl;
+  const database = server.embeddedData
+    ? `embedded, data in ${server.embeddedData.path}${server.embeddedData.relocated ? ' (DATA_DIR is out of reach of the OS user "postgres")' : ''}`
+    : server.databaseLabel;
+  return [
+    '',
+    `SCIM server ready (database: ${database})`,
+    `  SCIM base URL:  ${base}/scim/v2`,
+    `  Swagger UI:     ${base}/docs`,
+    `  Console:        coming soon (at ${base}/console)`,
+    `  Health:         ${base}/health/ready`,
+    `  API key:        npm run cli -- tenants create <name>   (creates a tenant; prints its API key once)`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Writes `text` to stdout after every log line written so far. pino writes asynchronously, so a
+ * console.log could overtake the start-up log; the logger's own stream keeps the order.
+ */
+function printAfterLogs(app: NestFastifyApplication): (text: string) => void {
+  const logger = app.getHttpAdapter().getInstance().log as unknown as Record<symbol, unknown>;
+  const stream = logger[pino.symbols.streamSym] as { write?: (text: string) => unknown } | undefined;
+  return (text) => {
+    if (typeof stream?.write === 'function') stream.write(`${text}\n`);
+    else console.log(text);
+  };
 }
 
 function boundPort(app: NestFastifyApplication, fallback: number): number {

@@ -21,6 +21,14 @@ export interface AppConfig {
   rateLimitRps: number;
   /** Requests a tenant may send at once before the sustained rate applies (token bucket size). */
   rateLimitBurst: number;
+  /** Longest a database statement may run, in ms (server-side statement_timeout; 503 beyond). */
+  dbStatementTimeoutMs: number;
+  /** Longest a request waits for a pooled database connection, in ms (503 beyond). */
+  dbAcquireTimeoutMs: number;
+  /** Sustained failed authentications per second per client address, may be fractional (token bucket refill). */
+  authFailureRps: number;
+  /** Failed authentications a client address may make at once before the sustained rate applies. */
+  authFailureBurst: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,6 +53,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimit: parsePositiveInt('BODY_LIMIT', env.BODY_LIMIT, 1024 * 1024),
     rateLimitRps: parsePositiveInt('RATE_LIMIT_RPS', env.RATE_LIMIT_RPS, 50),
     rateLimitBurst: parsePositiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200),
+    dbStatementTimeoutMs: parsePositiveInt('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 10_000),
+    dbAcquireTimeoutMs: parsePositiveInt('DB_ACQUIRE_TIMEOUT_MS', env.DB_ACQUIRE_TIMEOUT_MS, 5_000),
+    authFailureRps: parsePositiveNumber('AUTH_FAILURE_RPS', env.AUTH_FAILURE_RPS, 2),
+    authFailureBurst: parsePositiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, 20),
   };
 }
 
@@ -67,6 +79,15 @@ function parsePositiveInt(name: string, raw: string | undefined, fallback: numbe
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) {
     throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parsePositiveNumber(name: string, raw: string | undefined, fallback: number): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
+    throw new ConfigError(`${name} must be a positive number, got "${value}"`);
   }
   return Number(value);
 }

@@ -1,11 +1,58 @@
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export interface OrmSettings {
   databaseUrl: string;
   debug?: boolean;
+  /**
+   * Request-serving limits (the server sets them; migrations and tools run without): how long one
+   * statement may run and how long a caller waits for a pooled connection, in ms.
+   */
+  timeouts?: { statementMs: number; acquireMs: number };
+}
+
+/**
+ * How much longer than statement_timeout the client waits for any answer. PostgreSQL enforces
+ * statement_timeout itself, but a frozen server (SIGSTOP, a hung host, a half-open TCP connection)
+ * never answers at all; then the client gives up on the connection.
+ */
+const CLIENT_DEADLINE_MARGIN_MS = 1_000;
+
+/**
+ * A pg client that closes its connection when a query gets no answer in time. pg's own
+ * `query_timeout` rejects the query but keeps the connection, whose late answer would then be read
+ * as the answer to the next query; a destroyed connection is discarded by the pool instead.
+ */
+function clientWithDeadline(deadlineMs: number): typeof pg.Client {
+  return class DeadlineClient extends pg.Client {
+    override query(...args: unknown[]): never {
+      const result = (super.query as (...a: unknown[]) => unknown)(...args);
+      if (result && typeof (result as Promise<unknown>).then === 'function') {
+        const timer = setTimeout(() => {
+          (
+            this as unknown as { connection?: { stream?: { destroy(): void } } }
+          ).connection?.stream?.destroy();
+        }, deadlineMs);
+        timer.unref();
+        const clear = () => clearTimeout(timer);
+        (result as Promise<unknown>).then(clear, clear);
+      }
+      return result as never;
+    }
+  };
+}
+
+function driverOptions(timeouts: NonNullable<OrmSettings['timeouts']>): Options['driverOptions'] {
+  return {
+    // Server side: a slow statement fails with 57014 and the connection stays usable.
+    statement_timeout: timeouts.statementMs,
+    // Waiting for a free pooled connection, or for a new connection to be established.
+    connectionTimeoutMillis: timeouts.acquireMs,
+    Client: clientWithDeadline(timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS),
+  };
 }
 
 /** The one MikroORM configuration: the server, the tests, the migration CLI and the tools share it. */
@@ -18,6 +65,7 @@ export function ormConfig(settings: OrmSettings): Options {
     allowGlobalContext: false,
     debug: settings.debug ?? false,
     pool: { min: 0, max: 20 },
+    ...(settings.timeouts ? { driverOptions: driverOptions(settings.timeouts) } : {}),
     migrations: {
       tableName: 'mikro_orm_migrations',
       // Listed explicitly so the same migrations run from src (tests) and dist (server) without globbing.

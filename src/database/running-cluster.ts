@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { clusterDirectory } from './postgres-binaries.js';
 
 /** A PostgreSQL cluster that already serves a DATA_DIR (a running server's, or one left by a crash). */
 export interface RunningCluster {
@@ -24,7 +25,8 @@ export async function findRunningCluster(
   dataDir: string,
   waitMs = 15_000,
 ): Promise<RunningCluster | undefined> {
-  const databaseDir = join(resolve(dataDir), 'pg');
+  // Where the server put it: <dataDir>/pg, or its relocated folder (see clusterDirectory).
+  const databaseDir = (await clusterDirectory(dataDir)).path;
   for (let waited = 0; ; waited += 100) {
     const state = await readPostmaster(databaseDir);
     if (state === undefined) return undefined;

@@ -9,6 +9,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError, type ScimType } from '../domain/errors.js';
 import type { RouteTable } from './route-table.js';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from './database-unavailable.js';
 import { SCIM_CONTENT_TYPE } from './scim-media-type.js';
 
 /** Fastify's own errors (body parsing, media type, size) carry a code and a status. */
@@ -61,6 +62,9 @@ export class ScimExceptionFilter implements ExceptionFilter {
         error = new ScimError(405, `${request.method} is not supported here; use ${allowed.join(', ')}`);
       }
     }
+    if (error.status === 503 && !reply.getHeader('retry-after')) {
+      void reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
     if (error.status === 401 && !reply.getHeader('www-authenticate')) {
       reply.header('WWW-Authenticate', 'Bearer realm="scim"');
     }
@@ -89,6 +93,11 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     const database = fromDatabaseError(exception);
     if (database) return database;
+    if (isDatabaseUnavailable(exception)) {
+      const requestId = (request?.raw as { id?: unknown } | undefined)?.id ?? request?.id;
+      this.logger.warn({ err: exception, requestId }, 'database unavailable');
+      return new ScimError(503, 'The database is unavailable; retry after the Retry-After delay');
+    }
     const status = fastifyError?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return new ScimError(status, fastifyError.message ?? 'Bad request');

@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
@@ -12,8 +13,10 @@ import { TEMPLATE_DATABASE, adminUrl } from './database-urls.js';
 export async function startDatabase(): Promise<void> {
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    // A cluster of this run's own, so runs side by side (or a server on ./.data) never collide.
-    const dataDir = join('.test-data', `run-${process.pid}`);
+    // A cluster of this run's own, so runs side by side (or a server on ./.data) never collide. Under
+    // the system temporary folder: run as root, PostgreSQL runs as the OS user `postgres`, which may
+    // not be able to reach the checkout (a clone under /root).
+    const dataDir = await mkdtemp(join(tmpdir(), 'scim-test-run-'));
     const embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
     (globalThis as { __EMBEDDED_PG__?: unknown }).__EMBEDDED_PG__ = {
       stop: async () => {

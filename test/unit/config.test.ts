@@ -14,6 +14,10 @@ describe('loadConfig', () => {
       bodyLimit: 1048576,
       rateLimitRps: 50,
       rateLimitBurst: 200,
+      dbStatementTimeoutMs: 10000,
+      dbAcquireTimeoutMs: 5000,
+      authFailureRps: 2,
+      authFailureBurst: 20,
     });
   });
 
@@ -30,6 +34,10 @@ describe('loadConfig', () => {
       BODY_LIMIT: '2048',
       RATE_LIMIT_RPS: '5',
       RATE_LIMIT_BURST: '20',
+      DB_STATEMENT_TIMEOUT_MS: '3000',
+      DB_ACQUIRE_TIMEOUT_MS: '1000',
+      AUTH_FAILURE_RPS: '0.5',
+      AUTH_FAILURE_BURST: '5',
     });
     expect(config).toEqual({
       port: 8080,
@@ -43,6 +51,10 @@ describe('loadConfig', () => {
       bodyLimit: 2048,
       rateLimitRps: 5,
       rateLimitBurst: 20,
+      dbStatementTimeoutMs: 3000,
+      dbAcquireTimeoutMs: 1000,
+      authFailureRps: 0.5,
+      authFailureBurst: 5,
     });
   });
 
@@ -62,6 +74,11 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_RPS', '0', /RATE_LIMIT_RPS must be a positive integer/],
     ['RATE_LIMIT_RPS', '2.5', /RATE_LIMIT_RPS must be a positive integer/],
     ['RATE_LIMIT_BURST', 'lots', /RATE_LIMIT_BURST must be a positive integer/],
+    ['DB_STATEMENT_TIMEOUT_MS', '0', /DB_STATEMENT_TIMEOUT_MS must be a positive integer/],
+    ['DB_ACQUIRE_TIMEOUT_MS', '1s', /DB_ACQUIRE_TIMEOUT_MS must be a positive integer/],
+    ['AUTH_FAILURE_RPS', '0', /AUTH_FAILURE_RPS must be a positive number/],
+    ['AUTH_FAILURE_RPS', '-1', /AUTH_FAILURE_RPS must be a positive number/],
+    ['AUTH_FAILURE_BURST', '2.5', /AUTH_FAILURE_BURST must be a positive integer/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

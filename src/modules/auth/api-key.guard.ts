@@ -5,20 +5,44 @@ import { ScimError } from '../../domain/errors.js';
 import { type ApiKeyRequest, API_KEY_STRATEGY } from './api-key.strategy.js';
 import { type AuthenticatedKey, ApiKeysService } from './api-keys.service.js';
 import type { RequestWithTenant } from './tenant-context.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { TenantRateLimiter } from './tenant-rate-limiter.js';
 
 /**
- * Guards every /scim/v2 route: authenticates the tenant API key (401 with `WWW-Authenticate: Bearer
- * realm="scim"`, added by the exception filter), then spends one token of the tenant's rate limit (429
- * with Retry-After). Sets `request.tenantContext` for @CurrentTenant() and tags the request log line.
+ * Guards every /scim/v2 route: refuses a client address that failed to authenticate too often (429
+ * with Retry-After, before any lookup), authenticates the tenant API key (401 with `WWW-Authenticate:
+ * Bearer realm="scim"`, added by the exception filter), then spends one token of the tenant's rate
+ * limit (429 with Retry-After). Sets `request.tenantContext` for @CurrentTenant() and tags the
+ * request log line.
  */
 @Injectable()
 export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
   constructor(
     private readonly apiKeys: ApiKeysService,
     private readonly limiter: TenantRateLimiter,
+    private readonly failures: FailedAuthLimiter,
   ) {
     super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    // The socket's address: behind a proxy every client shares the proxy's budget.
+    const address = http.getRequest<FastifyRequest>().ip;
+    const budget = this.failures.check(address);
+    if (!budget.allowed) {
+      void http.getResponse<FastifyReply>().header('Retry-After', String(budget.retryAfterSeconds));
+      throw new ScimError(
+        429,
+        'Too many failed authentications from this address; retry after the Retry-After delay',
+      );
+    }
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      if (error instanceof ScimError && error.status === 401) this.failures.recordFailure(address);
+      throw error;
+    }
   }
 
   override getRequest(context: ExecutionContext): ApiKeyRequest {

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { TenantRateLimiter } from './tenant-rate-limiter.js';
 
 /** Tenant API keys: SCIM modules import it and put @UseGuards(ApiKeyGuard) on their controllers. */
 @Module({
-  providers: [ApiKeysService, ApiKeyStrategy, ApiKeyGuard, TenantRateLimiter],
-  exports: [ApiKeysService, ApiKeyGuard, TenantRateLimiter],
+  providers: [ApiKeysService, ApiKeyStrategy, ApiKeyGuard, TenantRateLimiter, FailedAuthLimiter],
+  exports: [ApiKeysService, ApiKeyGuard, TenantRateLimiter, FailedAuthLimiter],
 })
 export class AuthModule {}

@@ -27,6 +27,21 @@ export class TokenBuckets {
       bucket.tokens -= 1;
       return { allowed: true };
     }
+    return this.refusal(bucket);
+  }
+
+  /** What take() would answer, without spending a token (an unknown key stays unknown). */
+  peek(key: string): TakeResult {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return { allowed: true };
+    const tokens = Math.min(
+      this.burst,
+      bucket.tokens + (Math.max(0, this.now() - bucket.updatedAt) / 1000) * this.ratePerSecond,
+    );
+    return tokens >= 1 ? { allowed: true } : this.refusal({ tokens, updatedAt: bucket.updatedAt });
+  }
+
+  private refusal(bucket: Bucket): TakeResult {
     return {
       allowed: false,
       retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerSecond)),

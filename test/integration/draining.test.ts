@@ -1,0 +1,60 @@
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+/**
+ * On SIGTERM the server stops accepting connections and drains the requests in flight. A request that
+ * still arrives meanwhile (pipelined, or on a busy keep-alive connection) gets a SCIM 503 with
+ * Retry-After, as every other error does (RFC 7644 §3.12).
+ */
+describe('draining on shutdown', () => {
+  let test: TestApp;
+
+  beforeAll(async () => {
+    // Raw HTTP over a socket: nothing for the contract checker to see.
+    test = await startTestApp({}, undefined, { validateContract: false });
+    await test.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await test.close();
+  });
+
+  it('answers a request that arrives while closing with a SCIM 503 and Retry-After', async () => {
+    const server = test.app.getHttpServer();
+    const { port } = server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const ended = new Promise<void>((done) => socket.on('close', () => done()));
+
+    // A first request whose body is still on its way keeps the connection busy through close().
+    const arrived = new Promise<void>((done) => server.once('request', () => done()));
+    socket.write(
+      'POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/scim+json\r\n' +
+        'Content-Length: 2\r\n\r\n{',
+    );
+    await arrived;
+    const closing = test.app.close();
+    // Closing has begun once the listener is closed (after Fastify's preClose hooks).
+    for (let turn = 0; turn < 1000 && server.listening; turn++) {
+      await new Promise((done) => setTimeout(done, 10));
+    }
+    expect(server.listening).toBe(false);
+    // The rest of the first body, then a second request on the same connection, while draining.
+    socket.write('}GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await ended;
+    await closing;
+
+    const responses = received.split(/(?=HTTP\/1\.1 )/);
+    expect(responses).toHaveLength(2);
+    const drained = responses[1];
+    const [head, body] = drained.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503/);
+    expect(head).toMatch(/\r\ncontent-type: application\/scim\+json/i);
+    expect(head).toMatch(/\r\nretry-after: \d+/i);
+    expect(JSON.parse(body)).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '503',
+    });
+  });
+});
