@@ -33,13 +33,22 @@ describe('PostgreSQL stopped and frozen under load', () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start();
-    server = await startServerProcess({ databaseUrl: await cluster.createDatabase(DATABASE) });
+    server = await startServerProcess({
+      databaseUrl: await cluster.createDatabase(DATABASE),
+      // Shorter than the defaults (10 s, 5 s) so a frozen database is detected sooner; same code path.
+      env: { DB_STATEMENT_TIMEOUT_MS: '3000', DB_ACQUIRE_TIMEOUT_MS: '2000' },
+    });
     const tenant = await createTenant(traffic, server.baseUrl, ADMIN_TOKEN);
     scim = new ScimClient(traffic, server.baseUrl, tenant.apiKey, 45_000);
   }, 120_000);
   afterAll(async () => {
     cluster?.thaw();
-    console.log(traffic.summary('database outage', { acknowledged: acknowledged.size }));
+    console.log(
+      traffic.summary('database outage', {
+        acknowledged: acknowledged.size,
+        '5xx other than 503': traffic.serverErrors.filter((e) => !/ → 503 /.test(e)).length,
+      }),
+    );
     const logged = server?.errors(5) ?? [];
     if (logged.length) console.log(`[reliability] server errors logged:\n${logged.join('\n')}`);
     await stopAllServers();
