@@ -341,7 +341,9 @@ app.get('/scim/v2/Groups/:id', async (request, reply) => {
   );
   if (!rows[0]) throw new HttpError(404, `Group ${id} not found`);
   const base = baseUrl(request);
-  const body = resource('Group', rows[0], base, { members: await membersOf(request.tenantId, id, base) });
+  // members after meta, where the server's streamed answer puts them.
+  const members = await membersOf(request.tenantId, id, base);
+  const body = { ...resource('Group', rows[0], base, {}), ...(members.length > 0 ? { members } : {}) };
   reply.type(SCIM_JSON).header('ETag', body.meta.version);
   return body;
 });
