@@ -9,6 +9,7 @@ import { listResponse } from './list-response.js';
 import type { ScimCall } from './scim-context.js';
 import { RESOURCE_COLUMNS, TABLES, toScimResource, type ResourceRow } from './resource-rows.js';
 import { SqlBuilder, runSql } from './sql.js';
+import { scimRegistry } from './scim-registry.js';
 
 export interface RowPage {
   rows: ResourceRow[];
@@ -31,7 +32,9 @@ export async function listRows(
   const sql = new SqlBuilder();
   const where = [`r.tenant_id = ${sql.param(tenantId)}`];
   if (query.filter) {
-    where.push(`(${sql.adopt(compileFilter(query.filter, resourceType, { paramOffset: sql.offset }))})`);
+    where.push(
+      `(${sql.adopt(compileFilter(query.filter, resourceType, { paramOffset: sql.offset, registry: scimRegistry }))})`,
+    );
   }
   const table = TABLES[resourceType];
   const countValues = [...sql.values];
@@ -107,6 +110,7 @@ export async function listResources(
   const relatedOf = related ? await related(page.rows.map((row) => row.id)) : () => ({});
   const resources = page.rows.map((row) =>
     project(
+      scimRegistry,
       resourceType,
       toScimResource(resourceType, row, call.baseUrl, relatedOf(row.id)),
       query.projection,
