@@ -12,7 +12,7 @@ import {
 import { dropEchoedId } from '../../../src/domain/dialects/okta.js';
 import type { PatchOperation } from '../../../src/domain/patch/engine.js';
 import type { AttributeDefinition } from '../../../src/domain/schema/types.js';
-import { ENTERPRISE, GROUP_ID } from './helpers.js';
+import { ENTERPRISE, GROUP_ID } from '../patch/helpers.js';
 
 const op = (name: PatchOperation['op'], path: string | undefined, value?: unknown): PatchOperation => ({
   op: name,
