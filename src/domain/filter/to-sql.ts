@@ -30,6 +30,7 @@
  *   `members`, `groups` and the enterprise `manager`.
  * - `returned: never` attributes (password) and derived ones (`$ref`, meta.location) are 400.
  */
+import { ENTRA_STRING_BOOLEANS } from '../dialects/rules.js';
 import { parseBoolean } from '../dialects/values.js';
 import { ScimError } from '../errors.js';
 import { isUuid } from '../ids.js';
@@ -38,12 +39,14 @@ import type { AttributeDefinition, ResolvedPath, ResourceTypeName } from '../sch
 import { parseDateTime } from '../schema/values.js';
 import type { AttrPath, CompareOp, Filter, FilterValue } from './ast.js';
 import { dedicatedColumn, type Column } from './columns.js';
-import { sourcePosition } from './parser.js';
+import { filterDialects, sourcePosition } from './parser.js';
 import { printAttrPath, printValue } from './printer.js';
 
 export interface SqlFragment {
   text: string;
   values: unknown[];
+  /** Names of the identity-provider dialect rules the filter needed (parser and compiler), for the log. */
+  dialects?: string[];
 }
 
 export interface CompileOptions {
@@ -98,6 +101,7 @@ function escapeLike(value: string): string {
 
 class Compiler {
   readonly values: unknown[] = [];
+  readonly dialects = new Set<string>();
   private aliases = 0;
 
   constructor(
@@ -426,6 +430,7 @@ class Compiler {
     if (definition.type === 'boolean') {
       // A JSON boolean, or "True"/"False" as Entra writes them (entra.stringBooleans).
       const flag = parseBoolean(value);
+      if (typeof value === 'string' && flag !== undefined) this.dialects.add(ENTRA_STRING_BOOLEANS);
       if (op !== 'eq' && op !== 'ne') return cannotOrder();
       if (flag === undefined) {
         return reject(`"${name}" is a boolean and cannot be compared with ${printValue(value)}`);
@@ -508,5 +513,6 @@ export function compileFilter(
 ): SqlFragment {
   const compiler = new Compiler(resourceType, options.registry, options.paramOffset ?? 0);
   const text = compiler.filter(filter, { kind: 'resource' });
-  return { text, values: compiler.values };
+  const dialects = [...new Set([...filterDialects(filter), ...compiler.dialects])].sort();
+  return { text, values: compiler.values, ...(dialects.length > 0 ? { dialects } : {}) };
 }

@@ -53,7 +53,8 @@ describe('compileFilter: dedicated columns and their indexes (RFC 7644 §3.4.2.2
     ['meta.version eq "W/\\"3\\""', 'User', `(${META_VERSION_SQL} = $1)`, ['W/"3"']],
     ['meta.resourceType eq "User"', 'User', `('User'::text = $1)`, ['User']],
   ])('%s on %s → %s (RFC 7644 §3.4.2.2)', (filter, resourceType, text, values) => {
-    expect(sql(filter, resourceType)).toEqual({ text, values });
+    // `dialects` names the Entra rules some rows need (test/unit/dialects/rules.test.ts).
+    expect(sql(filter, resourceType)).toMatchObject({ text, values });
   });
 
   it('numbers placeholders from paramOffset + 1 (callers append the predicate to their own parameters)', () => {
