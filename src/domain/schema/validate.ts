@@ -19,8 +19,6 @@ export interface ValidationResult {
   dialects: string[];
 }
 
-export { isUnassigned };
-
 const invalidValue = (detail: string) => ScimError.badRequest('invalidValue', detail);
 
 /** Where an attribute sits, for error details and for the enforced-rule keys. */
