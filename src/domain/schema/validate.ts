@@ -21,7 +21,7 @@ export interface ValidationResult {
 
 const invalidValue = (detail: string) => ScimError.badRequest('invalidValue', detail);
 
-/** Where an attribute sits, for error details and for the enforced-rule keys. */
+/** Where an attribute sits, for error details. */
 interface Location {
   schema: SchemaDefinition;
   extension: boolean;
