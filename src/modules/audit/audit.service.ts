@@ -4,6 +4,7 @@ import { ScimError } from '../../domain/errors.js';
 import { runSql } from '../scim/sql.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { isUuid } from '../../domain/ids.js';
+import { decodeCursor, encodeCursor } from '../../domain/list/cursor.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 
 export type AuditOperation = 'create' | 'replace' | 'patch' | 'delete';
@@ -70,7 +71,8 @@ export class AuditService {
   /** A tenant's trail, newest first, one page at a time. */
   async list(tenantId: string, options: { cursor?: string; limit?: number } = {}): Promise<AuditEventPage> {
     const limit = options.limit ?? AUDIT_PAGE_DEFAULT;
-    const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    // The cursor names the last event of the previous page (the domain codec, kind `before`).
+    const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor, ['before']).id;
     const em = this.em.fork();
     if (!isUuid(tenantId) || !(await em.count(TenantEntity, { id: tenantId }))) {
       throw ScimError.notFound(`Tenant ${tenantId} not found`);
@@ -92,18 +94,7 @@ export class AuditService {
         resourceId: row.resourceId,
         attributes: row.attributes,
       })),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
+      nextCursor: rows.length > limit ? encodeCursor({ kind: 'before', id: page[page.length - 1].id }) : null,
     };
   }
-}
-
-/** Cursors are opaque to clients; inside, the id of the last event of the previous page. */
-function encodeCursor(id: string): string {
-  return Buffer.from(`before:${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const match = /^before:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw ScimError.badRequest('invalidCursor', 'cursor is not one this server issued');
-  return match[1];
 }

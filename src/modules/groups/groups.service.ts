@@ -11,11 +11,12 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 import type { ScimResource } from '../../domain/schema/types.js';
 import { AuditService } from '../audit/audit.service.js';
 import { auditEvent } from '../scim/audit-event.js';
-import { changedAttributes } from '../scim/changed-attributes.js';
 import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
 import type { ReadResult } from '../scim/resource-http.js';
@@ -27,7 +28,6 @@ import {
   findResourceRow,
   lockForWrite,
   lockTenant,
-  sameResource,
   touchResourceRow,
 } from '../scim/resource-store.js';
 import type { ScimCall } from '../scim/scim-context.js';
@@ -37,7 +37,7 @@ import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sq
  * A PATCH answer leaves `members` out unless the request names attributes: Entra and Okta PATCH one
  * member at a time, and sending back 100k members each time would cost what the change saved.
  */
-export const PATCH_DEFAULT_PROJECTION: Projection = parseProjection('Group', {
+export const PATCH_DEFAULT_PROJECTION: Projection = parseProjection(scimRegistry, 'Group', {
   excludedAttributes: 'members',
 });
 
@@ -57,7 +57,8 @@ export class GroupsService {
     body: unknown,
     projection: Projection = ALL_ATTRIBUTES,
   ): Promise<ScimResource> {
-    const { resource } = validateResource('Group', body, 'create');
+    const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'create');
+    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
     const { stored, members } = splitMembers(resource);
     const now = new Date();
     const id = randomUUID();
@@ -75,7 +76,7 @@ export class GroupsService {
           sql.values,
         );
         if (members.length > 0) await this.memberships.replace(em, call.tenant.tenantId, id, members);
-        const attributes = changedAttributes(undefined, stored);
+        const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
         await this.audit.record(
           em,
           auditEvent(
@@ -98,10 +99,15 @@ export class GroupsService {
    */
   async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
     const row = await findResourceRow(this.em, 'Group', call.tenant.tenantId, id);
-    if (!includesAttribute(projection, 'Group', 'members') || !wantsWholeMembers(projection)) {
+    if (!includesAttribute(scimRegistry, projection, 'Group', 'members') || !wantsWholeMembers(projection)) {
       return { resource: await this.present(this.em, call, row, projection), version: row.version };
     }
-    const withoutMembers = project('Group', toScimResource('Group', row, call.baseUrl), projection);
+    const withoutMembers = project(
+      scimRegistry,
+      'Group',
+      toScimResource('Group', row, call.baseUrl),
+      projection,
+    );
     const chunks = this.memberships.streamMembers(this.em, call.tenant.tenantId, id);
     // The cursor holds a pooled connection until it is returned: `close` is the one way to do it,
     // whether the members were read to the end, in part (client gone) or not at all (304, HEAD).
@@ -122,7 +128,7 @@ export class GroupsService {
   }
 
   async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
-    const withMembers = includesAttribute(query.projection, 'Group', 'members');
+    const withMembers = includesAttribute(scimRegistry, query.projection, 'Group', 'members');
     return listResources(
       this.em,
       call,
@@ -141,12 +147,18 @@ export class GroupsService {
   async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
     return this.em.transactional(async (em) => {
       const row = await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
-      const { resource } = validateResource('Group', body, 'replace', row.data);
+      const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'replace', row.data);
+      if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
       const { stored, members } = splitMembers(resource);
       const membersChanged = await this.memberships.replace(em, call.tenant.tenantId, id, members);
-      const updated = await this.save(em, call, row, stored, membersChanged);
+      const { changed, changedAttributes: attributes } = compareResources(
+        scimRegistry,
+        'Group',
+        row.data,
+        stored,
+      );
+      const updated = await this.save(em, call, row, stored, changed, membersChanged);
       if (updated !== row) {
-        const attributes = changedAttributes(row.data, stored);
         await this.audit.record(
           em,
           auditEvent(call, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
@@ -167,11 +179,11 @@ export class GroupsService {
     const operations = parsePatchRequest(body);
     return this.em.transactional(async (em) => {
       const row = await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
-      const result = applyPatch('Group', row.data, operations, { id });
+      const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
       if (result.dialects.length > 0)
         this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
       const membersChanged = await this.memberships.apply(em, call.tenant.tenantId, id, result.memberOps);
-      const updated = await this.save(em, call, row, result.resource, membersChanged);
+      const updated = await this.save(em, call, row, result.resource, result.changed, membersChanged);
       if (updated !== row)
         await this.audit.record(em, auditEvent(call, 'patch', 'Group', id, result.changedAttributes));
       return this.present(em, call, updated, projection);
@@ -195,9 +207,10 @@ export class GroupsService {
     call: ScimCall,
     row: ResourceRow,
     stored: ScimResource,
+    changed: boolean,
     membersChanged: boolean,
   ): Promise<ResourceRow> {
-    if (sameResource(row.data, stored)) {
+    if (!changed) {
       return membersChanged ? touchResourceRow(em, 'Group', call.tenant.tenantId, row.id) : row;
     }
     const sql = new SqlBuilder();
@@ -215,11 +228,11 @@ export class GroupsService {
 
   private async present(em: EntityManager, call: ScimCall, row: ResourceRow, projection: Projection) {
     const related: Record<string, unknown> = {};
-    if (includesAttribute(projection, 'Group', 'members')) {
+    if (includesAttribute(scimRegistry, projection, 'Group', 'members')) {
       const members = await this.memberships.membersOf(em, call.tenant.tenantId, [row.id]);
       related.members = memberRefs(call, members.get(row.id));
     }
-    return project('Group', toScimResource('Group', row, call.baseUrl, related), projection);
+    return project(scimRegistry, 'Group', toScimResource('Group', row, call.baseUrl, related), projection);
   }
 }
 

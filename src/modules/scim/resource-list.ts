@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../../domain/list/cursor.js';
 import type { ListQuery } from '../../domain/list/list-query.js';
@@ -9,6 +10,9 @@ import { listResponse } from './list-response.js';
 import type { ScimCall } from './scim-context.js';
 import { RESOURCE_COLUMNS, TABLES, toScimResource, type ResourceRow } from './resource-rows.js';
 import { SqlBuilder, runSql } from './sql.js';
+import { scimRegistry } from './scim-registry.js';
+
+const logger = new Logger('ResourceList');
 
 export interface RowPage {
   rows: ResourceRow[];
@@ -31,7 +35,13 @@ export async function listRows(
   const sql = new SqlBuilder();
   const where = [`r.tenant_id = ${sql.param(tenantId)}`];
   if (query.filter) {
-    where.push(`(${sql.adopt(compileFilter(query.filter, resourceType, { paramOffset: sql.offset }))})`);
+    const predicate = compileFilter(query.filter, resourceType, {
+      paramOffset: sql.offset,
+      registry: scimRegistry,
+    });
+    if (predicate.dialects)
+      logger.debug({ dialects: predicate.dialects }, 'identity-provider dialect applied');
+    where.push(`(${sql.adopt(predicate)})`);
   }
   const table = TABLES[resourceType];
   const countValues = [...sql.values];
@@ -107,6 +117,7 @@ export async function listResources(
   const relatedOf = related ? await related(page.rows.map((row) => row.id)) : () => ({});
   const resources = page.rows.map((row) =>
     project(
+      scimRegistry,
       resourceType,
       toScimResource(resourceType, row, call.baseUrl, relatedOf(row.id)),
       query.projection,

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
-import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
+import type { ResourceTypeName } from '../../domain/schema/types.js';
 import { isUuid } from '../../domain/ids.js';
 import { assertIfMatch } from './etag.js';
 import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
@@ -96,21 +96,4 @@ export async function touchResourceRow(
     [tenantId, id, new Date()],
   );
   return rows[0];
-}
-
-/** Key-order-insensitive JSON equality: an update that changes nothing keeps the version. */
-export function sameResource(a: ScimResource, b: ScimResource): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value as object)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
 }

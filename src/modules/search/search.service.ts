@@ -6,6 +6,7 @@ import { GroupsService } from '../groups/groups.service.js';
 import { listResponse } from '../scim/list-response.js';
 import type { ScimCall } from '../scim/scim-context.js';
 import { UsersService } from '../users/users.service.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 
 interface TypedList {
   totalResults: number;
@@ -37,7 +38,7 @@ export class SearchService {
     );
     if (usable.length === 0) throw queries[0].query;
 
-    const base = parseListQuery('User', { startIndex: input.startIndex, count: input.count });
+    const base = parseListQuery(scimRegistry, 'User', { startIndex: input.startIndex, count: input.count });
     const counted = await Promise.all(
       usable.map(async ({ type, query }) => ({
         type,
@@ -69,7 +70,7 @@ export class SearchService {
 
   private parseFor(type: ResourceTypeName, input: ListQueryInput) {
     try {
-      return { type, query: parseListQuery(type, input) };
+      return { type, query: parseListQuery(scimRegistry, type, input) };
     } catch (error) {
       if (error instanceof ScimError) return { type, query: error };
       throw error;

@@ -10,22 +10,17 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 import type { ScimResource } from '../../domain/schema/types.js';
 import { AuditService } from '../audit/audit.service.js';
 import { auditEvent } from '../scim/audit-event.js';
-import { changedAttributes } from '../scim/changed-attributes.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
 import type { ReadResult } from '../scim/resource-http.js';
 import { listResources } from '../scim/resource-list.js';
 import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
-import {
-  deleteResourceRow,
-  findResourceRow,
-  lockForWrite,
-  lockTenant,
-  sameResource,
-} from '../scim/resource-store.js';
+import { deleteResourceRow, findResourceRow, lockForWrite, lockTenant } from '../scim/resource-store.js';
 import type { ScimCall } from '../scim/scim-context.js';
 import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
 import { userColumns } from './user-columns.js';
@@ -46,8 +41,9 @@ export class UsersService {
     body: unknown,
     projection: Projection = ALL_ATTRIBUTES,
   ): Promise<ScimResource> {
-    const { resource, ignored } = validateResource('User', body, 'create');
+    const { resource, ignored, dialects } = validateResource(scimRegistry, 'User', body, 'create');
     this.noteIgnored(ignored);
+    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
     const stored = withoutPassword(resource);
     const now = new Date();
     const id = randomUUID();
@@ -69,7 +65,13 @@ export class UsersService {
         );
         await this.audit.record(
           em,
-          auditEvent(call, 'create', 'User', id, changedAttributes(undefined, stored)),
+          auditEvent(
+            call,
+            'create',
+            'User',
+            id,
+            compareResources(scimRegistry, 'User', undefined, stored).changedAttributes,
+          ),
         );
         return inserted.rows[0];
       })
@@ -83,7 +85,12 @@ export class UsersService {
         }
         throw error;
       });
-    return project('User', toScimResource('User', row, call.baseUrl, { groups: [] }), projection);
+    return project(
+      scimRegistry,
+      'User',
+      toScimResource('User', row, call.baseUrl, { groups: [] }),
+      projection,
+    );
   }
 
   async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
@@ -92,7 +99,7 @@ export class UsersService {
   }
 
   async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
-    const withGroups = includesAttribute(query.projection, 'User', 'groups');
+    const withGroups = includesAttribute(scimRegistry, query.projection, 'User', 'groups');
     return listResources(
       this.em,
       call,
@@ -111,15 +118,20 @@ export class UsersService {
   async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
     return this.em.transactional(async (em) => {
       const row = await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
-      const { resource, ignored } = validateResource('User', body, 'replace', row.data);
+      const { resource, ignored, dialects } = validateResource(
+        scimRegistry,
+        'User',
+        body,
+        'replace',
+        row.data,
+      );
       this.noteIgnored(ignored);
+      if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
       const stored = withoutPassword(resource);
-      const updated = await this.save(em, call, row, stored);
+      const { changed, changedAttributes } = compareResources(scimRegistry, 'User', row.data, stored);
+      const updated = changed ? await this.save(em, call, row, stored) : row;
       if (updated !== row)
-        await this.audit.record(
-          em,
-          auditEvent(call, 'replace', 'User', id, changedAttributes(row.data, stored)),
-        );
+        await this.audit.record(em, auditEvent(call, 'replace', 'User', id, changedAttributes));
       return this.present(em, call, updated, projection);
     });
   }
@@ -129,12 +141,15 @@ export class UsersService {
     const operations = parsePatchRequest(body);
     return this.em.transactional(async (em) => {
       const row = await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
-      const result = applyPatch('User', row.data, operations, { id });
+      const result = applyPatch(scimRegistry, 'User', row.data, operations, { id });
       if (result.dialects.length > 0)
         this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
-      const updated = result.changed ? await this.save(em, call, row, withoutPassword(result.resource)) : row;
+      // The engine decided what changed; the password it may carry is dropped, never stored (as on PUT).
+      const changedAttributes = result.changedAttributes.filter((name) => name !== 'password');
+      const changed = result.changed && changedAttributes.length > 0;
+      const updated = changed ? await this.save(em, call, row, withoutPassword(result.resource)) : row;
       if (updated !== row)
-        await this.audit.record(em, auditEvent(call, 'patch', 'User', id, result.changedAttributes));
+        await this.audit.record(em, auditEvent(call, 'patch', 'User', id, changedAttributes));
       return this.present(em, call, updated, projection);
     });
   }
@@ -156,7 +171,6 @@ export class UsersService {
     row: ResourceRow,
     stored: ScimResource,
   ): Promise<ResourceRow> {
-    if (sameResource(row.data, stored)) return row;
     const columns = userColumns(stored);
     const sql = new SqlBuilder();
     try {
@@ -183,11 +197,11 @@ export class UsersService {
 
   private async present(em: EntityManager, call: ScimCall, row: ResourceRow, projection: Projection) {
     const related: Record<string, unknown> = {};
-    if (includesAttribute(projection, 'User', 'groups')) {
+    if (includesAttribute(scimRegistry, projection, 'User', 'groups')) {
       const groups = await this.memberships.groupsOf(em, call.tenant.tenantId, [row.id]);
       related.groups = groupRefs(call, groups.get(row.id));
     }
-    return project('User', toScimResource('User', row, call.baseUrl, related), projection);
+    return project(scimRegistry, 'User', toScimResource('User', row, call.baseUrl, related), projection);
   }
 
   private noteIgnored(ignored: string[]): void {
