@@ -60,14 +60,14 @@ describe('races over three server instances on one database', () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start();
-  });
+  }, 120_000);
   afterAll(async () => {
     console.log(traffic.summary('multi-instance races'));
     const logged = servers.flatMap((server) => server.errors(3));
     if (logged.length) console.log(`[reliability] server errors logged:\n${logged.join('\n')}`);
     await stopAllServers();
     await cluster?.stop();
-  });
+  }, 120_000);
 
   it('three instances started together on a fresh database all migrate and become ready', async () => {
     // Two fresh databases: the first one is where the other races run.

@@ -19,11 +19,11 @@ describe('SIGKILL during a stream of creates', () => {
   beforeAll(async () => {
     cluster = await Cluster.start();
     databaseUrl = await cluster.createDatabase('scim_sigkill');
-  });
+  }, 120_000);
   afterAll(async () => {
     await stopAllServers();
     await cluster?.stop();
-  });
+  }, 120_000);
 
   it('every create answered 201 before the kill is present after the restart (writes lost = 0)', async () => {
     const ROUNDS = 3;

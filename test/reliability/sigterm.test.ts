@@ -32,12 +32,12 @@ describe('SIGTERM with requests in flight', () => {
   beforeAll(async () => {
     cluster = await Cluster.start();
     databaseUrl = await cluster.createDatabase(DATABASE);
-  });
+  }, 120_000);
   afterAll(async () => {
     console.log(traffic.summary('sigterm'));
     await stopAllServers();
     await cluster?.stop();
-  });
+  }, 120_000);
 
   const waitForOutput = async (server: ServerProcess, pattern: RegExp) => {
     for (let waited = 0; waited < 200 && !server.output.some((line) => pattern.test(line)); waited++) {
