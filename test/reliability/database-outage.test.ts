@@ -124,16 +124,26 @@ describe('PostgreSQL stopped and frozen under load', () => {
 
   it('database frozen (SIGSTOP): 503s within the timeouts instead of hanging, then recovery after SIGCONT', async () => {
     await cluster.startDatabase(); // when the test before failed half-way
+    let loading = true;
+    const load = Array.from({ length: 4 }, async (_, worker) => {
+      const seen: (Answer | string)[] = [];
+      for (let i = 0; i < 100 && loading; i++) seen.push(await oneRequest(worker + i));
+      return seen;
+    });
+    let during: (Answer | string)[] = [];
     let frozen: (Answer | string)[] = [];
     try {
       cluster.freeze();
       frozen = await Promise.all(Array.from({ length: 6 }, (_, i) => oneRequest(i)));
+      loading = false;
+      during = (await Promise.all(load)).flat();
     } finally {
+      loading = false;
       cluster.thaw();
     }
     await expectRecovery();
-    const problems = frozen.map(outageProblem).filter(Boolean);
-    expect(problems).toEqual([]);
+    const problems = [...during, ...frozen].map(outageProblem).filter(Boolean);
+    expect(problems.slice(0, 5)).toEqual([]);
     expect(frozen.map((a) => (typeof a === 'string' ? a : a.status))).toEqual(Array(6).fill(503));
   }, 180_000);
 
