@@ -372,6 +372,18 @@ describe('HTTP fuzzing of the SCIM API', () => {
       ),
     );
     const storedIds = stored.rows.map((row) => `${row.kind}/${row.id}`).sort();
+    // No membership points at a user or group that is gone.
+    const dangling = await cluster.sql('scim_fuzz', (sql) =>
+      sql.query(
+        `SELECT m.group_id, m.member_id, m.member_type FROM scim_membership m
+          WHERE m.tenant_id = $1 AND NOT EXISTS (
+            SELECT 1 FROM scim_user u WHERE m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+            UNION ALL
+            SELECT 1 FROM scim_group g WHERE m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id)`,
+        [tenantId],
+      ),
+    );
+    expect(dangling.rows).toEqual([]);
     const modelIds = (['Users', 'Groups'] as const)
       .flatMap((r) => model.alive(r).map((id) => `${r}/${id}`))
       .sort();
