@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { Migration20261201124500_RowLevelSecurity as RowLevelSecurity } from '../../src/database/migrations/Migration20261201124500_RowLevelSecurity.js';
 import { rowLevelSecurityBypass } from '../../src/database/rls-check.js';
 import { APP_ROLE, TENANT_SCOPE_SQL, tenantScopeParams } from '../../src/storage/tenant-scope.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -305,5 +306,32 @@ describe('the start-up check', () => {
     await withLoginRole('', async (url) => {
       expect(await rowLevelSecurityBypass(url)).toBeUndefined();
     });
+  });
+});
+
+describe('the migration', () => {
+  /** The SQL of one direction of the migration, as the migrator would run it. */
+  function statements(direction: 'up' | 'down'): string[] {
+    const migration = new RowLevelSecurity(undefined as never, undefined as never);
+    void migration[direction]();
+    return migration.getQueries() as string[];
+  }
+
+  async function scopedUserTenants(): Promise<string[]> {
+    return inTransaction(async (client) => {
+      await client.query(TENANT_SCOPE_SQL, tenantScopeParams(TENANT_A));
+      return tenantsSeen(client, 'scim_user');
+    });
+  }
+
+  it('goes down (the role stays, it is cluster-wide) and up again over an existing role', async () => {
+    for (const sql of statements('down')) await db.client.query(sql);
+    // Without the policies, the application role is denied outright, not shown the other tenant.
+    await expect(scopedUserTenants()).rejects.toMatchObject({ code: '42501' });
+    await expect(rowLevelSecurityBypass(db.url)).resolves.toMatch(/the tables have no row-level security/);
+
+    for (const sql of statements('up')) await db.client.query(sql);
+    expect(await scopedUserTenants()).toEqual([TENANT_A]);
+    expect(await rowLevelSecurityBypass(db.url)).toBeUndefined();
   });
 });
