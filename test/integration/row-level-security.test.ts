@@ -7,7 +7,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Migration20261201124500_RowLevelSecurity as RowLevelSecurity } from '../../src/database/migrations/Migration20261201124500_RowLevelSecurity.js';
+import { loadConfig } from '../../src/config/config.js';
 import { rowLevelSecurityBypass } from '../../src/database/rls-check.js';
+import { startServer } from '../../src/server.js';
 import { APP_ROLE, TENANT_SCOPE_SQL, tenantScopeParams } from '../../src/storage/tenant-scope.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -299,6 +301,30 @@ describe('the start-up check', () => {
         /^row-level security is BYPASSED on .*scim_user.*: requests run as "rls_test_\w+", which has BYPASSRLS/,
       );
       expect(line).not.toContain('\n');
+    });
+  });
+
+  it('the server says so at start in one line, and starts', async () => {
+    await withLoginRole('BYPASSRLS', async (url) => {
+      const lines: string[] = [];
+      const config = loadConfig({
+        DATABASE_URL: url,
+        MIGRATE_ON_START: 'false',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      });
+      const server = await startServer(config, (line) => lines.push(line));
+      try {
+        expect(lines.filter((line) => /row-level security is BYPASSED/.test(line))).toEqual([
+          expect.stringMatching(
+            /^ERROR row-level security is BYPASSED on .*: requests run as "rls_test_\w+", which has BYPASSRLS/,
+          ),
+        ]);
+        expect((await fetch(`${server.baseUrl}/health/live`)).status).toBe(200);
+      } finally {
+        await server.stop();
+      }
     });
   });
 
