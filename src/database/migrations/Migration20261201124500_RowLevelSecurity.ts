@@ -64,8 +64,11 @@ begin
   ${grants.join('\n  ')}
   begin
     grant "${APP_ROLE}" to current_user;
-  exception when insufficient_privilege or invalid_grant_operation then
-    raise warning 'cannot grant the role ${APP_ROLE} to %: requests will not be subject to row-level security', current_user;
+  exception
+    -- The same grant by a concurrent migration of another database of the cluster: it is there.
+    when unique_violation then null;
+    when insufficient_privilege or invalid_grant_operation then
+      raise warning 'cannot grant the role ${APP_ROLE} to %: requests will not be subject to row-level security', current_user;
   end;
 end $$;`);
   }
