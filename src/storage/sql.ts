@@ -34,6 +34,7 @@ export interface QueryResult<R> {
 
 export interface SqlEvent {
   text: string;
+  values: readonly unknown[];
   rows: number;
   affected: number;
 }
@@ -52,7 +53,8 @@ export async function runSql<R = Record<string, unknown>>(
 ): Promise<QueryResult<R>> {
   const result = await em.getKysely().executeQuery<R>(CompiledQuery.raw(text, [...values]));
   const outcome = { rows: result.rows, affected: Number(result.numAffectedRows ?? result.rows.length) };
-  for (const observe of sqlObservers) observe({ text, rows: result.rows.length, affected: outcome.affected });
+  for (const observe of sqlObservers)
+    observe({ text, values, rows: result.rows.length, affected: outcome.affected });
   return outcome;
 }
 
@@ -94,13 +96,16 @@ export async function* streamSql<R>(
   try {
     await client.query('BEGIN READ ONLY');
     // Like every tenant transaction (Database.transaction): scoped to the tenant before anything else.
-    await client.query(TENANT_SCOPE_SQL, tenantScopeParams(tenantId));
+    const scope = tenantScopeParams(tenantId);
+    const scoped = await client.query(TENANT_SCOPE_SQL, scope);
+    for (const observe of sqlObservers)
+      observe({ text: TENANT_SCOPE_SQL, values: scope, rows: scoped.rows.length, affected: 0 });
     await client.query(`DECLARE streamed NO SCROLL CURSOR FOR ${text}`, [...values]);
     const fetch = `FETCH ${Math.max(1, Math.trunc(chunkSize))} FROM streamed`;
     for (;;) {
       const { rows } = await client.query<R & pg.QueryResultRow>(fetch);
       if (rows.length === 0) break;
-      for (const observe of sqlObservers) observe({ text, rows: rows.length, affected: rows.length });
+      for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected: rows.length });
       yield rows;
     }
   } catch (error) {
