@@ -13,7 +13,6 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       '.data/**',
-      '.test-data/**',
       'clients/typescript/dist/**',
       'bench/node_modules/**',
       'bench/.data/**',

@@ -1,11 +1,14 @@
 // `npm run bench` at the repository root: installs the bench's own dependencies when missing, builds the
 // server, then runs the benchmark (lib/main.mjs). Arguments: see lib/options.mjs (--quick for a short run).
 //
-// The build is `nest build`'s compilation (tsc -p tsconfig.build.json, the same emitted JavaScript) into
-// a folder of its own under the system temp directory rather than dist/: `nest build` empties dist/
-// first, so another build or test run on the machine would pull modules from under a running benchmark
-// (and inside the repository, ESLint would lint the emitted JavaScript). Its node_modules links to the
-// repository's, so the built server resolves its dependencies as it does from dist/.
+// The build is the npm scripts' compilation (scripts/ensure-build.mjs runs tsc -p tsconfig.build.json,
+// the same emitted JavaScript) into a folder of its own under the system temp directory rather than
+// dist/: an `npm start`, `npm run cli` or `npm run build` started during a benchmark replaces dist/ as
+// a whole when the sources changed (and deletes the previous tree), which would take modules the
+// server loads late from under it, and a tree in the middle of an edit with type errors would leave
+// dist/ unbuilt where this build benchmarks what tsc emitted (inside the repository, ESLint would also
+// lint the emitted JavaScript). Its node_modules links to the repository's, so the built server
+// resolves its dependencies as it does from dist/.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';

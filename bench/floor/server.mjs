@@ -1,7 +1,8 @@
 // The floor: a bare Fastify + pg server answering the benchmarked request shapes with the same SQL
-// statements as the SCIM server (bearer check, indexed lookups, the insert and its audit row, membership
-// insert/delete with the group row locked and touched, page and count queries) and the same JSON
-// shapes. No framework, ORM, validation beyond what the SQL needs, logging or rate limiting: what is
+// statements as the SCIM server (bearer check, indexed lookups, every write's tenant row lock (FOR KEY
+// SHARE), the insert and its audit row, membership insert/delete with the group row locked (FOR NO KEY
+// UPDATE), the members locked (FOR KEY SHARE) and the group touched, page and count queries, a group's
+// members read through a cursor (BEGIN READ ONLY, DECLARE, FETCH)) and the same JSON shapes. No framework, ORM, validation beyond what the SQL needs, logging or rate limiting: what is
 // left is the cost of HTTP, PostgreSQL and JSON on this machine.
 //
 // env: PORT, HOST (127.0.0.1), DATABASE_URL, POOL_MAX (20, as the server's MikroORM pool)
@@ -49,7 +50,7 @@ app.addHook('onRequest', async (request) => {
   const match = TOKEN.exec(request.headers.authorization ?? '');
   if (!match) throw new HttpError(401, 'Authorization: Bearer <API key> is required');
   const { rows } = await pool.query(
-    'SELECT tenant_id, token_hash, revoked_at, expires_at FROM api_key WHERE id = $1',
+    'SELECT id, tenant_id, token_hash, revoked_at, expires_at FROM api_key WHERE id = $1',
     [match[2]],
   );
   const key = rows[0];
@@ -105,23 +106,46 @@ async function groupsOf(tenantId, ids, base) {
   return byMember;
 }
 
+const MEMBERS_SQL = `SELECT m.group_id, m.member_id AS value, m.member_type AS type,
+        coalesce(u.display_name, u.user_name, g.display_name) AS display
+   FROM scim_membership m
+   LEFT JOIN scim_user u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+   LEFT JOIN scim_group g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+  WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
+  ORDER BY m.group_id, m.member_id`;
+
+/**
+ * A group's members, read as the server reads them: on a connection of its own, in a read-only
+ * transaction, through a SQL cursor fetched 2000 rows at a time. The floor then builds the whole answer
+ * (the server streams it).
+ */
 async function membersOf(tenantId, groupId, base) {
-  const { rows } = await pool.query(
-    `SELECT m.group_id, m.member_id AS value, m.member_type AS type,
-            coalesce(u.display_name, u.user_name, g.display_name) AS display
-       FROM scim_membership m
-       LEFT JOIN scim_user u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
-       LEFT JOIN scim_group g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-      WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
-      ORDER BY m.group_id, m.member_id`,
-    [tenantId, [groupId]],
-  );
-  return rows.map((row) => ({
-    value: row.value,
-    $ref: `${base}/${row.type}s/${row.value}`,
-    ...(row.display ? { display: row.display } : {}),
-    type: row.type,
-  }));
+  const client = await pool.connect();
+  const members = [];
+  let failure;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`DECLARE streamed NO SCROLL CURSOR FOR ${MEMBERS_SQL}`, [tenantId, [groupId]]);
+    for (;;) {
+      const { rows } = await client.query('FETCH 2000 FROM streamed');
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        members.push({
+          value: row.value,
+          $ref: `${base}/${row.type}s/${row.value}`,
+          ...(row.display ? { display: row.display } : {}),
+          type: row.type,
+        });
+      }
+    }
+    await client.query('ROLLBACK');
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+  return members;
 }
 
 function cursorOf(row) {
@@ -228,6 +252,9 @@ app.post('/scim/v2/Users', async (request, reply) => {
   const body = request.body;
   if (!body || typeof body.userName !== 'string') throw new HttpError(400, 'userName is required');
   const { password: _password, ...stored } = body;
+  // As the server stores it: `active` always present (a provisioned user is active until told not to
+  // be), `userType` only when sent.
+  if (stored.active === undefined) stored.active = true;
   const emails = Array.isArray(stored.emails) ? stored.emails : [];
   const primary = emails.find((email) => email.primary === true) ?? emails[0];
   const text = (value) => (typeof value === 'string' ? value : null);
@@ -237,6 +264,7 @@ app.post('/scim/v2/Users', async (request, reply) => {
   let row;
   try {
     await client.query('BEGIN');
+    await lockTenant(client, request);
     const inserted = await client.query(
       `INSERT INTO scim_user AS r (tenant_id, id, user_name, external_id, active, display_name, given_name,
           family_name, primary_email, user_type, created_at, last_modified, version, data)
@@ -252,7 +280,7 @@ app.post('/scim/v2/Users', async (request, reply) => {
         text(stored.name?.givenName),
         text(stored.name?.familyName),
         text(primary?.value),
-        text(stored.userType) ?? 'Viewer',
+        text(stored.userType),
         now,
         now,
         JSON.stringify(stored),
@@ -277,6 +305,12 @@ app.post('/scim/v2/Users', async (request, reply) => {
     .header('Location', created.meta.location);
   return created;
 });
+
+/** The first statement of every write, as the server's: the tenant row held for the transaction. */
+async function lockTenant(client, request) {
+  const { rows } = await client.query('SELECT 1 FROM tenant WHERE id = $1 FOR KEY SHARE', [request.tenantId]);
+  if (rows.length === 0) throw new HttpError(401, 'Invalid API key: its tenant no longer exists');
+}
 
 function audit(client, request, operation, resourceType, resourceId, attributes) {
   return client.query(
@@ -307,13 +341,16 @@ app.get('/scim/v2/Groups/:id', async (request, reply) => {
   );
   if (!rows[0]) throw new HttpError(404, `Group ${id} not found`);
   const base = baseUrl(request);
-  const body = resource('Group', rows[0], base, { members: await membersOf(request.tenantId, id, base) });
+  // members after meta, where the server's streamed answer puts them.
+  const members = await membersOf(request.tenantId, id, base);
+  const body = { ...resource('Group', rows[0], base, {}), ...(members.length > 0 ? { members } : {}) };
   reply.type(SCIM_JSON).header('ETag', body.meta.version);
   return body;
 });
 
 // PATCH members: only the benchmarked shapes, add {path: members, value: [{value}]} and
-// remove {path: members[value eq "<id>"]}; the group row is locked, then touched when a row changed.
+// remove {path: members[value eq "<id>"]}; the tenant and group rows are locked, then the group is touched
+// when a row changed.
 app.patch('/scim/v2/Groups/:id', async (request, reply) => {
   const { id } = request.params;
   if (!UUID.test(id)) throw new HttpError(404, `Group ${id} not found`);
@@ -323,18 +360,23 @@ app.patch('/scim/v2/Groups/:id', async (request, reply) => {
   let row;
   try {
     await client.query('BEGIN');
+    await lockTenant(client, request);
     const found = await client.query(
-      `SELECT ${COLUMNS} FROM scim_group r WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE`,
+      `SELECT ${COLUMNS} FROM scim_group r WHERE r.tenant_id = $1 AND r.id = $2 FOR NO KEY UPDATE`,
       [request.tenantId, id],
     );
     if (!found.rows[0]) throw new HttpError(404, `Group ${id} not found`);
     let changed;
     if (operation?.op === 'add' && operation.path === 'members') {
-      const ids = operation.value.map((member) => member.value);
+      const ids = [...new Set(operation.value.map((member) => member.value))];
+      // The members locked in id order until the end of the transaction, as the server does.
       const resolved = await client.query(
-        `SELECT id, 'User' AS type FROM scim_user WHERE tenant_id = $1 AND id = ANY($2::uuid[])
-         UNION ALL
-         SELECT id, 'Group' AS type FROM scim_group WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+        `WITH users AS (
+         SELECT id FROM scim_user WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE
+       ), groups AS (
+         SELECT id FROM scim_group WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE
+       )
+       SELECT id, 'User' AS type FROM users UNION ALL SELECT id, 'Group' AS type FROM groups`,
         [request.tenantId, ids],
       );
       if (resolved.rows.length !== ids.length) throw new HttpError(400, 'No such member');

@@ -1197,6 +1197,17 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createTenant: {
@@ -1277,6 +1288,17 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getTenant: {
@@ -1321,6 +1343,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1376,6 +1409,17 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listApiKeys: {
@@ -1420,6 +1464,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1507,6 +1562,17 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -1551,6 +1617,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1615,6 +1692,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1980,7 +2068,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1994,6 +2082,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2056,7 +2155,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2070,6 +2169,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2157,7 +2267,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2171,6 +2281,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2240,7 +2361,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2254,6 +2375,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2331,7 +2463,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2345,6 +2477,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2454,7 +2597,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2468,6 +2611,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2536,7 +2690,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2550,6 +2704,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2659,7 +2824,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2673,6 +2838,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2719,7 +2895,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2733,6 +2909,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2791,7 +2978,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2805,6 +2992,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2851,7 +3049,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2865,6 +3063,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2923,7 +3132,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2937,6 +3146,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2983,7 +3203,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2997,6 +3217,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3059,7 +3290,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3073,6 +3304,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3160,7 +3402,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3174,6 +3416,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3243,7 +3496,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3257,6 +3510,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3334,7 +3598,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3348,6 +3612,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3457,7 +3732,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3471,6 +3746,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3539,7 +3825,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3553,6 +3839,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3662,7 +3959,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The tenant's request rate is exceeded; retry after Retry-After seconds. */
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3676,6 +3973,17 @@ export interface operations {
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,4 +1,6 @@
 /** `npm run cli -- tenants create Acme`: operator commands over the same services as /admin/v1. */
+// First: on a too old Node.js, say so in one line before anything else can fail obscurely.
+import '../config/node-version.js';
 import 'reflect-metadata';
 import { runCli } from './cli.js';
 

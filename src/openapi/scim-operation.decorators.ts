@@ -62,7 +62,7 @@ function errorResponse(status: number, description: string, examples?: Examples)
   const extraHeaders =
     status === 401
       ? headers({ 'WWW-Authenticate': { description: 'Bearer realm="scim"', required: true } })
-      : status === 429
+      : status === 429 || status === 503
         ? headers({ 'Retry-After': { description: 'Seconds to wait before retrying.', required: true } })
         : status === 405
           ? headers({ Allow: { description: 'The methods the resource supports.', required: true } })
@@ -75,12 +75,19 @@ function errorResponse(status: number, description: string, examples?: Examples)
   });
 }
 
-/** Every SCIM route: authentication, rate limit and the generic server error. */
+/** Every SCIM route: authentication, rate limits, the generic server error and unavailability. */
 function commonErrors(): MethodDecorator[] {
   return [
     errorResponse(401, 'Missing or invalid tenant API key.', { unauthorized: ERROR_EXAMPLES.unauthorized }),
-    errorResponse(429, "The tenant's request rate is exceeded; retry after Retry-After seconds."),
+    errorResponse(
+      429,
+      "The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds.",
+    ),
     errorResponse(500, 'Unexpected server error; the X-Request-Id response header identifies it in the log.'),
+    errorResponse(
+      503,
+      'The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds.',
+    ),
   ];
 }
 

@@ -251,14 +251,22 @@ describe('operator API /admin/v1', () => {
       expect(res.statusCode).toBe(204);
       const keys = app().get(ApiKeysService);
       expect(await keys.verify(tenant.apiKey)).toEqual({ ok: false, detail: 'API key has been revoked' });
-      expect((await keys.verify(next.apiKey)).ok).toBe(true);
       const listed = (await admin('GET', `/admin/v1/tenants/${tenant.id}/api-keys`)).json();
       expect(listed.find((k: { id: string }) => k.id === tenant.apiKeyId).revokedAt).toMatch(ISO);
-      // Revoking again is harmless and keeps the first revocation time.
+      expect(listed.find((k: { id: string }) => k.id === next.id).lastUsedAt).toBeNull();
+      expect((await keys.verify(next.apiKey)).ok).toBe(true);
+      // verify() records the use off the request path (fire and forget); wait for that write, which
+      // could otherwise land at any point of what follows.
+      await keys.onModuleDestroy();
+      // Revoking again is harmless and keeps the first revocation time; the other key now shows its use.
       const again = await admin('DELETE', `/admin/v1/tenants/${tenant.id}/api-keys/${tenant.apiKeyId}`);
       expect(again.statusCode).toBe(204);
       const relisted = (await admin('GET', `/admin/v1/tenants/${tenant.id}/api-keys`)).json();
-      expect(relisted).toEqual(listed);
+      expect(relisted).toEqual(
+        listed.map((key: { id: string }) =>
+          key.id === next.id ? { ...key, lastUsedAt: expect.stringMatching(ISO) } : key,
+        ),
+      );
     });
 
     it('DELETE answers 404 for an unknown key or another tenant’s key', async () => {

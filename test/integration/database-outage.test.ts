@@ -6,6 +6,7 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { migrateDatabase } from '../../src/database/migrate.js';
+import { validateEveryResponse } from '../support/contract.js';
 import { createTenant, type TestTenant } from '../support/tenants.js';
 
 const ADMIN_TOKEN = 'outage-test-operator-token';
@@ -52,6 +53,8 @@ describe('database outages', () => {
       DB_ACQUIRE_TIMEOUT_MS: '2000',
     });
     app = await createApp({ config, databaseUrl: database.url });
+    // Every answer, the 503s included, is checked against the OpenAPI document.
+    validateEveryResponse(app);
     tenant = await createTenant(app);
   });
   afterAll(async () => {

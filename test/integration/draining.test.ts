@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { contractOf } from '../support/contract.js';
 
 /**
  * On SIGTERM the server stops accepting connections and drains the requests in flight. A request that
@@ -11,7 +12,7 @@ describe('draining on shutdown', () => {
   let test: TestApp;
 
   beforeAll(async () => {
-    // Raw HTTP over a socket: nothing for the contract checker to see.
+    // Raw HTTP over a socket: the drained answer is checked against the contract below.
     test = await startTestApp({}, undefined, { validateContract: false });
     await test.app.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -20,6 +21,7 @@ describe('draining on shutdown', () => {
   });
 
   it('answers a request that arrives while closing with a SCIM 503 and Retry-After', async () => {
+    const contract = contractOf(test.app);
     const server = test.app.getHttpServer();
     const { port } = server.address() as AddressInfo;
     const socket = connect(port, '127.0.0.1');
@@ -56,5 +58,17 @@ describe('draining on shutdown', () => {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
       status: '503',
     });
+    const headers = Object.fromEntries(
+      head
+        .split('\r\n')
+        .slice(1)
+        .map((line) => [
+          line.slice(0, line.indexOf(':')).toLowerCase(),
+          line.slice(line.indexOf(':') + 1).trim(),
+        ]),
+    );
+    expect(
+      contract.check({ method: 'GET', url: '/scim/v2/ServiceProviderConfig', status: 503, headers, body }),
+    ).toEqual([]);
   });
 });

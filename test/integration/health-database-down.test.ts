@@ -6,6 +6,7 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { migrateDatabase } from '../../src/database/migrate.js';
+import { validateEveryResponse } from '../support/contract.js';
 
 describe('GET /health/ready follows the database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'scim-health-'));
@@ -18,6 +19,7 @@ describe('GET /health/ready follows the database', () => {
     port = Number(new URL(database.url).port);
     await migrateDatabase(database.url);
     app = await createApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: database.url });
+    validateEveryResponse(app);
   });
   afterAll(async () => {
     await app.close();

@@ -3,6 +3,8 @@
  * committed snapshot, `check` exits 1 when the entities changed without a migration, `up` applies
  * pending migrations. Uses DATABASE_URL, or the embedded PostgreSQL under DATA_DIR.
  */
+// First: on a too old Node.js, say so in one line before anything else can fail obscurely.
+import '../../config/node-version.js';
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../../config/config.js';

@@ -47,6 +47,17 @@ export function AdminErrors({
       `The operator API is disabled (ADMIN_TOKEN unset)${notFound ? `, or ${notFound}` : ''}.`,
     ),
     errorResponse(500, 'Unexpected server error; the X-Request-Id response header identifies it in the log.'),
+    errorResponse(
+      503,
+      'The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds.',
+      {
+        'Retry-After': {
+          description: 'Seconds to wait before retrying.',
+          required: true,
+          schema: { type: 'string' },
+        },
+      },
+    ),
     ...(validates ? [errorResponse(400, 'The body or query is invalid (invalidValue, invalidCursor).')] : []),
     ...(body
       ? [
