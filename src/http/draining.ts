@@ -15,8 +15,18 @@ export function installDraining(fastify: FastifyInstance): void {
     closing = true;
     done();
   });
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     if (!closing) return done();
+    if (request.url.startsWith('/health/')) {
+      // Probes get the shape their route documents (terminus' health result), not a SCIM error.
+      const down = { draining: { status: 'down', message: 'the server is shutting down' } };
+      void reply
+        .status(503)
+        .header('Retry-After', String(RETRY_AFTER_SECONDS))
+        .header('Connection', 'close')
+        .send({ status: 'error', info: {}, error: down, details: down });
+      return;
+    }
     const error = new ScimError(503, 'The server is shutting down; retry after the Retry-After delay');
     void reply
       .status(503)

@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { registry } from '../domain/schema/registry.js';
 import { EXAMPLES_GUIDE } from './examples.js';
 import { registryToOpenApi } from './registry-to-openapi.js';
 import { sortKeys } from './sort-keys.js';
+import { scimRegistry } from '../modules/scim/scim-registry.js';
 
 /** An http bearer scheme without Nest's default `bearerFormat: 'JWT'`. */
 function bearer(description: string): NonNullable<Parameters<DocumentBuilder['addBearerAuth']>[0]> {
@@ -57,7 +57,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   );
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ...registryToOpenApi(registry) },
+    schemas: { ...document.components?.schemas, ...registryToOpenApi(scimRegistry) },
   };
   return sortKeys(document);
 }

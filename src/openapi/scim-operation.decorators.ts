@@ -18,6 +18,7 @@ import {
   type Example,
 } from './examples.js';
 import { COMPONENTS, ref, type JsonSchema } from './registry-to-openapi.js';
+import { scimRegistry } from '../modules/scim/scim-registry.js';
 
 /**
  * OpenAPI decorators of the SCIM routes: operation, request body, parameters and every response with
@@ -447,7 +448,7 @@ export function DiscoveryOperation(kind: DiscoveryOperationKind): MethodDecorato
         ok(COMPONENTS.resourceTypeList, 'Every resource type: User, Group.', {
           resourceTypes: {
             summary: 'This server',
-            value: discoveryList(resourceTypeResources(EXAMPLE_BASE)),
+            value: discoveryList(resourceTypeResources(EXAMPLE_BASE, scimRegistry)),
           },
         }),
       );

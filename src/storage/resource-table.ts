@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ColumnMap } from '../domain/filter/columns.js';
 import { compileFilter } from '../domain/filter/to-sql.js';
 import { ScimError } from '../domain/errors.js';
@@ -5,11 +6,14 @@ import { isUuid } from '../domain/ids.js';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../domain/list/cursor.js';
 import type { ListQuery } from '../domain/list/list-query.js';
 import { sortKeyFor } from '../domain/list/sort-key.js';
-import type { ResourceTypeName, ScimResource } from '../domain/schema/types.js';
+import type { SchemaRegistry } from '../domain/schema/registry.js';
+import type { ResourceTypeName } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from './pg-errors.js';
 import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
 import { SqlBuilder } from './sql.js';
+
+const logger = new Logger('ResourceList');
 
 /**
  * How a write locks the row it changes. An update takes FOR NO KEY UPDATE, which still lets other
@@ -82,14 +86,17 @@ export class ResourceTable {
    * One page of the tenant's resources: the filter compiled to one SQL predicate, a stable order (the
    * sort key, then id), index or cursor paging. totalResults counts the same WHERE clause.
    */
-  async list(tx: TenantTx, query: ListQuery): Promise<RowPage> {
+  async list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
     const sql = new SqlBuilder();
     const where = [`r.tenant_id = ${sql.param(tx.tenantId)}`];
     if (query.filter) {
       const predicate = compileFilter(query.filter, this.resourceType, {
         columns: this.columns,
         paramOffset: sql.offset,
+        registry,
       });
+      if (predicate.dialects)
+        logger.debug({ dialects: predicate.dialects }, 'identity-provider dialect applied');
       where.push(`(${sql.adopt(predicate)})`);
     }
     const countValues = [...sql.values];
@@ -157,21 +164,4 @@ export function rethrowUniqueness(conflict: () => ScimError) {
     if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) throw conflict();
     throw error;
   };
-}
-
-/** Key-order-insensitive JSON equality: an update that changes nothing keeps the version. */
-export function sameResource(a: ScimResource, b: ScimResource): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value as object)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
 }

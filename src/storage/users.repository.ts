@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { ScimError } from '../domain/errors.js';
 import type { ListQuery } from '../domain/list/list-query.js';
+import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
 import { derivedValues } from './resource-columns.js';
@@ -20,8 +21,8 @@ export class UsersRepository {
     return this.table.find(tx, id, lock);
   }
 
-  list(tx: TenantTx, query: ListQuery): Promise<RowPage> {
-    return this.table.list(tx, query);
+  list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
+    return this.table.list(tx, query, registry);
   }
 
   delete(tx: TenantTx, id: string): Promise<void> {

@@ -11,17 +11,17 @@ import { contractOf } from '../support/contract.js';
 describe('draining on shutdown', () => {
   let test: TestApp;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     // Raw HTTP over a socket: the drained answer is checked against the contract below.
     test = await startTestApp({}, undefined, { validateContract: false });
     await test.app.listen({ port: 0, host: '127.0.0.1' });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await test.close();
   });
 
-  it('answers a request that arrives while closing with a SCIM 503 and Retry-After', async () => {
-    const contract = contractOf(test.app);
+  /** Sends `second` on a connection kept busy through close(); answers the raw response to it. */
+  async function sendWhileClosing(second: string) {
     const server = test.app.getHttpServer();
     const { port } = server.address() as AddressInfo;
     const socket = connect(port, '127.0.0.1');
@@ -43,21 +43,13 @@ describe('draining on shutdown', () => {
     }
     expect(server.listening).toBe(false);
     // The rest of the first body, then a second request on the same connection, while draining.
-    socket.write('}GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    socket.write(`}GET ${second} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     await ended;
     await closing;
 
     const responses = received.split(/(?=HTTP\/1\.1 )/);
     expect(responses).toHaveLength(2);
-    const drained = responses[1];
-    const [head, body] = drained.split('\r\n\r\n');
-    expect(head).toMatch(/^HTTP\/1\.1 503/);
-    expect(head).toMatch(/\r\ncontent-type: application\/scim\+json/i);
-    expect(head).toMatch(/\r\nretry-after: \d+/i);
-    expect(JSON.parse(body)).toMatchObject({
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
-      status: '503',
-    });
+    const [head, body] = responses[1].split('\r\n\r\n');
     const headers = Object.fromEntries(
       head
         .split('\r\n')
@@ -67,8 +59,29 @@ describe('draining on shutdown', () => {
           line.slice(line.indexOf(':') + 1).trim(),
         ]),
     );
-    expect(
-      contract.check({ method: 'GET', url: '/scim/v2/ServiceProviderConfig', status: 503, headers, body }),
-    ).toEqual([]);
+    return { head, body, headers };
+  }
+
+  it('answers a request that arrives while closing with a SCIM 503 and Retry-After', async () => {
+    const contract = contractOf(test.app);
+    const url = '/scim/v2/ServiceProviderConfig';
+    const { head, body, headers } = await sendWhileClosing(url);
+    expect(head).toMatch(/^HTTP\/1\.1 503/);
+    expect(head).toMatch(/\r\ncontent-type: application\/scim\+json/i);
+    expect(head).toMatch(/\r\nretry-after: \d+/i);
+    expect(JSON.parse(body)).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '503',
+    });
+    expect(contract.check({ method: 'GET', url, status: 503, headers, body })).toEqual([]);
+  });
+
+  it('answers a readiness probe while closing with the health 503 its route documents', async () => {
+    const contract = contractOf(test.app);
+    const url = '/health/ready';
+    const { head, body, headers } = await sendWhileClosing(url);
+    expect(head).toMatch(/^HTTP\/1\.1 503/);
+    expect(JSON.parse(body)).toMatchObject({ status: 'error', error: { draining: { status: 'down' } } });
+    expect(contract.check({ method: 'GET', url, status: 503, headers, body })).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { scimRegistry } from '../../src/modules/scim/scim-registry.js';
 /**
  * The compiled SQL of every filter form, run on PostgreSQL: the rows matched must be the rows the filter
  * describes on a fixed data set (RFC 7644 §3.4.2.2). The tables are those of docs/storage-model.md, created
@@ -315,7 +316,7 @@ afterAll(async () => {
 async function matching(
   filter: Filter | string,
   resourceType: ResourceTypeName,
-  registry?: SchemaRegistry,
+  registry: SchemaRegistry = scimRegistry,
 ): Promise<string[]> {
   const tree = typeof filter === 'string' ? parseFilter(filter) : filter;
   const { text, values } = compileFilter(tree, resourceType, {

@@ -1,4 +1,4 @@
-import { registry as defaultRegistry, type SchemaRegistry } from '../schema/registry.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { ResourceTypeDefinition } from '../schema/types.js';
 import { RESOURCE_TYPE_SCHEMA } from '../schema/urns.js';
 import { scimBase } from './paths.js';
@@ -37,7 +37,7 @@ export function resourceTypeResource(
 /** Every resource type of the registry (User, Group). */
 export function resourceTypeResources(
   baseUrl: string,
-  registry: SchemaRegistry = defaultRegistry,
+  registry: SchemaRegistry,
 ): ResourceTypeRepresentation[] {
   return registry.resourceTypes.map((resourceType) => resourceTypeResource(baseUrl, resourceType));
 }

@@ -1,4 +1,4 @@
-import { registry as defaultRegistry, type SchemaRegistry } from '../schema/registry.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition, SchemaDefinition } from '../schema/types.js';
 import { SCHEMA_SCHEMA } from '../schema/urns.js';
 import { scimBase } from './paths.js';
@@ -65,9 +65,6 @@ export function schemaResource(baseUrl: string, schema: SchemaDefinition): Schem
 }
 
 /** Every schema of the registry, in registry order (User, Group, Enterprise User). */
-export function schemaResources(
-  baseUrl: string,
-  registry: SchemaRegistry = defaultRegistry,
-): SchemaRepresentation[] {
+export function schemaResources(baseUrl: string, registry: SchemaRegistry): SchemaRepresentation[] {
   return registry.schemas.map((schema) => schemaResource(baseUrl, schema));
 }

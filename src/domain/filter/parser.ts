@@ -28,6 +28,7 @@
  *   read as a string.
  * - `true`, `false`, `null` in any case (`active eq True`).
  */
+import { ENTRA_UNQUOTED_FILTER_VALUE, ENTRA_VALUE_PATH_SUB_ATTRIBUTE } from '../dialects/rules.js';
 import { ScimError, type ScimType } from '../errors.js';
 import type { AttrPath, CompareOp, Filter, FilterValue, PatchPath } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
@@ -65,6 +66,13 @@ const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
  * parsed trees deep-equal built ones; the SQL compiler uses it to say where an unknown attribute is.
  */
 const positions = new WeakMap<object, number>();
+/** The dialect rules (src/domain/dialects/rules.ts) a parsed filter needed, by its root node. */
+const dialectsOf = new WeakMap<Filter, readonly string[]>();
+
+/** Names of the identity-provider dialect rules the parser applied to this filter, for the log. */
+export function filterDialects(filter: Filter): readonly string[] {
+  return dialectsOf.get(filter) ?? [];
+}
 
 /** The 0-based source position of a parsed AttrPath or Filter node, if it came from the parser. */
 export function sourcePosition(node: object): number | undefined {
@@ -81,6 +89,8 @@ class Parser {
   private index = 0;
   private depth = 0;
   private nodes = 0;
+  /** Dialect rules applied while parsing. */
+  readonly dialects = new Set<string>();
 
   constructor(
     private readonly tokens: Token[],
@@ -215,6 +225,7 @@ class Parser {
       const subPath: AttrPath = { attribute: this.attrName(after.text.slice(1), after.pos + 1) };
       positions.set(subPath, after.pos + 1);
       const comparison = this.parseOperation(subPath, after);
+      this.dialects.add(ENTRA_VALUE_PATH_SUB_ATTRIBUTE);
       inner = this.node({ kind: 'and', left: inner, right: comparison }, after.pos);
     }
     return this.node({ kind: 'valuePath', path, filter: inner }, token.pos);
@@ -262,7 +273,8 @@ class Parser {
       case 'null':
         return null;
       default:
-        return token.text; // Entra: `externalId eq jyoung`
+        this.dialects.add(ENTRA_UNQUOTED_FILTER_VALUE); // Entra: `externalId eq jyoung`
+        return token.text;
     }
   }
 
@@ -363,6 +375,7 @@ export function parseFilter(text: string, limits?: Partial<FilterLimits>): Filte
   const parser = start(text, 'invalidFilter', resolveLimits(limits), 'filter');
   const filter = parser.parseOr(false);
   parser.expectEnd('filter');
+  if (parser.dialects.size > 0) dialectsOf.set(filter, [...parser.dialects].sort());
   return filter;
 }
 

@@ -30,17 +30,23 @@
  *   `members`, `groups` and the enterprise `manager`.
  * - `returned: never` attributes (password) and derived ones (`$ref`, meta.location) are 400.
  */
+import { ENTRA_STRING_BOOLEANS } from '../dialects/rules.js';
+import { parseBoolean } from '../dialects/values.js';
 import { ScimError } from '../errors.js';
-import { registry as defaultRegistry, type SchemaRegistry } from '../schema/registry.js';
+import { isUuid } from '../ids.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition, ResolvedPath, ResourceTypeName } from '../schema/types.js';
+import { parseDateTime } from '../schema/values.js';
 import type { AttrPath, CompareOp, Filter, FilterValue } from './ast.js';
 import { dedicatedColumn, type Column, type ColumnMap } from './columns.js';
-import { sourcePosition } from './parser.js';
+import { filterDialects, sourcePosition } from './parser.js';
 import { printAttrPath, printValue } from './printer.js';
 
 export interface SqlFragment {
   text: string;
   values: unknown[];
+  /** Names of the identity-provider dialect rules the filter needed (parser and compiler), for the log. */
+  dialects?: string[];
 }
 
 export interface CompileOptions {
@@ -48,7 +54,8 @@ export interface CompileOptions {
   columns: ColumnMap;
   /** Placeholders start at $(paramOffset + 1), for predicates appended to a query with parameters. */
   paramOffset?: number;
-  registry?: SchemaRegistry;
+  /** The schema registry the attribute paths resolve against (the application's, or a test's). */
+  registry: SchemaRegistry;
 }
 
 type Leaf = Extract<Filter, { kind: 'compare' | 'present' }>;
@@ -77,12 +84,7 @@ type Scope =
   | { kind: 'complex'; parentPath: AttrPath };
 
 const STRING_TYPES: ReadonlySet<string> = new Set(['string', 'reference', 'binary']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
-/** xsd:dateTime as RFC 7643 §2.3.5 uses it (RFC 3339 profile). */
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))?$/;
-
 const SQL_OPERATOR: Record<'eq' | 'gt' | 'ge' | 'lt' | 'le', string> = {
   eq: '=',
   gt: '>',
@@ -96,34 +98,13 @@ function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** The instant a valid xsd:dateTime denotes, or undefined (checked here so PostgreSQL never sees junk). */
-function dateTimeParameter(value: string): string | undefined {
-  const m = DATE_TIME.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const zoneOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
-  const valid =
-    year >= 1 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59 &&
-    zoneOk;
-  if (!valid) return undefined;
-  // Without a zone the value is read as UTC, not in the session's time zone.
-  return m[8] === undefined ? `${value}Z` : value;
-}
-
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, '\\$&');
 }
 
 class Compiler {
   readonly values: unknown[] = [];
+  readonly dialects = new Set<string>();
   private aliases = 0;
 
   constructor(
@@ -451,10 +432,9 @@ class Compiler {
     }
 
     if (definition.type === 'boolean') {
-      let flag: boolean | undefined;
-      if (typeof value === 'boolean') flag = value;
-      else if (typeof value === 'string' && /^(true|false)$/i.test(value))
-        flag = value.toLowerCase() === 'true';
+      // A JSON boolean, or "True"/"False" as Entra writes them (entra.stringBooleans).
+      const flag = parseBoolean(value);
+      if (typeof value === 'string' && flag !== undefined) this.dialects.add(ENTRA_STRING_BOOLEANS);
       if (op !== 'eq' && op !== 'ne') return cannotOrder();
       if (flag === undefined) {
         return reject(`"${name}" is a boolean and cannot be compared with ${printValue(value)}`);
@@ -466,7 +446,7 @@ class Compiler {
     }
 
     if (definition.type === 'dateTime') {
-      const instant = typeof value === 'string' ? dateTimeParameter(value) : undefined;
+      const instant = typeof value === 'string' ? parseDateTime(value) : undefined;
       if (op === 'co' || op === 'sw' || op === 'ew') return cannotOrder();
       if (instant === undefined) return reject(`${printValue(value)} is not a valid dateTime for "${name}"`);
       const left = target.kind === 'json' ? `(${target.text})::timestamptz` : target.sql;
@@ -498,12 +478,7 @@ class Compiler {
     // PostgreSQL text cannot hold U+0000: sent as a parameter it would fail the query (a 500), not match.
     if (text.includes('\u0000')) return reject(`Values in filters cannot contain the character U+0000`);
 
-    if (
-      target.kind === 'column' &&
-      target.type === 'uuid' &&
-      (op === 'eq' || op === 'ne') &&
-      UUID.test(text)
-    ) {
+    if (target.kind === 'column' && target.type === 'uuid' && (op === 'eq' || op === 'ne') && isUuid(text)) {
       // Typed comparison keeps the primary-key and membership indexes usable.
       return `(${target.sql} ${op === 'eq' ? '=' : 'IS DISTINCT FROM'} ${this.param(text, '::uuid')})`;
     }
@@ -540,12 +515,8 @@ export function compileFilter(
   resourceType: ResourceTypeName,
   options: CompileOptions,
 ): SqlFragment {
-  const compiler = new Compiler(
-    resourceType,
-    options.registry ?? defaultRegistry,
-    options.paramOffset ?? 0,
-    options.columns,
-  );
+  const compiler = new Compiler(resourceType, options.registry, options.paramOffset ?? 0, options.columns);
   const text = compiler.filter(filter, { kind: 'resource' });
-  return { text, values: compiler.values };
+  const dialects = [...new Set([...filterDialects(filter), ...compiler.dialects])].sort();
+  return { text, values: compiler.values, ...(dialects.length > 0 ? { dialects } : {}) };
 }

@@ -2,7 +2,7 @@ import { ScimError } from '../errors.js';
 import type { AttrPath, Filter } from '../filter/ast.js';
 import { parseFilter, parsePath } from '../filter/parser.js';
 import { parseProjection, type Projection } from '../project/attributes.js';
-import { registry } from '../schema/registry.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { ResolvedPath, ResourceTypeName } from '../schema/types.js';
 
 /** Paging limits, advertised in ServiceProviderConfig (filter.maxResults, pagination). */
@@ -40,7 +40,11 @@ export interface ListQueryInput {
   excludedAttributes?: unknown;
 }
 
-export function parseListQuery(resourceType: ResourceTypeName, input: ListQueryInput): ListQuery {
+export function parseListQuery(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  input: ListQueryInput,
+): ListQuery {
   const filterText = optionalString('filter', input.filter);
   const sortByText = optionalString('sortBy', input.sortBy);
   return {
@@ -48,12 +52,12 @@ export function parseListQuery(resourceType: ResourceTypeName, input: ListQueryI
     sortBy:
       sortByText === undefined || sortByText.trim() === ''
         ? undefined
-        : resolveSortBy(resourceType, sortByText),
+        : resolveSortBy(registry, resourceType, sortByText),
     sortOrder: parseSortOrder(input.sortOrder),
     startIndex: Math.max(1, integer('startIndex', input.startIndex) ?? 1),
     count: Math.min(PAGING.maxCount, Math.max(0, integer('count', input.count) ?? PAGING.defaultCount)),
     cursor: optionalString('cursor', input.cursor),
-    projection: parseProjection(resourceType, {
+    projection: parseProjection(registry, resourceType, {
       attributes: input.attributes,
       excludedAttributes: input.excludedAttributes,
     }),
@@ -89,7 +93,7 @@ function parseSortOrder(raw: unknown): SortOrder {
   throw ScimError.badRequest('invalidValue', `sortOrder must be "ascending" or "descending", got "${value}"`);
 }
 
-function resolveSortBy(resourceType: ResourceTypeName, text: string): ResolvedPath {
+function resolveSortBy(registry: SchemaRegistry, resourceType: ResourceTypeName, text: string): ResolvedPath {
   let path: AttrPath;
   try {
     const parsed = parsePath(text.trim());

@@ -8,28 +8,20 @@
  */
 import { ScimError } from '../errors.js';
 import type { Filter } from '../filter/ast.js';
-import { registry } from '../schema/registry.js';
+import { compareResources } from '../schema/changes.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeName, ScimResource } from '../schema/types.js';
 import { validateResource } from '../schema/validate.js';
+import { coerceStringBooleans, synthesiseFilteredElement, wrapManagerString } from '../dialects/entra.js';
+import { dropEchoedId } from '../dialects/okta.js';
 import {
   ENTRA_CREATE_FILTERED_ELEMENT,
   ENTRA_MANAGER_STRING,
   ENTRA_STRING_BOOLEANS,
-  coerceStringBooleans,
-  synthesiseFilteredElement,
-  wrapManagerString,
-} from './dialects/entra.js';
-import { OKTA_ECHOED_ID, dropEchoedId } from './dialects/okta.js';
-import {
-  asBoolean,
-  cloneJson,
-  deleteKey,
-  getKey,
-  isPlainObject,
-  isUnassigned,
-  jsonEqual,
-  setKey,
-} from './json-util.js';
+  OKTA_ECHOED_ID,
+} from '../dialects/rules.js';
+import { parseBoolean } from '../dialects/values.js';
+import { cloneJson, deleteKey, getKey, isPlainObject, isUnassigned, jsonEqual, setKey } from './json-util.js';
 import { checkValueFilter, matchesValueFilter } from './matcher.js';
 import { compactMemberOps, memberOpsOf } from './members.js';
 import { expandPathless } from './pathless.js';
@@ -46,6 +38,7 @@ const invalidValue = (detail: string) => ScimError.badRequest('invalidValue', de
 
 /** Mutable state of one applyPatch call; `root` is a deep copy of the input, never the input itself. */
 interface Run {
+  registry: SchemaRegistry;
   resourceType: ResourceTypeName;
   root: Json;
   memberOps: MemberOp[];
@@ -83,7 +76,12 @@ function containerOf(run: Run, target: Target, create: boolean): Json | undefine
 }
 
 /** One element of a multi-valued attribute, copied, with canonical sub-attribute names. */
-function toElement(attribute: AttributeDefinition, value: unknown, where: string): unknown {
+function toElement(
+  registry: SchemaRegistry,
+  attribute: AttributeDefinition,
+  value: unknown,
+  where: string,
+): unknown {
   if (attribute.type !== 'complex') return cloneJson(value);
   if (!isPlainObject(value)) {
     throw invalidValue(`Each value of '${where}' must be an object of sub-attributes (RFC 7643 §2.3.8).`);
@@ -96,17 +94,22 @@ function toElement(attribute: AttributeDefinition, value: unknown, where: string
 }
 
 /** A value for a multi-valued attribute: an array, or one element (clients send a lone object). */
-function toElements(attribute: AttributeDefinition, value: unknown, where: string): unknown[] {
+function toElements(
+  registry: SchemaRegistry,
+  attribute: AttributeDefinition,
+  value: unknown,
+  where: string,
+): unknown[] {
   return arrayOf(value)
     .filter((item) => !isUnassigned(item))
-    .map((item) => toElement(attribute, item, where));
+    .map((item) => toElement(registry, attribute, item, where));
 }
 
 /** A simple value as compared for equality: strings per caseExact, "True"/"False" as booleans. */
 function comparable(def: AttributeDefinition, value: unknown): unknown {
   if (isUnassigned(value)) return null;
   if (typeof value === 'string') {
-    if (def.type === 'boolean') return asBoolean(value) ?? value;
+    if (def.type === 'boolean') return parseBoolean(value) ?? value;
     return def.caseExact ? value : value.toLowerCase();
   }
   return value;
@@ -116,7 +119,7 @@ function comparable(def: AttributeDefinition, value: unknown): unknown {
  * A key equal for equal values of a multi-valued attribute (RFC 7644 §3.5.2.1 adds no duplicates), so
  * duplicate detection stays linear in the number of values.
  */
-function elementKey(attribute: AttributeDefinition, element: unknown): string {
+function elementKey(registry: SchemaRegistry, attribute: AttributeDefinition, element: unknown): string {
   if (attribute.type !== 'complex' || !isPlainObject(element)) {
     return JSON.stringify(comparable(attribute, element));
   }
@@ -136,12 +139,13 @@ function elementKey(attribute: AttributeDefinition, element: unknown): string {
  * being primary (Entra sets a new primary without clearing the old one).
  */
 function demotePrimary(
+  registry: SchemaRegistry,
   attribute: AttributeDefinition,
   elements: unknown[],
   touched: ReadonlySet<unknown>,
 ): void {
   if (!registry.subAttribute(attribute, 'primary')) return;
-  const isPrimary = (e: unknown) => isPlainObject(e) && asBoolean(getKey(e, 'primary')) === true;
+  const isPrimary = (e: unknown) => isPlainObject(e) && parseBoolean(getKey(e, 'primary')) === true;
   if (![...touched].some(isPrimary)) return;
   for (const element of elements) {
     if (!touched.has(element) && isPrimary(element)) setKey(element as Json, 'primary', false);
@@ -149,7 +153,13 @@ function demotePrimary(
 }
 
 /** RFC 7644 §3.5.2.1/§3.5.2.3 on a complex single-valued attribute: sub-attributes not given stay. */
-function mergeComplex(container: Json, target: Target, current: unknown, value: unknown): void {
+function mergeComplex(
+  registry: SchemaRegistry,
+  container: Json,
+  target: Target,
+  current: unknown,
+  value: unknown,
+): void {
   const { attribute, where } = target;
   if (!isPlainObject(value)) {
     throw invalidValue(`Attribute '${where}' is complex: the value must be an object of sub-attributes.`);
@@ -194,18 +204,18 @@ function writeSubAttribute(container: Json, target: Target, sub: AttributeDefini
 function writeFiltered(run: Run, target: Target, op: 'add' | 'replace', value: unknown): void {
   const { attribute, sub, where } = target;
   const filter = target.filter as Filter;
-  checkValueFilter(attribute, filter, where);
+  checkValueFilter(run.registry, attribute, filter, where);
   if (!sub && attribute.type === 'complex' && !isPlainObject(value)) {
     throw invalidValue(`The value for '${where}' must be an object of sub-attributes.`);
   }
   const container = containerOf(run, target, true) as Json;
   const elements = arrayOf(getKey(container, attribute.name));
   const matched = elements.flatMap((element, index) =>
-    matchesValueFilter(attribute, element, filter, where) ? [index] : [],
+    matchesValueFilter(run.registry, attribute, element, filter, where) ? [index] : [],
   );
   const touched = new Set<unknown>();
   if (matched.length === 0) {
-    const created = synthesiseFilteredElement(attribute, filter, sub, cloneJson(value));
+    const created = synthesiseFilteredElement(run.registry, attribute, filter, sub, cloneJson(value));
     if (!created) {
       throw ScimError.badRequest(
         'noTarget',
@@ -225,17 +235,17 @@ function writeFiltered(run: Run, target: Target, op: 'add' | 'replace', value: u
       touched.add(element);
     } else if (op === 'replace' || attribute.type !== 'complex' || !isPlainObject(element)) {
       // RFC 7644 §3.5.2.3: "all matching record values SHALL be replaced".
-      const replacement = toElement(attribute, value, where);
+      const replacement = toElement(run.registry, attribute, value, where);
       elements[index] = replacement;
       touched.add(replacement);
     } else {
-      for (const [key, item] of Object.entries(toElement(attribute, value, where) as Json)) {
+      for (const [key, item] of Object.entries(toElement(run.registry, attribute, value, where) as Json)) {
         setKey(element, key, item);
       }
       touched.add(element);
     }
   }
-  demotePrimary(attribute, elements, touched);
+  demotePrimary(run.registry, attribute, elements, touched);
   setKey(container, attribute.name, elements);
 }
 
@@ -252,10 +262,10 @@ function add(run: Run, target: Target, value: unknown): void {
     // "If the target location specifies a multi-valued attribute, a new value is added to the attribute";
     // a value equal to one already there is not added again.
     const elements = arrayOf(current);
-    const present = new Set(elements.map((element) => elementKey(attribute, element)));
+    const present = new Set(elements.map((element) => elementKey(run.registry, attribute, element)));
     const touched = new Set<unknown>();
-    for (const element of toElements(attribute, value, where)) {
-      const key = elementKey(attribute, element);
+    for (const element of toElements(run.registry, attribute, value, where)) {
+      const key = elementKey(run.registry, attribute, element);
       if (present.has(key)) continue;
       present.add(key);
       elements.push(element);
@@ -263,11 +273,11 @@ function add(run: Run, target: Target, value: unknown): void {
     }
     if (touched.size === 0) return;
     checkImmutable(attribute, current, elements, where);
-    demotePrimary(attribute, elements, touched);
+    demotePrimary(run.registry, attribute, elements, touched);
     setKey(container, attribute.name, elements);
     return;
   }
-  if (attribute.type === 'complex') return mergeComplex(container, target, current, value);
+  if (attribute.type === 'complex') return mergeComplex(run.registry, container, target, current, value);
   // "If the target location specifies a single-valued attribute, the existing value is replaced."
   checkImmutable(attribute, current, value, where);
   setKey(container, attribute.name, cloneJson(value));
@@ -285,7 +295,7 @@ function replace(run: Run, target: Target, value: unknown): void {
   if (attribute.multiValued) {
     // "If the target location is a multi-valued attribute and no filter is specified, the attribute and
     // all values are replaced."
-    const elements = toElements(attribute, value, where);
+    const elements = toElements(run.registry, attribute, value, where);
     if (elements.length === 0) return remove(run, target, true);
     checkImmutable(attribute, current, elements, where);
     setKey(container, attribute.name, elements);
@@ -294,7 +304,7 @@ function replace(run: Run, target: Target, value: unknown): void {
   // "If the target location is a complex attribute, a set of sub-attributes SHALL be specified in the
   // value parameter, which replaces any existing values or adds where an attribute did not previously
   // exist. Sub-attributes that are not specified in the value parameter are left unchanged."
-  if (attribute.type === 'complex') return mergeComplex(container, target, current, value);
+  if (attribute.type === 'complex') return mergeComplex(run.registry, container, target, current, value);
   checkImmutable(attribute, current, value, where);
   setKey(container, attribute.name, cloneJson(value));
 }
@@ -304,9 +314,11 @@ function remove(run: Run, target: Target, lenient = false): void {
   const { attribute, sub, filter, where } = target;
   const container = containerOf(run, target, false);
   if (filter) {
-    checkValueFilter(attribute, filter, where);
+    checkValueFilter(run.registry, attribute, filter, where);
     const elements = container ? arrayOf(getKey(container, attribute.name)) : [];
-    const matched = elements.filter((element) => matchesValueFilter(attribute, element, filter, where));
+    const matched = elements.filter((element) =>
+      matchesValueFilter(run.registry, attribute, element, filter, where),
+    );
     if (matched.length === 0) {
       if (lenient) return;
       throw ScimError.badRequest(
@@ -368,7 +380,7 @@ function remove(run: Run, target: Target, lenient = false): void {
 
 /** `remove` (or replace with null) of a whole extension: `urn:…:enterprise:2.0:User`. */
 function removeExtension(run: Run, urn: string): void {
-  const schema = registry.getSchema(urn);
+  const schema = run.registry.getSchema(urn);
   for (const def of schema?.attributes ?? []) checkRemovable(def, `${urn}:${def.name}`);
   deleteKey(run.root, urn);
 }
@@ -380,10 +392,10 @@ function applyOperation(run: Run, op: PatchOperation): void {
   }
   const path = op.path;
   if (!path.filter && path.subAttribute === undefined) {
-    const urn = extensionOfPath(run.resourceType, path.path);
+    const urn = extensionOfPath(run.registry, run.resourceType, path.path);
     if (urn) return removeExtension(run, urn);
   }
-  const target = resolveTarget(run.resourceType, path);
+  const target = resolveTarget(run.registry, run.resourceType, path);
   if (isMembersTarget(run.resourceType, target)) {
     run.memberOps.push(...memberOpsOf(op));
     return;
@@ -411,53 +423,28 @@ function applyOperation(run: Run, op: PatchOperation): void {
   }
 }
 
-/** Canonical names of the attributes whose values differ (extension attributes URN-qualified). */
-function changedAttributeNames(resourceType: ResourceTypeName, before: Json, after: Json): string[] {
-  const names: string[] = [];
-  const lowerKeys = (a: Json, b: Json) =>
-    [...new Set([...Object.keys(a), ...Object.keys(b)].map((key) => key.toLowerCase()))].sort();
-  const extensions = registry.schemasOf(resourceType).extensions.map((ext) => ext.schema.id);
-  for (const key of lowerKeys(before, after)) {
-    if (key === 'schemas') continue;
-    const a = getKey(before, key);
-    const b = getKey(after, key);
-    if (jsonEqual(a, b)) continue;
-    const urn = extensions.find((id) => id.toLowerCase() === key);
-    if (!urn) {
-      names.push(registry.resolve(resourceType, { attribute: key })?.attribute.name ?? key);
-      continue;
-    }
-    const inner = (value: unknown): Json => (isPlainObject(value) ? value : {});
-    for (const attr of lowerKeys(inner(a), inner(b))) {
-      if (jsonEqual(getKey(inner(a), attr), getKey(inner(b), attr))) continue;
-      const def = registry.resolve(resourceType, { uri: urn, attribute: attr });
-      names.push(`${urn}:${def?.attribute.name ?? attr}`);
-    }
-  }
-  return names;
-}
-
 /**
  * Applies PATCH operations (from parsePatchRequest) to a stored resource (no id, meta, groups or members).
  * All or none: the input is never modified, and any failure throws a ScimError before anything is
  * returned. Group `members` operations become `memberOps` and never touch `resource`.
  */
 export function applyPatch(
+  registry: SchemaRegistry,
   resourceType: ResourceTypeName,
   resource: ScimResource,
   ops: PatchOperation[],
   context: PatchContext,
 ): PatchResult {
   const dialects = new Set<string>(ops.flatMap((op) => op.dialects ?? []));
-  const expanded = expandPathless(resourceType, ops);
+  const expanded = expandPathless(registry, resourceType, ops);
   expanded.dialects.forEach((name) => dialects.add(name));
 
   // Schema-aware dialect rules; each returns its input unchanged when it does not apply.
   let normalised: readonly PatchOperation[] = expanded.ops;
   const rules: [string, (input: readonly PatchOperation[]) => readonly PatchOperation[]][] = [
-    [OKTA_ECHOED_ID, (input) => dropEchoedId(resourceType, input, context)],
-    [ENTRA_STRING_BOOLEANS, (input) => coerceStringBooleans(resourceType, input)],
-    [ENTRA_MANAGER_STRING, (input) => wrapManagerString(resourceType, input)],
+    [OKTA_ECHOED_ID, (input) => dropEchoedId(registry, resourceType, input, context)],
+    [ENTRA_STRING_BOOLEANS, (input) => coerceStringBooleans(registry, resourceType, input)],
+    [ENTRA_MANAGER_STRING, (input) => wrapManagerString(registry, resourceType, input)],
   ];
   for (const [name, rule] of rules) {
     const next = rule(normalised);
@@ -465,16 +452,19 @@ export function applyPatch(
     normalised = next;
   }
 
-  const run: Run = { resourceType, root: cloneJson(resource), memberOps: [], dialects };
+  const run: Run = { registry, resourceType, root: cloneJson(resource), memberOps: [], dialects };
   for (const op of normalised) applyOperation(run, op);
 
-  const { resource: result } = validateResource(resourceType, run.root, 'patchResult', resource);
+  const validated = validateResource(registry, resourceType, run.root, 'patchResult', resource);
+  validated.dialects.forEach((name) => dialects.add(name));
+  const result = validated.resource;
   const memberOps = resourceType === 'Group' ? compactMemberOps(run.memberOps) : [];
-  const changedAttributes = changedAttributeNames(resourceType, resource, result);
+  // Change detection happens here, once: the services trust `changed` (STYLE §3).
+  const { changed, changedAttributes } = compareResources(registry, resourceType, resource, result);
   if (memberOps.length > 0) changedAttributes.push('members');
   return {
     resource: result,
-    changed: !jsonEqual(result, resource),
+    changed,
     memberOps,
     changedAttributes,
     dialects: [...dialects].sort(),

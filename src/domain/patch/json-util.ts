@@ -1,6 +1,6 @@
-import { findKey, isPlainObject } from '../schema/json.js';
+import { findKey, isPlainObject, isPresent, isUnassigned } from '../schema/json.js';
 
-export { findKey, isPlainObject };
+export { findKey, isPlainObject, isPresent, isUnassigned };
 
 /**
  * Sets an own property without ever touching the prototype chain: a JSON body may carry a "__proto__" key,
@@ -50,26 +50,4 @@ export function setKey(obj: Record<string, unknown>, name: string, value: unknow
 /** Removes an attribute in every case variant. */
 export function deleteKey(obj: Record<string, unknown>, name: string): void {
   for (let key = findKey(obj, name); key !== undefined; key = findKey(obj, name)) delete obj[key];
-}
-
-/**
- * RFC 7643 §2.5: unassigned, null and an empty array are the same state. Empty strings and objects without
- * assigned values count as unassigned too (the stored form drops them).
- */
-export function isUnassigned(value: unknown): boolean {
-  if (value === undefined || value === null || value === '') return true;
-  if (Array.isArray(value)) return value.every(isUnassigned);
-  if (isPlainObject(value)) return Object.values(value).every(isUnassigned);
-  return false;
-}
-
-/** "True", "FALSE", true: a boolean, as Entra may send it (scim-clients.md §2.6). */
-export function asBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    const lower = value.toLowerCase();
-    if (lower === 'true') return true;
-    if (lower === 'false') return false;
-  }
-  return undefined;
 }

@@ -5,12 +5,15 @@
  */
 import { ScimError } from '../errors.js';
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../filter/ast.js';
-import { registry } from '../schema/registry.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition } from '../schema/types.js';
-import { asBoolean, getKey, isPlainObject, isUnassigned } from './json-util.js';
+import { parseDateTime } from '../schema/values.js';
+import { parseBoolean } from '../dialects/values.js';
+import { getKey, isPlainObject, isPresent, isUnassigned } from './json-util.js';
 
 /** The definition a path inside `parent[...]` names: a sub-attribute, or `value` of a simple attribute. */
 export function filterAttribute(
+  registry: SchemaRegistry,
   parent: AttributeDefinition,
   path: AttrPath,
   where: string,
@@ -98,8 +101,9 @@ export function compareValue(
   if (Array.isArray(actual)) return actual.some((item) => compareValue(def, item, op, expected, where));
   if (expected === null) {
     // `eq null` asks for an unassigned value (RFC 7643 §2.5).
-    if (op === 'eq') return isUnassigned(actual);
-    if (op === 'ne') return !isUnassigned(actual);
+    // As the SQL compiler reads it: `eq null` is `not pr`, so "" counts as no value here.
+    if (op === 'eq') return !isPresent(actual);
+    if (op === 'ne') return isPresent(actual);
     return false;
   }
   if (isUnassigned(actual)) return op === 'ne';
@@ -108,8 +112,8 @@ export function compareValue(
   switch (def.type) {
     case 'boolean': {
       // Entra writes `roles[primary eq "True"]` (scim-clients.md §2.4).
-      const a = asBoolean(actual);
-      const b = asBoolean(expected);
+      const a = parseBoolean(actual);
+      const b = parseBoolean(expected);
       equal = a !== undefined && a === b;
       break;
     }
@@ -126,8 +130,10 @@ export function compareValue(
       // Compared as instants, so "…Z" and "…+00:00" are equal.
       if (typeof actual !== 'string' || typeof expected !== 'string') return op === 'ne';
       if (textual) return compareStrings(op, actual, expected, true);
-      const a = Date.parse(actual);
-      const b = Date.parse(expected);
+      // The stored value and the filter's are read by the one xsd:dateTime definition.
+      const instant = (text: string) => Date.parse(parseDateTime(text)?.toUpperCase() ?? 'invalid');
+      const a = instant(actual);
+      const b = instant(expected);
       if (Number.isNaN(a) || Number.isNaN(b)) return op === 'ne';
       return op === 'ne' ? a !== b : compareOrdered(op, a, b);
     }
@@ -143,6 +149,7 @@ export function compareValue(
 
 /** Whether one element of the multi-valued attribute `parent` matches the value filter. */
 export function matchesValueFilter(
+  registry: SchemaRegistry,
   parent: AttributeDefinition,
   element: unknown,
   filter: Filter,
@@ -151,22 +158,22 @@ export function matchesValueFilter(
   switch (filter.kind) {
     case 'and':
       return (
-        matchesValueFilter(parent, element, filter.left, where) &&
-        matchesValueFilter(parent, element, filter.right, where)
+        matchesValueFilter(registry, parent, element, filter.left, where) &&
+        matchesValueFilter(registry, parent, element, filter.right, where)
       );
     case 'or':
       return (
-        matchesValueFilter(parent, element, filter.left, where) ||
-        matchesValueFilter(parent, element, filter.right, where)
+        matchesValueFilter(registry, parent, element, filter.left, where) ||
+        matchesValueFilter(registry, parent, element, filter.right, where)
       );
     case 'not':
-      return !matchesValueFilter(parent, element, filter.filter, where);
+      return !matchesValueFilter(registry, parent, element, filter.filter, where);
     case 'present': {
-      const def = filterAttribute(parent, filter.path, where);
-      return !isUnassigned(readElement(parent, element, def));
+      const def = filterAttribute(registry, parent, filter.path, where);
+      return isPresent(readElement(parent, element, def));
     }
     case 'compare': {
-      const def = filterAttribute(parent, filter.path, where);
+      const def = filterAttribute(registry, parent, filter.path, where);
       return compareValue(def, readElement(parent, element, def), filter.op, filter.value, where);
     }
     case 'valuePath':
@@ -178,7 +185,12 @@ export function matchesValueFilter(
  * Checks a value filter against the schema without any element (so an unknown attribute is reported even
  * when the attribute has no values yet).
  */
-export function checkValueFilter(parent: AttributeDefinition, filter: Filter, where: string): void {
+export function checkValueFilter(
+  registry: SchemaRegistry,
+  parent: AttributeDefinition,
+  filter: Filter,
+  where: string,
+): void {
   const stack: Filter[] = [filter];
   while (stack.length > 0) {
     const node = stack.pop() as Filter;
@@ -191,10 +203,16 @@ export function checkValueFilter(parent: AttributeDefinition, filter: Filter, wh
         stack.push(node.filter);
         break;
       case 'present':
-        filterAttribute(parent, node.path, where);
+        filterAttribute(registry, parent, node.path, where);
         break;
       case 'compare':
-        compareValue(filterAttribute(parent, node.path, where), undefined, node.op, node.value, where);
+        compareValue(
+          filterAttribute(registry, parent, node.path, where),
+          undefined,
+          node.op,
+          node.value,
+          where,
+        );
         break;
       case 'valuePath':
         throw ScimError.badRequest('invalidFilter', `Value filters cannot be nested (in '${where}').`);

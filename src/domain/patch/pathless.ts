@@ -6,12 +6,14 @@
 import { ScimError } from '../errors.js';
 import type { PatchPath } from '../filter/ast.js';
 import { parsePath } from '../filter/parser.js';
+import { ENTRA_PATHLESS_ATTRIBUTE_PATHS } from '../dialects/rules.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { ResourceTypeName } from '../schema/types.js';
 import { isPlainObject } from './json-util.js';
 import { extensionOfPath, extensionUrn } from './target.js';
 import type { PatchOperation } from './types.js';
 
-export const ENTRA_PATHLESS_ATTRIBUTE_PATHS = 'entra.pathlessAttributePaths';
+export { ENTRA_PATHLESS_ATTRIBUTE_PATHS };
 
 function keyPath(key: string): PatchPath {
   try {
@@ -55,6 +57,7 @@ function splitExtension(op: PatchOperation, urn: string, into: PatchOperation[])
  * derives the schemas list from the attributes present, also inside an extension's value.
  */
 export function expandPathless(
+  registry: SchemaRegistry,
   resourceType: ResourceTypeName,
   ops: readonly PatchOperation[],
 ): { ops: PatchOperation[]; dialects: string[] } {
@@ -63,7 +66,9 @@ export function expandPathless(
   for (const op of ops) {
     if (op.path) {
       const urn =
-        op.path.filter || op.path.subAttribute ? undefined : extensionOfPath(resourceType, op.path.path);
+        op.path.filter || op.path.subAttribute
+          ? undefined
+          : extensionOfPath(registry, resourceType, op.path.path);
       if (urn) splitExtension(op, urn, result);
       else result.push(op);
       continue;
@@ -76,7 +81,7 @@ export function expandPathless(
     }
     for (const [key, value] of Object.entries(op.value)) {
       if (key.toLowerCase() === 'schemas') continue;
-      const urn = extensionUrn(resourceType, key);
+      const urn = extensionUrn(registry, resourceType, key);
       const sub: PatchOperation = { ...op, path: keyPath(key), value };
       if (urn) {
         splitExtension(sub, urn, result);

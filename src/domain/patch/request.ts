@@ -3,7 +3,7 @@ import { ScimError } from '../errors.js';
 import { parsePath } from '../filter/parser.js';
 import { assertStorableJson } from '../schema/json.js';
 import { PATCH_OP_SCHEMA } from '../schema/urns.js';
-import { ENTRA_OP_NAME_CASE, normalizeOpName, removeMembersByValue } from './dialects/entra.js';
+import { ENTRA_OP_NAME_CASE, normalizeOpName, removeMembersByValue } from '../dialects/entra.js';
 import { findKey, isPlainObject } from './json-util.js';
 import type { PatchOperation } from './types.js';
 

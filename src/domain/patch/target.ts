@@ -2,7 +2,7 @@
 import { ScimError } from '../errors.js';
 import type { AttrPath, Filter, PatchPath } from '../filter/ast.js';
 import { printAttrPath } from '../filter/printer.js';
-import { registry } from '../schema/registry.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition, ResolvedPath, ResourceTypeName } from '../schema/types.js';
 
 export interface Target {
@@ -30,7 +30,11 @@ function invalidPath(detail: string): ScimError {
 }
 
 /** Resolves a PATCH path or throws 400 invalidPath (unknown attribute, filter on a single value, …). */
-export function resolveTarget(resourceType: ResourceTypeName, path: PatchPath): Target {
+export function resolveTarget(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  path: PatchPath,
+): Target {
   const where = describePath(path);
   const resolved = registry.resolve(resourceType, path.path);
   if (!resolved) throw invalidPath(`Unknown attribute '${where}' for resource type ${resourceType}.`);
@@ -60,9 +64,13 @@ export function resolveTarget(resourceType: ResourceTypeName, path: PatchPath): 
 }
 
 /** Like resolveTarget, but undefined instead of an error (dialect rules leave bad paths to the engine). */
-export function tryResolveTarget(resourceType: ResourceTypeName, path: PatchPath): Target | undefined {
+export function tryResolveTarget(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  path: PatchPath,
+): Target | undefined {
   try {
-    return resolveTarget(resourceType, path);
+    return resolveTarget(registry, resourceType, path);
   } catch (error) {
     if (error instanceof ScimError) return undefined;
     throw error;
@@ -83,13 +91,21 @@ export function valueDefinition(target: Target): AttributeDefinition {
  * The extension schema URN when the path names a whole extension (`urn:…:enterprise:2.0:User`); the parser
  * reads that as URI `urn:…:enterprise:2.0` and attribute `User`.
  */
-export function extensionOfPath(resourceType: ResourceTypeName, path: AttrPath): string | undefined {
+export function extensionOfPath(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  path: AttrPath,
+): string | undefined {
   const text = printAttrPath(path).toLowerCase();
-  return extensionUrn(resourceType, text);
+  return extensionUrn(registry, resourceType, text);
 }
 
 /** The canonical URN of an extension of `resourceType` equal to `text` ignoring case. */
-export function extensionUrn(resourceType: ResourceTypeName, text: string): string | undefined {
+export function extensionUrn(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  text: string,
+): string | undefined {
   const lower = text.toLowerCase();
   return registry.schemasOf(resourceType).extensions.find((ext) => ext.schema.id.toLowerCase() === lower)
     ?.schema.id;

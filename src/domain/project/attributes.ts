@@ -1,6 +1,6 @@
 import { ScimError } from '../errors.js';
 import { isPlainObject } from '../schema/json.js';
-import { registry as defaultRegistry, type SchemaRegistry } from '../schema/registry.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeName, ScimResource } from '../schema/types.js';
 
 /**
@@ -37,7 +37,7 @@ type Projector = {
   includesAttribute(projection: Projection, resourceType: ResourceTypeName, attribute: string): boolean;
 };
 
-/** Builds the projection functions over a registry; the exported ones use this server's registry. */
+/** Builds the projection functions over a registry (the exported functions keep one per registry). */
 export function createProjector(registry: SchemaRegistry): Projector {
   /**
    * `attributes` wins when both parameters are given (RFC 7644 §3.9 expects only one; the narrower
@@ -207,11 +207,39 @@ function assertAttributePath(entry: string) {
   throw ScimError.badRequest('invalidValue', `'${entry}' is not an attribute name (RFC 7644 §3.10).`);
 }
 
-const projector = createProjector(defaultRegistry);
-
 /** Parses the `attributes` / `excludedAttributes` query parameters of a request. */
-export const parseProjection = projector.parseProjection;
+export function parseProjection(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  req: ProjectionRequest,
+): Projection {
+  return projectorOf(registry).parseProjection(resourceType, req);
+}
+
 /** The resource (full output form) as the client asked for it; `schemas` is left as it is. */
-export const project = projector.project;
+export function project(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  resource: ScimResource,
+  projection: Projection,
+): ScimResource {
+  return projectorOf(registry).project(resourceType, resource, projection);
+}
+
 /** Whether the projected output contains (part of) an attribute, so a service can skip loading it. */
-export const includesAttribute = projector.includesAttribute;
+export function includesAttribute(
+  registry: SchemaRegistry,
+  projection: Projection,
+  resourceType: ResourceTypeName,
+  attribute: string,
+): boolean {
+  return projectorOf(registry).includesAttribute(projection, resourceType, attribute);
+}
+
+const projectors = new WeakMap<SchemaRegistry, Projector>();
+
+function projectorOf(registry: SchemaRegistry): Projector {
+  let projector = projectors.get(registry);
+  if (!projector) projectors.set(registry, (projector = createProjector(registry)));
+  return projector;
+}

@@ -32,6 +32,7 @@ export const coreGroupSchema: SchemaDefinition = deepFreeze({
         ),
         attribute('type', 'string', "A label indicating the type of resource, e.g., 'User' or 'Group'.", {
           canonicalValues: ['User', 'Group'],
+          enforceCanonicalValues: true,
           mutability: 'immutable',
         }),
         // Not in §8.7.1 but used by every client (RFC 7643 §4.2 example, Okta's PATCH bodies); the server

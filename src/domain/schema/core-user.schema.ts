@@ -72,8 +72,8 @@ export const coreUserSchema: SchemaDefinition = deepFreeze({
     attribute(
       'userType',
       'string',
-      "The member's team role: one of 'Admin', 'Editor' or 'Viewer' (matched case-insensitively, stored in canonical case). Unassigned means 'Viewer'.",
-      { canonicalValues: [...USER_TYPES] },
+      `The member's team role: one of 'Admin', 'Editor' or 'Viewer' (matched case-insensitively, stored in canonical case). Unassigned means '${DEFAULT_USER_TYPE}'.`,
+      { canonicalValues: [...USER_TYPES], enforceCanonicalValues: true, unassignedMeans: DEFAULT_USER_TYPE },
     ),
     attribute(
       'preferredLanguage',
@@ -90,7 +90,12 @@ export const coreUserSchema: SchemaDefinition = deepFreeze({
       'string',
       "The User's time zone in the 'Olson' time zone database format, e.g., 'America/Los_Angeles'.",
     ),
-    attribute('active', 'boolean', "A Boolean value indicating the User's administrative status."),
+    // A provisioned user is active until told otherwise (Okta and Entra send it; other clients may not).
+    // The stored form always carries it, so what a read returns and what `active eq true` matches (the
+    // `active` column) agree (docs/scim-behaviour.md).
+    attribute('active', 'boolean', "A Boolean value indicating the User's administrative status.", {
+      defaultValue: true,
+    }),
     attribute(
       'password',
       'string',

@@ -5,6 +5,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * "Unassigned" (RFC 7643 §2.5: "Unassigned attributes, the null value, or empty array … SHALL be
+ * considered to be equivalent in state"): undefined, null, an empty array, and, because the stored form
+ * drops them, a complex value whose sub-attributes are all unassigned and an array holding only
+ * unassigned values. An empty string is a value (the RFC names null and the empty array only, and the
+ * validator stores ""); whether "" counts for the filter operator `pr` is `isPresent`.
+ */
+export function isUnassigned(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (Array.isArray(value)) return value.every(isUnassigned);
+  if (isPlainObject(value)) return Object.values(value).every(isUnassigned);
+  return false;
+}
+
+/** The filter operator `pr` (RFC 7644 §3.4.2.2, "has a non-empty value"): assigned and not "". */
+export function isPresent(value: unknown): boolean {
+  return value !== '' && !isUnassigned(value);
+}
+
 /** Own key of `obj` equal to `name` ignoring case (RFC 7643 §2.1), the last one when several match. */
 export function findKey(obj: Record<string, unknown>, name: string): string | undefined {
   const wanted = name.toLowerCase();

@@ -175,8 +175,14 @@ export function createSchemaRegistry(
   };
 }
 
-/** The registry of this server: core User with the Enterprise User extension, and core Group. */
-export const registry: SchemaRegistry = createSchemaRegistry(
-  [coreUserSchema, coreGroupSchema, enterpriseUserSchema],
-  [userResourceType, groupResourceType],
-);
+/**
+ * The registry of this server: core User with the Enterprise User extension, and core Group. The domain
+ * never holds an instance of its own: the application creates one (src/modules/scim/scim-registry.ts) and
+ * passes it to every domain call, so each part can be tested against another registry (STYLE §2).
+ */
+export function createScimRegistry(): SchemaRegistry {
+  return createSchemaRegistry(
+    [coreUserSchema, coreGroupSchema, enterpriseUserSchema],
+    [userResourceType, groupResourceType],
+  );
+}

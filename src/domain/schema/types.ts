@@ -16,6 +16,22 @@ export interface AttributeDefinition {
   returned: Returned;
   uniqueness: Uniqueness;
   canonicalValues?: string[];
+  /**
+   * canonicalValues are advisory in RFC 7643 §7 ("MAY"); when true, this server enforces them: matched
+   * case-insensitively, stored in canonical case, anything else a 400 invalidValue.
+   */
+  enforceCanonicalValues?: boolean;
+  /**
+   * The stored value when a create leaves the attribute unassigned. A PUT that omits it does not assert it
+   * (RFC 7644 §3.5.1) and keeps the current value; a PATCH that removes it unassigns it, which is the
+   * default again. Not a characteristic of RFC 7643 §7: never shown on /Schemas.
+   */
+  defaultValue?: string | boolean | number;
+  /**
+   * What an unassigned value means to the product, without being stored or returned (the resource shows
+   * what the identity provider sent). Not shown on /Schemas.
+   */
+  unassignedMeans?: string;
   referenceTypes?: string[];
   subAttributes?: AttributeDefinition[];
 }

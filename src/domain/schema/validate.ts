@@ -1,8 +1,10 @@
+import { ENTRA_LEGACY_GROUP_SCHEMA_URI, ENTRA_QUALIFIED_ATTRIBUTE_KEYS } from '../dialects/rules.js';
+import { managerStringValue, stringBooleanValue, type DialectValue } from '../dialects/values.js';
 import { ScimError } from '../errors.js';
-import { assertStorableJson, findKey, isPlainObject } from './json.js';
-import { registry as defaultRegistry, type SchemaRegistry } from './registry.js';
+import { assertStorableJson, findKey, isPlainObject, isUnassigned } from './json.js';
+import type { SchemaRegistry } from './registry.js';
 import type { AttributeDefinition, ResourceTypeName, SchemaDefinition, ScimResource } from './types.js';
-import { GROUP_SCHEMA, USER_SCHEMA } from './urns.js';
+import { ENTRA_LEGACY_GROUP_SCHEMA } from './urns.js';
 import { coerceSimpleValue } from './values.js';
 
 /** What the body is for: a POST, a PUT, or the resource a PATCH produced (RFC 7644 §3.3, §3.5.1, §3.5.2). */
@@ -13,36 +15,13 @@ export interface ValidationResult {
   resource: ScimResource;
   /** Attribute names and schema URIs dropped as unknown, as the client wrote them, for logging. */
   ignored: string[];
+  /** Names of the identity-provider dialect rules applied (src/domain/dialects/rules.ts), for logging. */
+  dialects: string[];
 }
-
-export type ResourceValidator = (
-  resourceType: ResourceTypeName,
-  input: unknown,
-  context: ValidationContext,
-  existing?: ScimResource,
-) => ValidationResult;
-
-/**
- * canonicalValues are advisory in RFC 7643 §7 ("MAY"); these are the ones we enforce, matched
- * case-insensitively and stored in canonical case. Keyed by `<schema URN>:<attribute path>`.
- */
-const ENFORCED_CANONICAL_VALUES = new Set([`${USER_SCHEMA}:userType`, `${GROUP_SCHEMA}:members.type`]);
-
-const ACTIVE = `${USER_SCHEMA}:active`;
 
 const invalidValue = (detail: string) => ScimError.badRequest('invalidValue', detail);
 
-/** null, an empty array and an empty object all mean "unassigned" (RFC 7643 §2.5). */
-export function isUnassigned(value: unknown): boolean {
-  return (
-    value === null ||
-    value === undefined ||
-    (Array.isArray(value) && value.length === 0) ||
-    (isPlainObject(value) && Object.keys(value).length === 0)
-  );
-}
-
-/** Where an attribute sits, for error details and for the enforced-rule keys. */
+/** Where an attribute sits, for error details. */
 interface Location {
   schema: SchemaDefinition;
   extension: boolean;
@@ -50,113 +29,126 @@ interface Location {
 }
 
 const describe = (at: Location) => (at.extension ? `${at.schema.id}:${at.path}` : at.path);
-const ruleKey = (at: Location) => `${at.schema.id}:${at.path}`;
 const child = (at: Location, name: string): Location => ({ ...at, path: `${at.path}.${name}` });
 
 /**
- * Builds `validateResource` over a registry. Input rules: RFC 7643 §2.1 (names case-insensitive), §2.2
- * (readOnly ignored, immutable set once), §2.3 (types), §2.4 (one primary), §2.5 (null/empty = unassigned).
+ * Checks a SCIM resource body against the registry and returns its stored form. Input rules: RFC 7643 §2.1
+ * (names case-insensitive), §2.2 (readOnly ignored, immutable set once), §2.3 (types), §2.4 (one primary),
+ * §2.5 (null/empty = unassigned); canonical values and defaults as the attribute definitions say; the
+ * validator-stage dialect rules of src/domain/dialects/rules.ts, reported in `dialects`.
  */
-export function createResourceValidator(registry: SchemaRegistry): ResourceValidator {
-  return function validateResource(resourceType, input, context, existing) {
-    if (!isPlainObject(input)) {
-      throw ScimError.badRequest('invalidSyntax', `A ${resourceType} must be a JSON object.`);
-    }
-    assertStorableJson(input, `The ${resourceType}`);
-    const { core, extensions } = registry.schemasOf(resourceType);
-    const ignored: string[] = [];
-    const raw = collectByAttribute(registry, resourceType, input, ignored);
-
-    const validate = (def: AttributeDefinition, value: unknown, at: Location): unknown => {
-      // readOnly values are the server's to set: ignored on input (RFC 7643 §2.2, RFC 7644 §3.5.1).
-      if (def.mutability === 'readOnly' || isUnassigned(value)) return undefined;
-      if (!def.multiValued) {
-        if (Array.isArray(value))
-          throw invalidValue(`Attribute '${describe(at)}' is single-valued, not an array.`);
-        return validateOne(def, value, at);
-      }
-      // A lone value where a list is expected is read as a list of one (clients send a single object).
-      const items = (Array.isArray(value) ? value : [value])
-        .map((item) => validateOne(def, item, at))
-        .filter((item) => item !== undefined);
-      if (items.filter((item) => isPlainObject(item) && item.primary === true).length > 1) {
-        throw invalidValue(`Attribute '${describe(at)}' has more than one primary value (RFC 7643 §2.4).`);
-      }
-      return items.length > 0 ? items : undefined;
-    };
-
-    const validateOne = (def: AttributeDefinition, value: unknown, at: Location): unknown => {
-      if (isUnassigned(value)) return undefined;
-      if (def.type !== 'complex') return canonicalise(def, coerceSimpleValue(def, value, describe(at)), at);
-      // Entra sends the enterprise manager as a bare id; a string is the complex attribute's `value`.
-      if (typeof value === 'string' && !def.multiValued && registry.subAttribute(def, 'value'))
-        value = { value };
-      if (!isPlainObject(value)) throw invalidValue(`Attribute '${describe(at)}' must be a JSON object.`);
-      return validateComplex(def, value, at);
-    };
-
-    const validateComplex = (def: AttributeDefinition, value: Record<string, unknown>, at: Location) => {
-      for (const key of Object.keys(value)) {
-        if (!registry.subAttribute(def, key)) ignored.push(`${describe(at)}.${key}`);
-      }
-      const out: Record<string, unknown> = {};
-      for (const sub of def.subAttributes ?? []) {
-        const key = findKey(value, sub.name);
-        const result = key === undefined ? undefined : validate(sub, value[key], child(at, sub.name));
-        if (result !== undefined) out[sub.name] = result;
-      }
-      // Nothing assigned (e.g. only readOnly sub-attributes were sent): the value is unassigned.
-      if (Object.keys(out).length === 0) return undefined;
-      checkRequired(def.subAttributes ?? [], out, at, true);
-      return out;
-    };
-
-    const canonicalise = (def: AttributeDefinition, value: unknown, at: Location): unknown => {
-      if (typeof value !== 'string' || !def.canonicalValues || !ENFORCED_CANONICAL_VALUES.has(ruleKey(at))) {
-        return value;
-      }
-      const match = def.canonicalValues.find((c) => c.toLowerCase() === value.toLowerCase());
-      if (match === undefined) {
-        throw invalidValue(`Attribute '${describe(at)}' must be one of ${def.canonicalValues.join(', ')}.`);
-      }
-      return match;
-    };
-
-    const validateSchema = (schema: SchemaDefinition, attributes: readonly AttributeDefinition[]) => {
-      const extension = schema !== core;
-      const values = raw.get(schema) ?? new Map<AttributeDefinition, unknown>();
-      const out: Record<string, unknown> = {};
-      for (const def of attributes) {
-        const at: Location = { schema, extension, path: def.name };
-        const result = validate(def, values.get(def), at);
-        const fallback = defaultValue(at, context, existing);
-        if (result !== undefined) out[def.name] = result;
-        else if (fallback !== undefined) out[def.name] = fallback;
-      }
-      return out;
-    };
-
-    const resource: ScimResource = { schemas: [core.id] };
-    const coreValues = validateSchema(core, [...registry.commonAttributes, ...core.attributes]);
-    checkRequired(core.attributes, coreValues, { schema: core, extension: false, path: '' }, false);
-    Object.assign(resource, coreValues);
-    if (existing) enforceImmutable(core.attributes, resource, existing, context, '');
-
-    for (const { schema, required } of extensions) {
-      const values = validateSchema(schema, schema.attributes);
-      const previous = existing?.[findKey(existing, schema.id) ?? schema.id];
-      if (isPlainObject(previous))
-        enforceImmutable(schema.attributes, values, previous, context, `${schema.id}:`);
-      if (Object.keys(values).length === 0) {
-        if (required) throw invalidValue(`Extension '${schema.id}' is required.`);
-        continue;
-      }
-      checkRequired(schema.attributes, values, { schema, extension: true, path: '' }, false);
-      resource[schema.id] = values;
-      (resource.schemas as string[]).push(schema.id);
-    }
-    return { resource, ignored };
+export function validateResource(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeName,
+  input: unknown,
+  context: ValidationContext,
+  existing?: ScimResource,
+): ValidationResult {
+  if (!isPlainObject(input)) {
+    throw ScimError.badRequest('invalidSyntax', `A ${resourceType} must be a JSON object.`);
+  }
+  assertStorableJson(input, `The ${resourceType}`);
+  const { core, extensions } = registry.schemasOf(resourceType);
+  const ignored: string[] = [];
+  const dialects = new Set<string>();
+  const raw = collectByAttribute(registry, resourceType, input, ignored, dialects);
+  /** A dialect rule's rewrite of a value, noted by name. */
+  const applied = (rewritten: DialectValue | undefined, value: unknown): unknown => {
+    if (!rewritten) return value;
+    dialects.add(rewritten.rule);
+    return rewritten.value;
   };
+
+  const validate = (def: AttributeDefinition, value: unknown, at: Location): unknown => {
+    // readOnly values are the server's to set: ignored on input (RFC 7643 §2.2, RFC 7644 §3.5.1).
+    if (def.mutability === 'readOnly' || isUnassigned(value)) return undefined;
+    if (!def.multiValued) {
+      if (Array.isArray(value))
+        throw invalidValue(`Attribute '${describe(at)}' is single-valued, not an array.`);
+      return validateOne(def, value, at);
+    }
+    // A lone value where a list is expected is read as a list of one (clients send a single object).
+    const items = (Array.isArray(value) ? value : [value])
+      .map((item) => validateOne(def, item, at))
+      .filter((item) => item !== undefined);
+    if (items.filter((item) => isPlainObject(item) && item.primary === true).length > 1) {
+      throw invalidValue(`Attribute '${describe(at)}' has more than one primary value (RFC 7643 §2.4).`);
+    }
+    return items.length > 0 ? items : undefined;
+  };
+
+  const validateOne = (def: AttributeDefinition, value: unknown, at: Location): unknown => {
+    if (isUnassigned(value)) return undefined;
+    if (def.type !== 'complex') {
+      const simple = applied(stringBooleanValue(def, value), value);
+      return canonicalise(def, coerceSimpleValue(def, simple, describe(at)), at);
+    }
+    value = applied(managerStringValue(registry, def, value), value);
+    if (!isPlainObject(value)) throw invalidValue(`Attribute '${describe(at)}' must be a JSON object.`);
+    return validateComplex(def, value, at);
+  };
+
+  const validateComplex = (def: AttributeDefinition, value: Record<string, unknown>, at: Location) => {
+    for (const key of Object.keys(value)) {
+      if (!registry.subAttribute(def, key)) ignored.push(`${describe(at)}.${key}`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const sub of def.subAttributes ?? []) {
+      const key = findKey(value, sub.name);
+      const result = key === undefined ? undefined : validate(sub, value[key], child(at, sub.name));
+      if (result !== undefined) out[sub.name] = result;
+    }
+    // Nothing assigned (e.g. only readOnly sub-attributes were sent): the value is unassigned.
+    if (Object.keys(out).length === 0) return undefined;
+    checkRequired(def.subAttributes ?? [], out, at, true);
+    return out;
+  };
+
+  const canonicalise = (def: AttributeDefinition, value: unknown, at: Location): unknown => {
+    if (typeof value !== 'string' || !def.canonicalValues || !def.enforceCanonicalValues) {
+      return value;
+    }
+    const match = def.canonicalValues.find((c) => c.toLowerCase() === value.toLowerCase());
+    if (match === undefined) {
+      throw invalidValue(`Attribute '${describe(at)}' must be one of ${def.canonicalValues.join(', ')}.`);
+    }
+    return match;
+  };
+
+  const validateSchema = (schema: SchemaDefinition, attributes: readonly AttributeDefinition[]) => {
+    const extension = schema !== core;
+    const values = raw.get(schema) ?? new Map<AttributeDefinition, unknown>();
+    const out: Record<string, unknown> = {};
+    for (const def of attributes) {
+      const at: Location = { schema, extension, path: def.name };
+      const result = validate(def, values.get(def), at);
+      const fallback = defaultValue(def, at, context, existing);
+      if (result !== undefined) out[def.name] = result;
+      else if (fallback !== undefined) out[def.name] = fallback;
+    }
+    return out;
+  };
+
+  const resource: ScimResource = { schemas: [core.id] };
+  const coreValues = validateSchema(core, [...registry.commonAttributes, ...core.attributes]);
+  checkRequired(core.attributes, coreValues, { schema: core, extension: false, path: '' }, false);
+  Object.assign(resource, coreValues);
+  if (existing) enforceImmutable(core.attributes, resource, existing, context, '');
+
+  for (const { schema, required } of extensions) {
+    const values = validateSchema(schema, schema.attributes);
+    const previous = existing?.[findKey(existing, schema.id) ?? schema.id];
+    if (isPlainObject(previous))
+      enforceImmutable(schema.attributes, values, previous, context, `${schema.id}:`);
+    if (Object.keys(values).length === 0) {
+      if (required) throw invalidValue(`Extension '${schema.id}' is required.`);
+      continue;
+    }
+    checkRequired(schema.attributes, values, { schema, extension: true, path: '' }, false);
+    resource[schema.id] = values;
+    (resource.schemas as string[]).push(schema.id);
+  }
+  return { resource, ignored, dialects: [...dialects].sort() };
 }
 
 /**
@@ -169,6 +161,7 @@ function collectByAttribute(
   resourceType: ResourceTypeName,
   input: Record<string, unknown>,
   ignored: string[],
+  dialects: Set<string>,
 ): Map<SchemaDefinition, Map<AttributeDefinition, unknown>> {
   const { core, extensions } = registry.schemasOf(resourceType);
   const bySchema = new Map<SchemaDefinition, Map<AttributeDefinition, unknown>>();
@@ -183,6 +176,8 @@ function collectByAttribute(
     const resolved = registry.resolve(resourceType, { uri, attribute: key });
     const schema = resolved && registry.getSchema(resolved.schema);
     if (!resolved || !schema) return ignored.push(uri ? `${uri}:${key}` : key);
+    // Attribute paths as keys ("name.givenName", "urn:…:User:department") are Entra's, not RFC 7643's.
+    if (key.includes('.') || key.includes(':')) dialects.add(ENTRA_QUALIFIED_ATTRIBUTE_KEYS);
     const values = valuesOf(schema);
     if (!resolved.subAttribute) return values.set(resolved.attribute, value);
     // "name.givenName": merge into the complex value; meaningless for a multi-valued attribute.
@@ -201,7 +196,11 @@ function collectByAttribute(
       if (Array.isArray(value)) {
         for (const uri of value)
           if (typeof uri !== 'string') ignored.push(JSON.stringify(uri));
-          else if (!knownUrns.has(uri.toLowerCase())) ignored.push(uri);
+          else if (!knownUrns.has(uri.toLowerCase())) {
+            ignored.push(uri);
+            if (uri.toLowerCase() === ENTRA_LEGACY_GROUP_SCHEMA.toLowerCase())
+              dialects.add(ENTRA_LEGACY_GROUP_SCHEMA_URI);
+          }
       }
       continue;
     }
@@ -219,22 +218,23 @@ function collectByAttribute(
 }
 
 /**
- * The value of an attribute the body leaves unassigned, where the server has one (docs/scim-behaviour.md).
- * `active`: a provisioned user is active until told otherwise (Okta and Entra send it; other clients
- * may not). The stored form always carries it, so what a read returns and what `active eq true` matches
- * (the `active` column) agree. A PUT that omits it does not assert it (RFC 7644 §3.5.1) and keeps the
+ * The value of an attribute the body leaves unassigned: the definition's `defaultValue` (for `active`,
+ * true: docs/scim-behaviour.md). A PUT that omits it does not assert it (RFC 7644 §3.5.1) and keeps the
  * current value; a PATCH that removes it unassigns it, which is the default again.
- * `userType` has none: the resource shows what the identity provider sent (a user without one has the
- * Viewer team role, DEFAULT_USER_TYPE, but that is the product's reading, not the attribute's value).
  */
-function defaultValue(at: Location, context: ValidationContext, existing?: ScimResource): unknown {
-  if (at.extension || ruleKey(at) !== ACTIVE) return undefined;
+function defaultValue(
+  def: AttributeDefinition,
+  at: Location,
+  context: ValidationContext,
+  existing?: ScimResource,
+): unknown {
+  if (def.defaultValue === undefined || at.extension) return undefined;
   if (context === 'replace' && existing) {
-    const key = findKey(existing, 'active');
+    const key = findKey(existing, def.name);
     const current = key === undefined ? undefined : existing[key];
-    if (typeof current === 'boolean') return current;
+    if (typeof current === typeof def.defaultValue) return current;
   }
-  return true;
+  return def.defaultValue;
 }
 
 /** Required attributes must be assigned; required strings must not be blank (RFC 7643 §2.2, §4.1.1). */
@@ -305,6 +305,3 @@ function sameValue(def: AttributeDefinition, a: unknown, b: unknown): boolean {
   }
   return a === b;
 }
-
-/** Validates a SCIM resource body against this server's registry (see `createResourceValidator`). */
-export const validateResource: ResourceValidator = createResourceValidator(defaultRegistry);

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ScimError } from '../../domain/errors.js';
 import { AuditRepository } from '../../storage/audit.repository.js';
 import { Database, type TenantTx } from '../../storage/database.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { isoTimestamp } from '../../storage/timestamps.js';
 import { requireTenantId } from '../auth/api-keys.service.js';
+import { decodeCursor, encodeCursor } from '../../domain/list/cursor.js';
 
 export type AuditOperation = 'create' | 'replace' | 'patch' | 'delete';
 export type AuditResourceType = 'User' | 'Group';
@@ -62,7 +62,8 @@ export class AuditService {
   /** A tenant's trail, newest first, one page at a time. */
   async list(tenantId: string, options: { cursor?: string; limit?: number } = {}): Promise<AuditEventPage> {
     const limit = options.limit ?? AUDIT_PAGE_DEFAULT;
-    const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    // The cursor names the last event of the previous page (the domain codec, kind `before`).
+    const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor, ['before']).id;
     requireTenantId(tenantId);
     const rows = await this.db.transaction(tenantId, async (tx) => {
       await this.tenants.require(tx);
@@ -80,18 +81,8 @@ export class AuditService {
         resourceId: row.resource_id,
         attributes: row.attributes,
       })),
-      nextCursor: rows.length > limit ? encodeCursor(String(page[page.length - 1].id)) : null,
+      nextCursor:
+        rows.length > limit ? encodeCursor({ kind: 'before', id: String(page[page.length - 1].id) }) : null,
     };
   }
-}
-
-/** Cursors are opaque to clients; inside, the id of the last event of the previous page. */
-function encodeCursor(id: string): string {
-  return Buffer.from(`before:${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const match = /^before:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw ScimError.badRequest('invalidCursor', 'cursor is not one this server issued');
-  return match[1];
 }

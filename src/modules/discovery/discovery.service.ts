@@ -16,7 +16,7 @@ import {
   type ServiceProviderConfig,
 } from '../../domain/discovery/service-provider-config.js';
 import { ScimError } from '../../domain/errors.js';
-import { registry } from '../../domain/schema/registry.js';
+import { scimRegistry as registry } from '../scim/scim-registry.js';
 
 /** What a discovery request carries: the absolute base for meta.location, and its query string. */
 export interface DiscoveryRequest {

@@ -9,18 +9,18 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
 import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
 import { Database, type TenantTx } from '../../storage/database.js';
 import { GroupsRepository } from '../../storage/groups.repository.js';
 import type { ResourceRow } from '../../storage/resource-rows.js';
-import { sameResource } from '../../storage/resource-table.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
-import { changedAttributes } from '../scim/changed-attributes.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 import {
   assertIfMatch,
   listOfRows,
@@ -36,7 +36,7 @@ import {
  * A PATCH answer leaves `members` out unless the request names attributes: Entra and Okta PATCH one
  * member at a time, and sending back 100k members each time would cost what the change saved.
  */
-export const PATCH_DEFAULT_PROJECTION: Projection = parseProjection('Group', {
+export const PATCH_DEFAULT_PROJECTION: Projection = parseProjection(scimRegistry, 'Group', {
   excludedAttributes: 'members',
 });
 
@@ -58,14 +58,15 @@ export class GroupsService {
     body: unknown,
     projection: Projection = ALL_ATTRIBUTES,
   ): Promise<ScimResource> {
-    const { resource } = validateResource('Group', body, 'create');
+    const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'create');
+    this.noteDialects(dialects);
     const { stored, members } = splitMembers(resource);
     const id = randomUUID();
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
       await this.tenants.holdForWrite(tx);
       const row = await this.groups.insert(tx, id, stored);
       if (members.length > 0) await this.memberships.replace(tx, id, members);
-      const attributes = changedAttributes(undefined, stored);
+      const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
       await this.audit.record(
         tx,
         auditEvent(
@@ -85,7 +86,8 @@ export class GroupsService {
    * 100k-member group is never loaded into memory at once.
    */
   async get(scope: RequestScope, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
-    const streamMembers = includesAttribute(projection, 'Group', 'members') && wantsWholeMembers(projection);
+    const streamMembers =
+      includesAttribute(scimRegistry, projection, 'Group', 'members') && wantsWholeMembers(projection);
     const { row, resource } = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const found = await this.groups.find(tx, id);
       return {
@@ -95,7 +97,12 @@ export class GroupsService {
     });
     if (resource) return { resource, version: row.version };
     // The stream runs on a connection of its own, after this transaction has given its connection back.
-    const withoutMembers = project('Group', toScimResource('Group', row, scope.baseUrl), projection);
+    const withoutMembers = project(
+      scimRegistry,
+      'Group',
+      toScimResource('Group', row, scope.baseUrl),
+      projection,
+    );
     const chunks = this.memberships.streamMembers(scope.tenant.tenantId, id);
     // The cursor holds a pooled connection until it is returned: `close` is the one way to do it,
     // whether the members were read to the end, in part (client gone) or not at all (304, HEAD).
@@ -116,9 +123,9 @@ export class GroupsService {
   }
 
   async list(scope: RequestScope, query: ListQuery): Promise<ScimResource> {
-    const withMembers = includesAttribute(query.projection, 'Group', 'members');
+    const withMembers = includesAttribute(scimRegistry, query.projection, 'Group', 'members');
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const page = await this.groups.list(tx, query);
+      const page = await this.groups.list(tx, query, scimRegistry);
       const members = withMembers
         ? await this.memberships.membersOf(
             tx,
@@ -126,7 +133,7 @@ export class GroupsService {
           )
         : undefined;
       const related = members ? (id: string) => ({ members: memberRefs(scope, members.get(id)) }) : undefined;
-      return listOfRows('Group', page, scope.baseUrl, query.projection, related);
+      return listOfRows(scimRegistry, 'Group', page, scope.baseUrl, query.projection, related);
     });
   }
 
@@ -140,12 +147,18 @@ export class GroupsService {
   ) {
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const row = await this.lockForWrite(tx, id, ifMatch);
-      const { resource } = validateResource('Group', body, 'replace', row.data);
+      const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'replace', row.data);
+      this.noteDialects(dialects);
       const { stored, members } = splitMembers(resource);
       const membersChanged = await this.memberships.replace(tx, id, members);
-      const updated = await this.save(tx, row, stored, membersChanged);
+      const { changed, changedAttributes: attributes } = compareResources(
+        scimRegistry,
+        'Group',
+        row.data,
+        stored,
+      );
+      const updated = await this.save(tx, row, stored, changed, membersChanged);
       if (updated !== row) {
-        const attributes = changedAttributes(row.data, stored);
         await this.audit.record(
           tx,
           auditEvent(scope, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
@@ -166,11 +179,10 @@ export class GroupsService {
     const operations = parsePatchRequest(body);
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const row = await this.lockForWrite(tx, id, ifMatch);
-      const result = applyPatch('Group', row.data, operations, { id });
-      if (result.dialects.length > 0)
-        this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
+      const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
+      this.noteDialects(result.dialects);
       const membersChanged = await this.memberships.apply(tx, id, result.memberOps);
-      const updated = await this.save(tx, row, result.resource, membersChanged);
+      const updated = await this.save(tx, row, result.resource, result.changed, membersChanged);
       if (updated !== row)
         await this.audit.record(tx, auditEvent(scope, 'patch', 'Group', id, result.changedAttributes));
       return this.present(tx, scope, updated, projection);
@@ -209,9 +221,10 @@ export class GroupsService {
     tx: TenantTx,
     row: ResourceRow,
     stored: ScimResource,
+    changed: boolean,
     membersChanged: boolean,
   ): Promise<ResourceRow> {
-    if (sameResource(row.data, stored)) {
+    if (!changed) {
       return membersChanged ? this.groups.touch(tx, row.id) : row;
     }
     return this.groups.update(tx, row.id, stored);
@@ -219,11 +232,15 @@ export class GroupsService {
 
   private async present(tx: TenantTx, scope: RequestScope, row: ResourceRow, projection: Projection) {
     const related: Record<string, unknown> = {};
-    if (includesAttribute(projection, 'Group', 'members')) {
+    if (includesAttribute(scimRegistry, projection, 'Group', 'members')) {
       const members = await this.memberships.membersOf(tx, [row.id]);
       related.members = memberRefs(scope, members.get(row.id));
     }
-    return project('Group', toScimResource('Group', row, scope.baseUrl, related), projection);
+    return project(scimRegistry, 'Group', toScimResource('Group', row, scope.baseUrl, related), projection);
+  }
+
+  private noteDialects(dialects: readonly string[]): void {
+    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
   }
 }
 

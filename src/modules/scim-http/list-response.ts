@@ -1,4 +1,5 @@
 import { project, type Projection } from '../../domain/project/attributes.js';
+import type { SchemaRegistry } from '../../domain/schema/registry.js';
 import { LIST_RESPONSE_SCHEMA } from '../../domain/schema/urns.js';
 import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
 import type { RowPage } from '../../storage/resource-table.js';
@@ -21,6 +22,7 @@ export function listResponse(
 
 /** One page of rows as a ListResponse: each row presented, related attributes added, projected. */
 export function listOfRows(
+  registry: SchemaRegistry,
   resourceType: ResourceTypeName,
   page: RowPage,
   baseUrl: string,
@@ -28,7 +30,12 @@ export function listOfRows(
   relatedOf: (id: string) => Record<string, unknown> = () => ({}),
 ): ScimResource {
   const resources = page.rows.map((row) =>
-    project(resourceType, toScimResource(resourceType, row, baseUrl, relatedOf(row.id)), projection),
+    project(
+      registry,
+      resourceType,
+      toScimResource(resourceType, row, baseUrl, relatedOf(row.id)),
+      projection,
+    ),
   );
   return listResponse(resources, page);
 }

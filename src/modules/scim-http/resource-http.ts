@@ -10,6 +10,7 @@ import type { RequestScope } from './request-scope.js';
 import { header, sendResource } from './scim-http.js';
 import { searchBody } from './search-body.js';
 import { streamedJson, type StreamedAttribute } from './streamed-json.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 
 /**
  * One resource as read; a very large multi-valued attribute may come as a stream beside it. A stream
@@ -63,12 +64,15 @@ export class ResourceHttp {
 
   async list(request: FastifyRequest, reply: FastifyReply, query: ListQueryInput) {
     void reply.header('Content-Type', SCIM_CONTENT_TYPE);
-    return this.service.list(this.scopes.of(request), parseListQuery(this.resourceType, query));
+    return this.service.list(this.scopes.of(request), parseListQuery(scimRegistry, this.resourceType, query));
   }
 
   async search(request: FastifyRequest, reply: FastifyReply, body: unknown) {
     void reply.header('Content-Type', SCIM_CONTENT_TYPE);
-    return this.service.list(this.scopes.of(request), parseListQuery(this.resourceType, searchBody(body)));
+    return this.service.list(
+      this.scopes.of(request),
+      parseListQuery(scimRegistry, this.resourceType, searchBody(body)),
+    );
   }
 
   async get(request: FastifyRequest, reply: FastifyReply, id: string, query: ProjectionRequest) {
@@ -154,6 +158,6 @@ export class ResourceHttp {
   }
 
   private projection(query: ProjectionRequest): Projection {
-    return parseProjection(this.resourceType, query);
+    return parseProjection(scimRegistry, this.resourceType, query);
   }
 }

@@ -5,6 +5,7 @@ import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.j
 import { GroupsService } from '../groups/groups.service.js';
 import { listResponse, type RequestScope } from '../scim-http/index.js';
 import { UsersService } from '../users/users.service.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 
 interface TypedList {
   totalResults: number;
@@ -36,7 +37,7 @@ export class SearchService {
     );
     if (usable.length === 0) throw queries[0].query;
 
-    const base = parseListQuery('User', { startIndex: input.startIndex, count: input.count });
+    const base = parseListQuery(scimRegistry, 'User', { startIndex: input.startIndex, count: input.count });
     const counted = await Promise.all(
       usable.map(async ({ type, query }) => ({
         type,
@@ -68,7 +69,7 @@ export class SearchService {
 
   private parseFor(type: ResourceTypeName, input: ListQueryInput) {
     try {
-      return { type, query: parseListQuery(type, input) };
+      return { type, query: parseListQuery(scimRegistry, type, input) };
     } catch (error) {
       if (error instanceof ScimError) return { type, query: error };
       throw error;

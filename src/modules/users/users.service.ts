@@ -8,17 +8,17 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
 import { Database, type TenantTx } from '../../storage/database.js';
 import type { ResourceRow } from '../../storage/resource-rows.js';
-import { sameResource } from '../../storage/resource-table.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { UsersRepository } from '../../storage/users.repository.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
-import { changedAttributes } from '../scim/changed-attributes.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 import {
   assertIfMatch,
   listOfRows,
@@ -46,8 +46,9 @@ export class UsersService {
     body: unknown,
     projection: Projection = ALL_ATTRIBUTES,
   ): Promise<ScimResource> {
-    const { resource, ignored } = validateResource('User', body, 'create');
+    const { resource, ignored, dialects } = validateResource(scimRegistry, 'User', body, 'create');
     this.noteIgnored(ignored);
+    this.noteDialects(dialects);
     const stored = withoutPassword(resource);
     const id = randomUUID();
     const row = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
@@ -55,11 +56,22 @@ export class UsersService {
       const inserted = await this.users.insert(tx, id, stored);
       await this.audit.record(
         tx,
-        auditEvent(scope, 'create', 'User', id, changedAttributes(undefined, stored)),
+        auditEvent(
+          scope,
+          'create',
+          'User',
+          id,
+          compareResources(scimRegistry, 'User', undefined, stored).changedAttributes,
+        ),
       );
       return inserted;
     });
-    return project('User', toScimResource('User', row, scope.baseUrl, { groups: [] }), projection);
+    return project(
+      scimRegistry,
+      'User',
+      toScimResource('User', row, scope.baseUrl, { groups: [] }),
+      projection,
+    );
   }
 
   async get(scope: RequestScope, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
@@ -70,9 +82,9 @@ export class UsersService {
   }
 
   async list(scope: RequestScope, query: ListQuery): Promise<ScimResource> {
-    const withGroups = includesAttribute(query.projection, 'User', 'groups');
+    const withGroups = includesAttribute(scimRegistry, query.projection, 'User', 'groups');
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const page = await this.users.list(tx, query);
+      const page = await this.users.list(tx, query, scimRegistry);
       const groups = withGroups
         ? await this.memberships.groupsOf(
             tx,
@@ -80,7 +92,7 @@ export class UsersService {
           )
         : undefined;
       const related = groups ? (id: string) => ({ groups: groupRefs(scope, groups.get(id)) }) : undefined;
-      return listOfRows('User', page, scope.baseUrl, query.projection, related);
+      return listOfRows(scimRegistry, 'User', page, scope.baseUrl, query.projection, related);
     });
   }
 
@@ -94,15 +106,20 @@ export class UsersService {
   ) {
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const row = await this.lockForWrite(tx, id, ifMatch);
-      const { resource, ignored } = validateResource('User', body, 'replace', row.data);
+      const { resource, ignored, dialects } = validateResource(
+        scimRegistry,
+        'User',
+        body,
+        'replace',
+        row.data,
+      );
       this.noteIgnored(ignored);
+      this.noteDialects(dialects);
       const stored = withoutPassword(resource);
-      const updated = await this.save(tx, row, stored);
+      const { changed, changedAttributes } = compareResources(scimRegistry, 'User', row.data, stored);
+      const updated = changed ? await this.users.update(tx, row.id, stored) : row;
       if (updated !== row)
-        await this.audit.record(
-          tx,
-          auditEvent(scope, 'replace', 'User', id, changedAttributes(row.data, stored)),
-        );
+        await this.audit.record(tx, auditEvent(scope, 'replace', 'User', id, changedAttributes));
       return this.present(tx, scope, updated, projection);
     });
   }
@@ -112,12 +129,14 @@ export class UsersService {
     const operations = parsePatchRequest(body);
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const row = await this.lockForWrite(tx, id, ifMatch);
-      const result = applyPatch('User', row.data, operations, { id });
-      if (result.dialects.length > 0)
-        this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
-      const updated = result.changed ? await this.save(tx, row, withoutPassword(result.resource)) : row;
+      const result = applyPatch(scimRegistry, 'User', row.data, operations, { id });
+      this.noteDialects(result.dialects);
+      // The engine decided what changed; the password it may carry is dropped, never stored (as on PUT).
+      const changedAttributes = result.changedAttributes.filter((name) => name !== 'password');
+      const changed = result.changed && changedAttributes.length > 0;
+      const updated = changed ? await this.users.update(tx, row.id, withoutPassword(result.resource)) : row;
       if (updated !== row)
-        await this.audit.record(tx, auditEvent(scope, 'patch', 'User', id, result.changedAttributes));
+        await this.audit.record(tx, auditEvent(scope, 'patch', 'User', id, changedAttributes));
       return this.present(tx, scope, updated, projection);
     });
   }
@@ -149,22 +168,21 @@ export class UsersService {
     return row;
   }
 
-  private async save(tx: TenantTx, row: ResourceRow, stored: ScimResource): Promise<ResourceRow> {
-    if (sameResource(row.data, stored)) return row;
-    return this.users.update(tx, row.id, stored);
-  }
-
   private async present(tx: TenantTx, scope: RequestScope, row: ResourceRow, projection: Projection) {
     const related: Record<string, unknown> = {};
-    if (includesAttribute(projection, 'User', 'groups')) {
+    if (includesAttribute(scimRegistry, projection, 'User', 'groups')) {
       const groups = await this.memberships.groupsOf(tx, [row.id]);
       related.groups = groupRefs(scope, groups.get(row.id));
     }
-    return project('User', toScimResource('User', row, scope.baseUrl, related), projection);
+    return project(scimRegistry, 'User', toScimResource('User', row, scope.baseUrl, related), projection);
   }
 
   private noteIgnored(ignored: string[]): void {
     if (ignored.length > 0) this.logger.debug({ ignored }, 'unknown attributes ignored');
+  }
+
+  private noteDialects(dialects: readonly string[]): void {
+    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
   }
 }
 

@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import { refuseDiscoveryFilter } from '../../../src/domain/discovery/filter.js';
 import { discoveryList } from '../../../src/domain/discovery/list.js';
 import { resourceTypeResources } from '../../../src/domain/discovery/resource-types.js';
@@ -8,7 +9,6 @@ import {
 } from '../../../src/domain/discovery/service-provider-config.js';
 import { ScimError } from '../../../src/domain/errors.js';
 import { PAGING } from '../../../src/domain/list/list-query.js';
-import { registry } from '../../../src/domain/schema/registry.js';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../../../src/domain/schema/urns.js';
 
 const BASE = 'https://scim.example.com';
@@ -62,7 +62,7 @@ describe('ServiceProviderConfig (RFC 7643 §5, RFC 9865 §4)', () => {
 
 describe('Schemas (RFC 7643 §7)', () => {
   it('lists User, Group and Enterprise User from the registry, each located by its URN', () => {
-    const resources = schemaResources(BASE);
+    const resources = schemaResources(BASE, registry);
     expect(resources.map((s) => s.id)).toEqual([USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA]);
     expect(resources[0].meta).toEqual({
       resourceType: 'Schema',
@@ -93,7 +93,7 @@ describe('Schemas (RFC 7643 §7)', () => {
   });
 
   it('leaves out the common attributes (RFC 7643 §8.7.1)', () => {
-    const names = schemaResources(BASE).flatMap((s) => s.attributes.map((a) => a.name));
+    const names = schemaResources(BASE, registry).flatMap((s) => s.attributes.map((a) => a.name));
     expect(names).not.toContain('id');
     expect(names).not.toContain('meta');
   });
@@ -101,7 +101,7 @@ describe('Schemas (RFC 7643 §7)', () => {
 
 describe('ResourceTypes (RFC 7643 §6)', () => {
   it('lists User with the optional enterprise extension, and Group', () => {
-    expect(resourceTypeResources(BASE)).toEqual([
+    expect(resourceTypeResources(BASE, registry)).toEqual([
       {
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
         id: 'User',

@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import { parseListQuery, type ListQueryInput } from '../../../src/domain/list/list-query.js';
 import { searchBody } from '../../../src/modules/scim-http/search-body.js';
 
@@ -12,13 +13,14 @@ describe('parseListQuery: each list parameter is given once (RFC 7644 §3.4.2)',
     ['attributes', { attributes: ['userName', 'emails'] }],
     ['excludedAttributes', { excludedAttributes: ['emails', 'name'] }],
   ])('a repeated %s (an array from the query string) is 400 invalidValue', (_name, input) => {
-    expect(() => parseListQuery('User', input)).toThrow(
+    expect(() => parseListQuery(registry, 'User', input)).toThrow(
       expect.objectContaining({ status: 400, scimType: 'invalidValue' }),
     );
   });
 
   it('a SearchRequest body carries attribute lists as arrays (RFC 7644 §3.4.3)', () => {
     const query = parseListQuery(
+      registry,
       'User',
       searchBody({ attributes: ['userName', 'emails'], excludedAttributes: undefined, count: 5 }),
     );

@@ -2,7 +2,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { attribute } from '../../../src/domain/schema/define.js';
 import { coreGroupSchema } from '../../../src/domain/schema/core-group.schema.js';
-import { createSchemaRegistry, groupResourceType, registry } from '../../../src/domain/schema/registry.js';
+import { createSchemaRegistry, groupResourceType } from '../../../src/domain/schema/registry.js';
+import { registry } from '../registry.js';
 import type { AttributeDefinition, AttributeType } from '../../../src/domain/schema/types.js';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../../../src/domain/schema/urns.js';
 import {

@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import { applyPatch, parsePatchRequest, type MemberOp } from '../../../src/domain/patch/engine.js';
 import { GROUP_ID, expectScimError, fixture, patchGroup, storedGroup } from './helpers.js';
 
@@ -160,7 +161,9 @@ describe('applyPatch on a Group: members become a change set (RFC 7644 §3.5.2, 
 
 describe('applyPatch on a Group: Okta requests (scim-clients.md §1.7)', () => {
   const okta = (file: string, displayName = 'Test SCIMv2', id = GROUP_ID) =>
-    applyPatch('Group', storedGroup({ displayName }), parsePatchRequest(fixture('okta', file)), { id });
+    applyPatch(registry, 'Group', storedGroup({ displayName }), parsePatchRequest(fixture('okta', file)), {
+      id,
+    });
 
   it('Okta rename echoing the group id: the id is dropped, displayName replaced', () => {
     const result = okta('okta-group-rename-with-id.json', 'Old name');
@@ -198,7 +201,9 @@ describe('applyPatch on a Group: Okta requests (scim-clients.md §1.7)', () => {
 
 describe('applyPatch on a Group: Entra requests (scim-clients.md §2.7)', () => {
   const entra = (file: string, extra: Record<string, unknown> = {}) =>
-    applyPatch('Group', storedGroup(extra), parsePatchRequest(fixture('entra', file)), { id: GROUP_ID });
+    applyPatch(registry, 'Group', storedGroup(extra), parsePatchRequest(fixture('entra', file)), {
+      id: GROUP_ID,
+    });
 
   it('Entra rename with "Replace"', () => {
     expect(entra('entra-group-rename.json').resource).toEqual(storedGroup({ displayName: 'Sales EMEA' }));

@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import fc from 'fast-check';
 import { ScimError } from '../../../src/domain/errors.js';
 import { applyPatch, parsePatchRequest, type PatchResult } from '../../../src/domain/patch/engine.js';
@@ -128,7 +129,7 @@ const contextOf = (type: ResourceTypeName) => ({ id: type === 'User' ? USER_ID :
 /** parse + apply; returns the result or the ScimError, and fails on any other exception. */
 function run(type: ResourceTypeName, resource: ScimResource, request: unknown): PatchResult | ScimError {
   try {
-    return applyPatch(type, resource, parsePatchRequest(request), contextOf(type));
+    return applyPatch(registry, type, resource, parsePatchRequest(request), contextOf(type));
   } catch (error) {
     if (error instanceof ScimError) return error;
     throw error;
@@ -151,9 +152,9 @@ describe('PATCH engine properties (fast-check)', () => {
           return;
         }
         // The result is a stored form: validating it again changes nothing, and members never live in it.
-        expect(validateResource(type, outcome.resource, 'patchResult', outcome.resource).resource).toEqual(
-          outcome.resource,
-        );
+        expect(
+          validateResource(registry, type, outcome.resource, 'patchResult', outcome.resource).resource,
+        ).toEqual(outcome.resource);
         expect(outcome.resource).not.toHaveProperty('members');
         if (type === 'User') expect(outcome.memberOps).toEqual([]);
         expect(outcome.changed).toBe(outcome.changedAttributes.some((name) => name !== 'members'));

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { registry } from '../registry.js';
 import { applyPatch, parsePatchRequest } from '../../../src/domain/patch/engine.js';
 import type { ScimResource } from '../../../src/domain/schema/types.js';
 import { ENTERPRISE, USER_ID, expectScimError, fixture, patchUser, storedUser } from './helpers.js';
@@ -544,7 +545,7 @@ describe('applyPatch on a User: atomicity and change detection (RFC 7644 §3.5.2
         { op: 'replace', path: 'emails[type eq "work"].value', value: 'b@work.example' },
       ],
     });
-    applyPatch('User', storedUser(), ops, { id: USER_ID });
+    applyPatch(registry, 'User', storedUser(), ops, { id: USER_ID });
     expect(value).toEqual([{ value: 'a@work.example', type: 'work' }]);
   });
 
@@ -645,7 +646,7 @@ describe('applyPatch on a User: Okta requests (scim-clients.md §1.6)', () => {
     ['okta-password-sync.json', { password: 'old' }, { password: 't1meMa$heen' }],
   ])('Okta %s', (file, before, after) => {
     const ops = parsePatchRequest(fixture('okta', file));
-    const result = applyPatch('User', storedUser(before), ops, { id: USER_ID });
+    const result = applyPatch(registry, 'User', storedUser(before), ops, { id: USER_ID });
     expect(result.resource).toEqual(storedUser(after));
     expect(result.changed).toBe(true);
   });
@@ -653,7 +654,7 @@ describe('applyPatch on a User: Okta requests (scim-clients.md §1.6)', () => {
 
 describe('applyPatch on a User: Entra requests (scim-clients.md §2.4–2.6)', () => {
   const entra = (file: string, before: ScimResource) =>
-    applyPatch('User', before, parsePatchRequest(fixture('entra', file)), { id: USER_ID });
+    applyPatch(registry, 'User', before, parsePatchRequest(fixture('entra', file)), { id: USER_ID });
 
   it('Entra default job update: capitalised ops, filtered email created, URN extension path', () => {
     const result = entra(

@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import { readFileSync } from 'node:fs';
 import { ScimError, type ScimType } from '../../../src/domain/errors.js';
 import { applyPatch, parsePatchRequest, type PatchResult } from '../../../src/domain/patch/engine.js';
@@ -26,6 +27,7 @@ export function deepFreeze<T>(value: T): T {
 /** A stored User (as validateResource makes it), frozen. */
 export function storedUser(extra: Record<string, unknown> = {}): ScimResource {
   const { resource } = validateResource(
+    registry,
     'User',
     { schemas: [USER_SCHEMA], userName: 'bjensen', ...extra },
     'create',
@@ -36,6 +38,7 @@ export function storedUser(extra: Record<string, unknown> = {}): ScimResource {
 /** A stored Group, frozen (members are never part of the stored form). */
 export function storedGroup(extra: Record<string, unknown> = {}): ScimResource {
   const { resource } = validateResource(
+    registry,
     'Group',
     { schemas: [GROUP_SCHEMA], displayName: 'Admins', ...extra },
     'create',
@@ -50,7 +53,7 @@ export function patch(
   ...operations: unknown[]
 ): PatchResult {
   const id = resourceType === 'User' ? USER_ID : GROUP_ID;
-  return applyPatch(resourceType, resource, parsePatchRequest(body(...operations)), { id });
+  return applyPatch(registry, resourceType, resource, parsePatchRequest(body(...operations)), { id });
 }
 
 export function patchUser(resource: ScimResource, ...operations: unknown[]): PatchResult {

@@ -1,8 +1,8 @@
+import { registry } from '../registry.js';
 import type { Filter } from '../../../src/domain/filter/ast.js';
 import { parsePath } from '../../../src/domain/filter/parser.js';
 import { checkValueFilter, matchesValueFilter } from '../../../src/domain/patch/matcher.js';
 import { attribute, complex } from '../../../src/domain/schema/define.js';
-import { registry } from '../../../src/domain/schema/registry.js';
 import type { AttributeDefinition } from '../../../src/domain/schema/types.js';
 import { expectScimError } from './helpers.js';
 
@@ -59,7 +59,7 @@ describe('value filter matching (RFC 7644 §3.4.2.2 operators, RFC 7643 §2.2 ca
     ['simple multi-valued attribute, its elements are "value"', tags, 'Red', 'value eq "red"', true],
     ['an element that is not an object', emails, 'a@b', 'value eq "a@b"', false],
   ])('%s', (_name, parent, element, filter, expected) => {
-    expect(matchesValueFilter(parent, element, filterOf(filter), 'x')).toBe(expected);
+    expect(matchesValueFilter(registry, parent, element, filterOf(filter), 'x')).toBe(expected);
   });
 
   it.each<[name: string, parent: AttributeDefinition, filter: string, scimType: string]>([
@@ -75,8 +75,8 @@ describe('value filter matching (RFC 7644 §3.4.2.2 operators, RFC 7643 §2.2 ca
     ['a sub-attribute of a sub-attribute', emails, 'type.x eq "work"', 'invalidFilter'],
     ['a simple attribute filtered on anything but value', tags, 'name eq "x"', 'invalidPath'],
   ])('rejects %s → 400 %s', (_name, parent, filter, scimType) => {
-    expectScimError(() => checkValueFilter(parent, filterOf(filter), 'x'), scimType as never);
-    expectScimError(() => matchesValueFilter(parent, {}, filterOf(filter), 'x'), scimType as never);
+    expectScimError(() => checkValueFilter(registry, parent, filterOf(filter), 'x'), scimType as never);
+    expectScimError(() => matchesValueFilter(registry, parent, {}, filterOf(filter), 'x'), scimType as never);
   });
 
   it('rejects a nested value filter (RFC 7644 erratum 4690)', () => {
@@ -85,7 +85,7 @@ describe('value filter matching (RFC 7644 §3.4.2.2 operators, RFC 7643 §2.2 ca
       path: { attribute: 'type' },
       filter: filterOf('value eq "x"'),
     };
-    expectScimError(() => matchesValueFilter(emails, {}, nested, 'x'), 'invalidFilter');
-    expectScimError(() => checkValueFilter(emails, nested, 'x'), 'invalidFilter');
+    expectScimError(() => matchesValueFilter(registry, emails, {}, nested, 'x'), 'invalidFilter');
+    expectScimError(() => checkValueFilter(registry, emails, nested, 'x'), 'invalidFilter');
   });
 });

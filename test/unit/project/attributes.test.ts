@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import fc from 'fast-check';
 import { ScimError } from '../../../src/domain/errors.js';
 import {
@@ -67,7 +68,7 @@ const fullGroup: ScimResource = {
 const { password: _password, ...userWithoutPassword } = fullUser;
 
 const view = (req: ProjectionRequest, resource = fullUser, rt: ResourceTypeName = 'User') =>
-  project(rt, resource, parseProjection(rt, req));
+  project(registry, rt, resource, parseProjection(registry, rt, req));
 
 describe('project: returned characteristics (RFC 7643 §2.2)', () => {
   it('returns everything but returned:never attributes by default', () => {
@@ -152,7 +153,7 @@ describe('project: attributes (RFC 7644 §3.4.2.5, §3.9)', () => {
     'emails.',
     'urn:x',
   ])('rejects %j with 400 invalidValue (RFC 7644 §3.10)', (attributes) => {
-    const run = () => parseProjection('User', { attributes });
+    const run = () => parseProjection(registry, 'User', { attributes });
     expect(run).toThrow(ScimError);
     expect(run).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
   });
@@ -163,7 +164,7 @@ describe('project: attributes (RFC 7644 §3.4.2.5, §3.9)', () => {
     ['a number', { attributes: 7 }],
     ['an object', { excludedAttributes: { a: 1 } }],
   ])('rejects %s with 400 invalidValue, never a crash', (_name, request) => {
-    const run = () => parseProjection('User', request);
+    const run = () => parseProjection(registry, 'User', request);
     expect(run).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
   });
 
@@ -229,7 +230,7 @@ describe('includesAttribute', () => {
     ['User', { attributes: ENTERPRISE }, `${ENTERPRISE}:manager`, true],
     ['User', {}, 'nope', false],
   ])('%s %j includes %s: %s', (rt, req, attr, expected) => {
-    expect(includesAttribute(parseProjection(rt, req), rt, attr)).toBe(expected);
+    expect(includesAttribute(registry, parseProjection(registry, rt, req), rt, attr)).toBe(expected);
   });
 });
 
@@ -310,6 +311,6 @@ describe('project: properties', () => {
   });
 
   it('excluding nothing is the default projection', () => {
-    expect(parseProjection('User', { excludedAttributes: ' , ' })).toBe(ALL_ATTRIBUTES);
+    expect(parseProjection(registry, 'User', { excludedAttributes: ' , ' })).toBe(ALL_ATTRIBUTES);
   });
 });

@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import { ScimError } from '../../../src/domain/errors.js';
 import { parsePatchRequest } from '../../../src/domain/patch/engine.js';
 import { assertStorableJson, exceedsDepth, MAX_JSON_DEPTH } from '../../../src/domain/schema/json.js';
@@ -51,7 +52,12 @@ describe('request bodies the server can walk and store', () => {
 
   it('validateResource refuses U+0000 even in an attribute it would drop', () => {
     const error = scimErrorOf(() =>
-      validateResource('User', { schemas: [USER_SCHEMA], userName: 'b', unknown: 'x\u0000' }, 'create'),
+      validateResource(
+        registry,
+        'User',
+        { schemas: [USER_SCHEMA], userName: 'b', unknown: 'x\u0000' },
+        'create',
+      ),
     );
     expect([error.status, error.scimType]).toEqual([400, 'invalidValue']);
   });

@@ -1,5 +1,5 @@
 import type { AttrPath } from '../../../src/domain/filter/ast.js';
-import { registry } from '../../../src/domain/schema/registry.js';
+import { registry } from '../registry.js';
 import type { AttributeDefinition, ResourceTypeName } from '../../../src/domain/schema/types.js';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../../../src/domain/schema/urns.js';
 

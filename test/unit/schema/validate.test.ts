@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import fc from 'fast-check';
 import { ScimError } from '../../../src/domain/errors.js';
 import { attribute, complex } from '../../../src/domain/schema/define.js';
@@ -8,11 +9,7 @@ import {
   GROUP_SCHEMA,
   USER_SCHEMA,
 } from '../../../src/domain/schema/urns.js';
-import {
-  createResourceValidator,
-  validateResource,
-  type ValidationContext,
-} from '../../../src/domain/schema/validate.js';
+import { validateResource, type ValidationContext } from '../../../src/domain/schema/validate.js';
 
 const ENTRA_GROUP = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 
@@ -20,9 +17,16 @@ const user = (
   body: Record<string, unknown>,
   context: ValidationContext = 'create',
   existing?: ScimResource,
-) => validateResource('User', { schemas: [USER_SCHEMA], userName: 'bjensen', ...body }, context, existing);
+) =>
+  validateResource(
+    registry,
+    'User',
+    { schemas: [USER_SCHEMA], userName: 'bjensen', ...body },
+    context,
+    existing,
+  );
 const group = (body: Record<string, unknown>) =>
-  validateResource('Group', { schemas: [GROUP_SCHEMA], displayName: 'Admins', ...body }, 'create');
+  validateResource(registry, 'Group', { schemas: [GROUP_SCHEMA], displayName: 'Admins', ...body }, 'create');
 
 function scimErrorOf(run: () => unknown): ScimError {
   try {
@@ -34,10 +38,13 @@ function scimErrorOf(run: () => unknown): ScimError {
   throw new Error('expected a ScimError');
 }
 
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
+
 describe('validateResource: shape of the stored form', () => {
   it('returns canonical names, the core URN in schemas, and the active default (RFC 7643 §2.1)', () => {
     expect(
       validateResource(
+        registry,
         'User',
         { SCHEMAS: [USER_SCHEMA], USERNAME: 'bjensen', Name: { GIVENNAME: 'B' } },
         'create',
@@ -45,6 +52,7 @@ describe('validateResource: shape of the stored form', () => {
     ).toEqual({
       resource: { schemas: [USER_SCHEMA], userName: 'bjensen', name: { givenName: 'B' }, active: true },
       ignored: [],
+      dialects: [],
     });
   });
 
@@ -77,6 +85,7 @@ describe('validateResource: shape of the stored form', () => {
 
   it('accepts core attributes qualified with the core URN and dotted sub-attribute keys', () => {
     const { resource } = validateResource(
+      registry,
       'User',
       {
         [`${USER_SCHEMA}:userName`]: 'bjensen',
@@ -96,6 +105,7 @@ describe('validateResource: shape of the stored form', () => {
 describe('validateResource: tolerated input', () => {
   it('drops unknown attributes and schema URIs and lists them in ignored', () => {
     const { resource, ignored } = validateResource(
+      registry,
       'Group',
       {
         schemas: [GROUP_SCHEMA, ENTRA_GROUP],
@@ -181,7 +191,7 @@ describe('validateResource: tolerated input', () => {
       password: '1mz050nq',
       active: true,
     };
-    expect(validateResource('User', body, 'create')).toEqual({
+    expect(validateResource(registry, 'User', body, 'create')).toEqual({
       resource: {
         schemas: [USER_SCHEMA],
         externalId: '00ujl29u0le5T6Aj10h7',
@@ -194,6 +204,7 @@ describe('validateResource: tolerated input', () => {
         emails: [{ value: 'test.user@okta.local', type: 'work', primary: true }],
       },
       ignored: [],
+      dialects: [],
     });
   });
 });
@@ -305,7 +316,7 @@ describe('validateResource: Group members', () => {
 
 describe('validateResource: rejected input', () => {
   it.each([null, [], 'x', 1, true])('rejects a %j body with 400 invalidSyntax (RFC 7644 §3.12)', (body) => {
-    expect(scimErrorOf(() => validateResource('User', body, 'create'))).toMatchObject({
+    expect(scimErrorOf(() => validateResource(registry, 'User', body, 'create'))).toMatchObject({
       status: 400,
       scimType: 'invalidSyntax',
     });
@@ -318,7 +329,7 @@ describe('validateResource: rejected input', () => {
     ['displayName missing', 'Group', { members: [] }, "Attribute 'displayName' is required."],
     ['displayName blank', 'Group', { displayName: '' }, "Attribute 'displayName' must not be empty."],
   ])('rejects %s with 400 invalidValue (RFC 7643 §4.1.1, §4.2)', (_, rt, body, detail) => {
-    expect(scimErrorOf(() => validateResource(rt, body, 'create'))).toMatchObject({
+    expect(scimErrorOf(() => validateResource(registry, rt, body, 'create'))).toMatchObject({
       status: 400,
       scimType: 'invalidValue',
       detail,
@@ -439,7 +450,8 @@ describe('validateResource: immutable attributes (RFC 7643 §2.2, RFC 7644 §3.5
       },
     ],
   );
-  const validate = createResourceValidator(testRegistry);
+  const validate = (...args: DropFirst<Parameters<typeof validateResource>>) =>
+    validateResource(testRegistry, ...args);
 
   it.each<
     [string, ValidationContext, Record<string, unknown>, ScimResource | undefined, Record<string, unknown>]
@@ -515,6 +527,7 @@ describe('validateResource: immutable attributes (RFC 7643 §2.2, RFC 7644 §3.5
   it('lets Group members come and go although members.value is immutable (elements have no identity)', () => {
     const existing = { displayName: 'G', members: [{ value: 'u1' }] };
     const { resource } = validateResource(
+      registry,
       'Group',
       { displayName: 'G', members: [{ value: 'u2' }] },
       'replace',
@@ -547,7 +560,7 @@ describe('validateResource: properties', () => {
         fc.constantFrom<ValidationContext>('create', 'replace', 'patchResult'),
         (body, context) => {
           try {
-            validateResource(rt, body, context, { userName: 'u', displayName: 'g' });
+            validateResource(registry, rt, body, context, { userName: 'u', displayName: 'g' });
           } catch (error) {
             if (!(error instanceof ScimError) || error.status !== 400) throw error;
           }
@@ -562,13 +575,14 @@ describe('validateResource: properties', () => {
       fc.property(nearUser, (body) => {
         let first;
         try {
-          first = validateResource('User', body, 'create');
+          first = validateResource(registry, 'User', body, 'create');
         } catch {
           return;
         }
-        expect(validateResource('User', first.resource, 'create')).toEqual({
+        expect(validateResource(registry, 'User', first.resource, 'create')).toEqual({
           resource: first.resource,
           ignored: [],
+          dialects: [],
         });
       }),
       { numRuns: 500 },

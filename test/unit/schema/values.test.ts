@@ -14,10 +14,6 @@ describe('coerceSimpleValue (RFC 7643 §2.3)', () => {
     ['reference', '../Users/1', '../Users/1'],
     ['boolean', true, true],
     ['boolean', false, false],
-    // Entra sends booleans as strings (scim-clients.md §4 #5).
-    ['boolean', 'True', true],
-    ['boolean', 'FALSE', false],
-    ['boolean', 'false', false],
     ['integer', 42, 42],
     ['integer', -7, -7],
     ['decimal', 1.5, 1.5],
@@ -39,6 +35,8 @@ describe('coerceSimpleValue (RFC 7643 §2.3)', () => {
     ['boolean', 'yes'],
     ['boolean', 1],
     ['boolean', 'T'],
+    // Strings are the entra.stringBooleans rule's to convert (test/unit/dialects), before this check.
+    ['boolean', 'True'],
     ['integer', 1.5],
     ['integer', '1'],
     ['integer', Number.MAX_SAFE_INTEGER + 2],
@@ -80,6 +78,13 @@ describe('format checks', () => {
     ['2008-01-23 04:56:22Z', false],
     ['2008-01-23T04:56Z', false],
     ['2008-02-30T25:00:00Z', false],
+    // Stricter than before: Date.parse accepted these, the filter compiler did not. One definition now.
+    ['2024-02-30T00:00:00Z', false],
+    ['2024-01-01T24:00:00Z', false],
+    ['0000-01-01T00:00:00Z', false],
+    ['-0001-01-01T00:00:00Z', false],
+    ['2020-01-01T00:00:00+24:00', false],
+    ['2024-01-01T00:00:00.123456789Z', true],
   ])('isDateTime(%j) is %s (xsd:dateTime, RFC 7643 §2.3.5)', (value, expected) => {
     expect(isDateTime(value)).toBe(expected);
   });

@@ -3,20 +3,30 @@
  * returns its input array unchanged (the same reference) when it does not apply, so callers can log which
  * rules fired.
  */
-import type { Filter, PatchPath } from '../../filter/ast.js';
-import { registry } from '../../schema/registry.js';
-import type { AttributeDefinition, ResourceTypeName } from '../../schema/types.js';
-import { GROUP_SCHEMA } from '../../schema/urns.js';
-import { asBoolean, defineKey, getKey, isPlainObject } from '../json-util.js';
-import { parseMemberRefs } from '../members.js';
-import { tryResolveTarget, valueDefinition } from '../target.js';
-import type { PatchOpName, PatchOperation } from '../types.js';
+import type { Filter, PatchPath } from '../filter/ast.js';
+import type { SchemaRegistry } from '../schema/registry.js';
+import type { AttributeDefinition, ResourceTypeName } from '../schema/types.js';
+import { GROUP_SCHEMA } from '../schema/urns.js';
+import { defineKey, getKey, isPlainObject } from '../patch/json-util.js';
+import { parseMemberRefs } from '../patch/members.js';
+import { tryResolveTarget, valueDefinition } from '../patch/target.js';
+import type { PatchOpName, PatchOperation } from '../patch/types.js';
+import {
+  ENTRA_CREATE_FILTERED_ELEMENT,
+  ENTRA_MANAGER_STRING,
+  ENTRA_OP_NAME_CASE,
+  ENTRA_REMOVE_MEMBERS_BY_VALUE,
+  ENTRA_STRING_BOOLEANS,
+} from './rules.js';
+import { managerStringValue, parseBoolean, stringBooleanValue } from './values.js';
 
-export const ENTRA_OP_NAME_CASE = 'entra.opNameCase';
-export const ENTRA_REMOVE_MEMBERS_BY_VALUE = 'entra.removeMembersByValue';
-export const ENTRA_STRING_BOOLEANS = 'entra.stringBooleans';
-export const ENTRA_MANAGER_STRING = 'entra.managerString';
-export const ENTRA_CREATE_FILTERED_ELEMENT = 'entra.createFilteredElement';
+export {
+  ENTRA_CREATE_FILTERED_ELEMENT,
+  ENTRA_MANAGER_STRING,
+  ENTRA_OP_NAME_CASE,
+  ENTRA_REMOVE_MEMBERS_BY_VALUE,
+  ENTRA_STRING_BOOLEANS,
+};
 
 const OP_NAMES: readonly PatchOpName[] = ['add', 'remove', 'replace'];
 
@@ -86,19 +96,22 @@ export function removeMembersByValue(ops: readonly PatchOperation[]): readonly P
 }
 
 /** Converts "True"/"False" (any case) for boolean attributes, recursing into complex and multi-valued values. */
-function coerceBooleans(def: AttributeDefinition, value: unknown, asElement = false): unknown {
+function coerceBooleans(
+  registry: SchemaRegistry,
+  def: AttributeDefinition,
+  value: unknown,
+  asElement = false,
+): unknown {
   if (def.multiValued && !asElement && Array.isArray(value)) {
-    const items = value.map((item) => coerceBooleans(def, item, true));
+    const items = value.map((item) => coerceBooleans(registry, def, item, true));
     return items.every((item, i) => item === value[i]) ? value : items;
   }
-  if (def.type === 'boolean') {
-    return typeof value === 'string' && asBoolean(value) !== undefined ? asBoolean(value) : value;
-  }
+  if (def.type === 'boolean') return stringBooleanValue(def, value)?.value ?? value;
   if (def.type === 'complex' && isPlainObject(value)) {
     let copy: Record<string, unknown> | undefined;
     for (const [key, item] of Object.entries(value)) {
       const sub = registry.subAttribute(def, key);
-      const coerced = sub ? coerceBooleans(sub, item) : item;
+      const coerced = sub ? coerceBooleans(registry, sub, item) : item;
       if (coerced !== item) {
         copy ??= { ...value };
         defineKey(copy, key, coerced);
@@ -109,23 +122,23 @@ function coerceBooleans(def: AttributeDefinition, value: unknown, asElement = fa
   return value;
 }
 
-function coerceFilterBooleans(parent: AttributeDefinition, filter: Filter): Filter {
+function coerceFilterBooleans(registry: SchemaRegistry, parent: AttributeDefinition, filter: Filter): Filter {
   switch (filter.kind) {
     case 'and':
     case 'or': {
-      const left = coerceFilterBooleans(parent, filter.left);
-      const right = coerceFilterBooleans(parent, filter.right);
+      const left = coerceFilterBooleans(registry, parent, filter.left);
+      const right = coerceFilterBooleans(registry, parent, filter.right);
       return left === filter.left && right === filter.right ? filter : { ...filter, left, right };
     }
     case 'not': {
-      const inner = coerceFilterBooleans(parent, filter.filter);
+      const inner = coerceFilterBooleans(registry, parent, filter.filter);
       return inner === filter.filter ? filter : { ...filter, filter: inner };
     }
     case 'compare': {
       const sub =
         filter.path.uri === undefined ? registry.subAttribute(parent, filter.path.attribute) : undefined;
       if (sub?.type !== 'boolean' || typeof filter.value !== 'string') return filter;
-      const value = asBoolean(filter.value);
+      const value = parseBoolean(filter.value);
       return value === undefined ? filter : { ...filter, value };
     }
     default:
@@ -139,16 +152,20 @@ function coerceFilterBooleans(parent: AttributeDefinition, filter: Filter): Filt
  * values (nested too) and in value filters; a string for a string attribute is left alone.
  */
 export function coerceStringBooleans(
+  registry: SchemaRegistry,
   resourceType: ResourceTypeName,
   ops: readonly PatchOperation[],
 ): readonly PatchOperation[] {
   let changed = false;
   const result = ops.map((op) => {
     if (!op.path) return op;
-    const target = tryResolveTarget(resourceType, op.path);
+    const target = tryResolveTarget(registry, resourceType, op.path);
     if (!target) return op;
-    const value = op.value === undefined ? undefined : coerceBooleans(valueDefinition(target), op.value);
-    const filter = target.filter ? coerceFilterBooleans(target.attribute, target.filter) : undefined;
+    const value =
+      op.value === undefined ? undefined : coerceBooleans(registry, valueDefinition(target), op.value);
+    const filter = target.filter
+      ? coerceFilterBooleans(registry, target.attribute, target.filter)
+      : undefined;
     if (value === op.value && filter === op.path.filter) return op;
     changed = true;
     return {
@@ -166,20 +183,19 @@ export function coerceStringBooleans(
  * (SCIM-SDK#686, directory-scimple#1242); RFC 7643 §4.3 makes it complex, so it becomes `{"value": "2c2f…"}`.
  */
 export function wrapManagerString(
+  registry: SchemaRegistry,
   resourceType: ResourceTypeName,
   ops: readonly PatchOperation[],
 ): readonly PatchOperation[] {
   let changed = false;
   const result = ops.map((op) => {
     if (!op.path || typeof op.value !== 'string' || op.op === 'remove') return op;
-    const target = tryResolveTarget(resourceType, op.path);
+    const target = tryResolveTarget(registry, resourceType, op.path);
     if (!target || target.sub || target.filter) return op;
-    const { attribute } = target;
-    if (attribute.type !== 'complex' || attribute.multiValued || !registry.subAttribute(attribute, 'value')) {
-      return op;
-    }
+    const rewritten = managerStringValue(registry, target.attribute, op.value);
+    if (!rewritten) return op;
     changed = true;
-    return { ...op, value: { value: op.value }, dialects: withDialect(op, ENTRA_MANAGER_STRING) };
+    return { ...op, value: rewritten.value, dialects: withDialect(op, rewritten.rule) };
   });
   return changed ? result : ops;
 }
@@ -212,6 +228,7 @@ function equalityPairs(filter: Filter, pairs: EqualityPair[] = []): EqualityPair
  * shape (the engine then answers 400 noTarget).
  */
 export function synthesiseFilteredElement(
+  registry: SchemaRegistry,
   parent: AttributeDefinition,
   filter: Filter,
   sub: AttributeDefinition | undefined,
@@ -224,7 +241,7 @@ export function synthesiseFilteredElement(
   for (const [name, raw] of pairs) {
     const def = registry.subAttribute(parent, name);
     if (!def || def.type === 'complex') return undefined;
-    const item = def.type === 'boolean' ? (asBoolean(raw) ?? raw) : raw;
+    const item = def.type === 'boolean' ? (parseBoolean(raw) ?? raw) : raw;
     const existing = getKey(element, def.name);
     // `type eq "work" and type eq "home"` describes no element.
     if (existing !== undefined && existing !== item) return undefined;

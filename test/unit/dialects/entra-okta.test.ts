@@ -1,3 +1,4 @@
+import { registry } from '../registry.js';
 import type { Filter } from '../../../src/domain/filter/ast.js';
 import { parsePath } from '../../../src/domain/filter/parser.js';
 import {
@@ -7,12 +8,11 @@ import {
   removeMembersByValue,
   synthesiseFilteredElement,
   wrapManagerString,
-} from '../../../src/domain/patch/dialects/entra.js';
-import { dropEchoedId } from '../../../src/domain/patch/dialects/okta.js';
+} from '../../../src/domain/dialects/entra.js';
+import { dropEchoedId } from '../../../src/domain/dialects/okta.js';
 import type { PatchOperation } from '../../../src/domain/patch/engine.js';
-import { registry } from '../../../src/domain/schema/registry.js';
 import type { AttributeDefinition } from '../../../src/domain/schema/types.js';
-import { ENTERPRISE, GROUP_ID } from './helpers.js';
+import { ENTERPRISE, GROUP_ID } from '../patch/helpers.js';
 
 const op = (name: PatchOperation['op'], path: string | undefined, value?: unknown): PatchOperation => ({
   op: name,
@@ -90,13 +90,15 @@ describe('Entra dialect: booleans as strings (scim-clients.md §2.6, §4 row 5)'
       { primary: false },
     ],
   ])('%s', (_name, input, value) => {
-    const [result] = coerceStringBooleans('User', [input]);
+    const [result] = coerceStringBooleans(registry, 'User', [input]);
     expect(result.value).toEqual(value);
     expect(result.dialects).toEqual(['entra.stringBooleans']);
   });
 
   it('converts the value in a value filter: roles[primary eq "True"]', () => {
-    const [result] = coerceStringBooleans('User', [op('add', 'roles[primary eq "True"].value', 'ADMIN')]);
+    const [result] = coerceStringBooleans(registry, 'User', [
+      op('add', 'roles[primary eq "True"].value', 'ADMIN'),
+    ]);
     expect(result.path?.filter).toEqual({
       kind: 'compare',
       path: { attribute: 'primary' },
@@ -114,13 +116,13 @@ describe('Entra dialect: booleans as strings (scim-clients.md §2.6, §4 row 5)'
     ['an unknown attribute (the engine reports it)', op('replace', 'favourite', 'True')],
   ])('leaves the request as it is when %s', (_name, input) => {
     const ops = [input];
-    expect(coerceStringBooleans('User', ops)).toBe(ops);
+    expect(coerceStringBooleans(registry, 'User', ops)).toBe(ops);
   });
 });
 
 describe('Entra dialect: manager as a bare id (scim-clients.md §2.5, §4 row 13)', () => {
   it('Entra manager "id" becomes {value: "id"}', () => {
-    const [result] = wrapManagerString('User', [op('add', `${ENTERPRISE}:manager`, 'boss-id')]);
+    const [result] = wrapManagerString(registry, 'User', [op('add', `${ENTERPRISE}:manager`, 'boss-id')]);
     expect(result).toMatchObject({ value: { value: 'boss-id' }, dialects: ['entra.managerString'] });
   });
 
@@ -131,14 +133,16 @@ describe('Entra dialect: manager as a bare id (scim-clients.md §2.5, §4 row 13
     ['a string for a simple attribute', op('replace', 'title', 'boss')],
   ])('leaves %s alone', (_name, input) => {
     const ops = [input];
-    expect(wrapManagerString('User', ops)).toBe(ops);
+    expect(wrapManagerString(registry, 'User', ops)).toBe(ops);
   });
 });
 
 describe('Okta dialect: path-less replace echoing the id (scim-clients.md §1.7, §4 row 3)', () => {
   it('Okta echoed id equal to the resource id is dropped', () => {
     const keep = op('replace', 'displayName', 'Test SCIMv2');
-    expect(dropEchoedId('Group', [op('replace', 'id', GROUP_ID), keep], { id: GROUP_ID })).toEqual([keep]);
+    expect(dropEchoedId(registry, 'Group', [op('replace', 'id', GROUP_ID), keep], { id: GROUP_ID })).toEqual([
+      keep,
+    ]);
   });
 
   it.each<[name: string, input: PatchOperation]>([
@@ -146,7 +150,7 @@ describe('Okta dialect: path-less replace echoing the id (scim-clients.md §1.7,
     ['another attribute with the id as value', op('replace', 'externalId', GROUP_ID)],
   ])('Okta rule leaves %s', (_name, input) => {
     const ops = [input];
-    expect(dropEchoedId('Group', ops, { id: GROUP_ID })).toBe(ops);
+    expect(dropEchoedId(registry, 'Group', ops, { id: GROUP_ID })).toBe(ops);
   });
 });
 
@@ -214,7 +218,7 @@ describe('Entra dialect: creating the element a value filter names (scim-clients
     ],
   ])('%s', (_name, parent, path, subName, value, element) => {
     const subDef = subName ? sub(parent, subName) : undefined;
-    expect(synthesiseFilteredElement(attr(parent), filterOf(path), subDef, value)).toEqual(element);
+    expect(synthesiseFilteredElement(registry, attr(parent), filterOf(path), subDef, value)).toEqual(element);
   });
 
   it.each<[name: string, path: string]>([
@@ -227,13 +231,13 @@ describe('Entra dialect: creating the element a value filter names (scim-clients
     ['an unknown sub-attribute', 'emails[kind eq "work"]'],
   ])('creates nothing for %s (the engine answers noTarget)', (_name, path) => {
     expect(
-      synthesiseFilteredElement(attr('emails'), filterOf(path), sub('emails', 'value'), 'x'),
+      synthesiseFilteredElement(registry, attr('emails'), filterOf(path), sub('emails', 'value'), 'x'),
     ).toBeUndefined();
   });
 
   it('creates nothing when there is neither a sub-attribute nor an object value', () => {
     expect(
-      synthesiseFilteredElement(attr('emails'), filterOf('emails[type eq "work"]'), undefined, 'x'),
+      synthesiseFilteredElement(registry, attr('emails'), filterOf('emails[type eq "work"]'), undefined, 'x'),
     ).toBeUndefined();
   });
 });
