@@ -4,6 +4,7 @@ import { createApp } from './app.factory.js';
 import { type AppConfig, redactDatabaseUrl } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { migrateDatabase } from './database/migrate.js';
+import { rowLevelSecurityBypass } from './database/rls-check.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -39,6 +40,7 @@ export async function startServer(
       const applied = await migrateDatabase(databaseUrl);
       if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
     }
+    await warnIfRowLevelSecurityBypassed(databaseUrl, log);
     const app = await createApp({ config, databaseUrl });
     try {
       await app.listen({ port: config.port, host: config.host });
@@ -61,6 +63,19 @@ export async function startServer(
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+/**
+ * One loud line when requests would not be subject to row-level security (tenant isolation in the
+ * database); the server still starts. A check that cannot run says so and is not fatal either.
+ */
+async function warnIfRowLevelSecurityBypassed(databaseUrl: string, log: (line: string) => void) {
+  try {
+    const bypass = await rowLevelSecurityBypass(databaseUrl);
+    if (bypass) log(`ERROR ${bypass}`);
+  } catch (error) {
+    log(`could not check row-level security: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -3,6 +3,7 @@ import { Migration20261128140831_Initial } from './Migration20261128140831_Initi
 import { Migration20261128141626_ScimResources } from './Migration20261128141626_ScimResources.js';
 import { Migration20261128142121_AuthAndAudit } from './Migration20261128142121_AuthAndAudit.js';
 import { Migration20261201121546_UserTypeAsSent } from './Migration20261201121546_UserTypeAsSent.js';
+import { Migration20261201124500_RowLevelSecurity } from './Migration20261201124500_RowLevelSecurity.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128141626_ScimResources', class: Migration20261128141626_ScimResources },
   { name: 'Migration20261128142121_AuthAndAudit', class: Migration20261128142121_AuthAndAudit },
   { name: 'Migration20261201121546_UserTypeAsSent', class: Migration20261201121546_UserTypeAsSent },
+  { name: 'Migration20261201124500_RowLevelSecurity', class: Migration20261201124500_RowLevelSecurity },
 ];
