@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse as Response } from 'fastify';
 import { Database } from '../../../src/storage/database.js';
 import { sqlObservers, type SqlEvent } from '../../../src/storage/sql.js';
-import { TENANT_SCOPE_SQL, tenantScopeParams } from '../../../src/storage/tenant-scope.js';
+import { APP_ROLE, TENANT_SCOPE_SQL, tenantScopeParams } from '../../../src/storage/tenant-scope.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { GROUP_SCHEMA, newUser, patchOp, scimAs, type ScimRequests } from '../../support/scim-requests.js';
 import { createTenant, type TestTenant } from '../../support/tenants.js';
@@ -119,12 +119,15 @@ describe('every statement of a tenant runs in a transaction scoped to it (Databa
 
   it('the scope lasts one transaction: the next user of the pooled connection does not inherit it', async () => {
     const db = t.app.get(Database, { strict: false });
-    const read = "SELECT current_setting('app.tenant_id', true) AS scope";
-    const inside = await db.transaction(tenant.tenantId, (tx) => tx.sql<{ scope: string }>(read));
-    expect(inside.rows[0].scope).toBe(tenant.tenantId);
+    const read = "SELECT current_setting('app.tenant_id', true) AS scope, current_user AS role";
+    type Scope = { scope: string | null; role: string };
+    const inside = await db.transaction(tenant.tenantId, (tx) => tx.sql<Scope>(read));
+    // The tenant, and the role row-level security applies to (src/storage/tenant-scope.ts).
+    expect(inside.rows[0]).toEqual({ scope: tenant.tenantId, role: APP_ROLE });
     for (let i = 0; i < 3; i++) {
-      const after = await db.systemStatement((tx) => tx.sql<{ scope: string | null }>(read));
+      const after = await db.systemStatement((tx) => tx.sql<Scope>(read));
       expect([null, '']).toContain(after.rows[0].scope);
+      expect(after.rows[0].role).not.toBe(APP_ROLE);
     }
   });
 });
