@@ -1,5 +1,9 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+/** Packages that talk to PostgreSQL: only the storage layer (and the database setup) may import them. */
+const DATABASE_PACKAGES = ['kysely', 'kysely/*', 'pg', 'pg-pool', 'pg-cursor', '@mikro-orm/*'];
 
 export default tseslint.config(
   {
@@ -23,6 +27,49 @@ export default tseslint.config(
     },
   },
   {
+    // The layers (README "Architecture"): HTTP → modules → repositories → PostgreSQL, the domain
+    // beside them. No two files import each other, however indirectly; the domain imports nothing
+    // outside itself; modules never reach each other's tables (there are no entity files outside
+    // src/storage, and only src/storage issues SQL).
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // The graph is followed through TypeScript files, parsed like the linted ones.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      // Relative imports end in .js and name a .ts file (ESM with TypeScript sources).
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } }),
+      ],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/domain',
+              from: './src',
+              except: ['./domain'],
+              message: 'src/domain depends on nothing: pass what it needs in (the registry, column maps).',
+            },
+            {
+              target: './src/storage',
+              from: ['./src/modules', './src/http', './src/openapi', './src/cli'],
+              message: 'The storage layer uses no module: modules call repositories, not the other way.',
+            },
+            {
+              target: ['./src/modules', './src/http', './src/openapi'],
+              from: './src/storage/entities',
+              message: 'Entities belong to the storage layer: call the table’s repository.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The SCIM core is framework-free: it must stay testable without Nest or MikroORM.
     files: ['src/domain/**/*.ts'],
     rules: {
@@ -31,10 +78,34 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@nestjs/*', '@mikro-orm/*', 'fastify', 'pg'],
+              group: ['@nestjs/*', '@mikro-orm/*', 'fastify', 'pg', 'kysely'],
               message: 'src/domain is framework-free.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Only repositories issue SQL: modules and the HTTP layer go through src/storage.
+    files: ['src/modules/**/*.ts', 'src/http/**/*.ts', 'src/openapi/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: DATABASE_PACKAGES,
+              message: 'Only src/storage talks to PostgreSQL: use a repository (or Database).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='sql'], MemberExpression[property.name='builder']",
+          message: 'Only repositories issue SQL: add a repository method instead.',
         },
       ],
     },

@@ -1,11 +1,11 @@
-import { GroupEntity } from '../modules/groups/group.entity.js';
-import { MembershipEntity } from '../modules/memberships/membership.entity.js';
-import { TenantEntity } from '../modules/tenants/tenant.entity.js';
-import { UserEntity } from '../modules/users/user.entity.js';
-import { ApiKeyEntity } from '../modules/auth/api-key.entity.js';
-import { AuditEventEntity } from '../modules/audit/audit-event.entity.js';
+import { ApiKeyEntity } from '../storage/entities/api-key.entity.js';
+import { AuditEventEntity } from '../storage/entities/audit-event.entity.js';
+import { GroupEntity } from '../storage/entities/group.entity.js';
+import { MembershipEntity } from '../storage/entities/membership.entity.js';
+import { TenantEntity } from '../storage/entities/tenant.entity.js';
+import { UserEntity } from '../storage/entities/user.entity.js';
 
-/** Every entity of the app, so the ORM, the migrator and the CLI see the same model. */
+/** Every entity of the app, so the ORM, the migrator, the CLI and the typed query builder see the same model. */
 export const ENTITIES = [
   TenantEntity,
   UserEntity,

@@ -11,6 +11,7 @@ import { ScimError, type ScimType } from '../domain/errors.js';
 import type { RouteTable } from './route-table.js';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from './database-unavailable.js';
 import { SCIM_CONTENT_TYPE } from './scim-media-type.js';
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../storage/pg-errors.js';
 
 /** Fastify's own errors (body parsing, media type, size) carry a code and a status. */
 interface FastifyLikeError {
@@ -132,20 +133,14 @@ function isHealthReport(exception: unknown): exception is HttpException {
  * index, or one PostgreSQL cannot read, is the client's error (400), not the server's (500).
  */
 function fromDatabaseError(exception: unknown): ScimError | undefined {
-  let current: unknown = exception;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (code === '54000' || code === '22001') {
-        return new ScimError(400, 'A value is longer than the server can store or index', 'invalidValue');
-      }
-      if (code === '22P02' || code === '22007' || code === '22008' || code === '22003' || code === '22021') {
-        return new ScimError(400, 'A value is not valid for its attribute', 'invalidValue');
-      }
-      if (code === '23505')
-        return new ScimError(409, 'The resource conflicts with an existing one', 'uniqueness');
-    }
-    current = (current as { cause?: unknown }).cause;
+  const code = pgErrorCode(exception);
+  if (code === '54000' || code === '22001') {
+    return new ScimError(400, 'A value is longer than the server can store or index', 'invalidValue');
   }
+  if (code === '22P02' || code === '22007' || code === '22008' || code === '22003' || code === '22021') {
+    return new ScimError(400, 'A value is not valid for its attribute', 'invalidValue');
+  }
+  if (code === PG_UNIQUE_VIOLATION)
+    return new ScimError(409, 'The resource conflicts with an existing one', 'uniqueness');
   return undefined;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService, type AuditEventInput } from '../../src/modules/audit/audit.service.js';
 import { ApiKeysService } from '../../src/modules/auth/api-keys.service.js';
+import { Database } from '../../src/storage/database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTenant } from '../support/tenants.js';
 
@@ -298,7 +298,7 @@ describe('operator API /admin/v1', () => {
       const tenant = await newTenant();
       const other = await newTenant('Other');
       const audit = app().get(AuditService);
-      const em = app().get(EntityManager).fork();
+      const db = app().get(Database);
       const userId = randomUUID();
       const steps: Partial<AuditEventInput>[] = [
         { operation: 'create', requestId: 'r1', attributes: ['userName', 'name.givenName', 'emails'] },
@@ -306,11 +306,11 @@ describe('operator API /admin/v1', () => {
         { operation: 'delete', requestId: 'r3', attributes: [] },
       ];
       for (const step of steps) {
-        await em.transactional((tem) =>
-          audit.record(tem, event(tenant.id, tenant.apiKeyId, { resourceId: userId, ...step })),
+        await db.transaction(tenant.id, (tx) =>
+          audit.record(tx, event(tenant.id, tenant.apiKeyId, { resourceId: userId, ...step })),
         );
       }
-      await em.transactional((tem) => audit.record(tem, event(other.id, other.apiKeyId, {})));
+      await db.transaction(other.id, (tx) => audit.record(tx, event(other.id, other.apiKeyId, {})));
 
       const res = await admin('GET', `/admin/v1/tenants/${tenant.id}/audit-events`);
       expect(res.statusCode).toBe(200);
@@ -335,10 +335,9 @@ describe('operator API /admin/v1', () => {
       const audit = app().get(AuditService);
       await expect(
         app()
-          .get(EntityManager)
-          .fork()
-          .transactional(async (tem) => {
-            await audit.record(tem, event(tenant.id, tenant.apiKeyId, { resourceType: 'Group' }));
+          .get(Database)
+          .transaction(tenant.id, async (tx) => {
+            await audit.record(tx, event(tenant.id, tenant.apiKeyId, { resourceType: 'Group' }));
             throw new Error('the change failed');
           }),
       ).rejects.toThrow('the change failed');
@@ -351,10 +350,10 @@ describe('operator API /admin/v1', () => {
     it('pages with cursor and limit, newest first, without gaps or repeats', async () => {
       const tenant = await newTenant();
       const audit = app().get(AuditService);
-      const em = app().get(EntityManager).fork();
+      const db = app().get(Database);
       for (let i = 0; i < 5; i++) {
-        await em.transactional((tem) =>
-          audit.record(tem, event(tenant.id, tenant.apiKeyId, { requestId: `r${i}` })),
+        await db.transaction(tenant.id, (tx) =>
+          audit.record(tx, event(tenant.id, tenant.apiKeyId, { requestId: `r${i}` })),
         );
       }
       const seen: string[] = [];

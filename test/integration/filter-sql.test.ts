@@ -14,6 +14,11 @@ import { ENTERPRISE_USER_SCHEMA as ENT, GROUP_SCHEMA, USER_SCHEMA } from '../../
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_EXTENSION as TX, testRegistry } from '../unit/filter/test-registry.js';
 import type { SchemaRegistry } from '../../src/domain/schema/registry.js';
+import { GROUP_COLUMN_MAP } from '../../src/storage/group-columns.js';
+import { USER_COLUMN_MAP } from '../../src/storage/user-columns.js';
+
+/** The column maps the storage layer passes to the compiler. */
+const COLUMNS = { User: USER_COLUMN_MAP, Group: GROUP_COLUMN_MAP };
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const OTHER_TENANT = '00000000-0000-4000-8000-000000000002';
@@ -314,7 +319,11 @@ async function matching(
   registry: SchemaRegistry = scimRegistry,
 ): Promise<string[]> {
   const tree = typeof filter === 'string' ? parseFilter(filter) : filter;
-  const { text, values } = compileFilter(tree, resourceType, { paramOffset: 1, registry });
+  const { text, values } = compileFilter(tree, resourceType, {
+    columns: COLUMNS[resourceType],
+    paramOffset: 1,
+    registry,
+  });
   const table = resourceType === 'User' ? 'scim_user' : 'scim_group';
   const result = await db.client.query<{ id: string }>(
     `SELECT r.id FROM ${table} r WHERE r.tenant_id = $1 AND (${text}) ORDER BY r.id`,
@@ -623,7 +632,7 @@ describe('compiled SQL always runs on PostgreSQL (property, RFC 7644 §3.4.2.2)'
     await fc.assert(
       fc.asyncProperty(tree, async (filter) => {
         try {
-          compileFilter(filter, 'User', { registry: testRegistry });
+          compileFilter(filter, 'User', { columns: COLUMNS.User, registry: testRegistry });
         } catch (error) {
           expect(error).toBeInstanceOf(ScimError);
           return;

@@ -38,7 +38,7 @@ import type { SchemaRegistry } from '../schema/registry.js';
 import type { AttributeDefinition, ResolvedPath, ResourceTypeName } from '../schema/types.js';
 import { parseDateTime } from '../schema/values.js';
 import type { AttrPath, CompareOp, Filter, FilterValue } from './ast.js';
-import { dedicatedColumn, type Column } from './columns.js';
+import { dedicatedColumn, type Column, type ColumnMap } from './columns.js';
 import { filterDialects, sourcePosition } from './parser.js';
 import { printAttrPath, printValue } from './printer.js';
 
@@ -50,6 +50,8 @@ export interface SqlFragment {
 }
 
 export interface CompileOptions {
+  /** The dedicated columns of the resource table, from the storage layer's column map. */
+  columns: ColumnMap;
   /** Placeholders start at $(paramOffset + 1), for predicates appended to a query with parameters. */
   paramOffset?: number;
   /** The schema registry the attribute paths resolve against (the application's, or a test's). */
@@ -59,7 +61,8 @@ export interface CompileOptions {
 type Leaf = Extract<Filter, { kind: 'compare' | 'present' }>;
 
 /** Where a value lives: a typed SQL expression, or a jsonb value (with its text form). */
-type Target = ({ kind: 'column' } & Column) | { kind: 'json'; jsonb: string; text: string };
+type Target =
+  ({ kind: 'column' } & Pick<Column, 'sql' | 'type'>) | { kind: 'json'; jsonb: string; text: string };
 
 /** Group.members and User.groups live in scim_membership, not in `data`. */
 type Relation = 'members' | 'groups';
@@ -108,6 +111,7 @@ class Compiler {
     private readonly resourceType: ResourceTypeName,
     private readonly registry: SchemaRegistry,
     private readonly paramOffset: number,
+    private readonly columns: ColumnMap,
   ) {}
 
   private fail(message: string, node: object): never {
@@ -272,7 +276,7 @@ class Compiler {
       return `EXISTS (SELECT 1 FROM scim_membership ${join.alias} WHERE ${join.on} AND ${this.onTarget(filter, target, sub, origin)})`;
     }
 
-    const column = dedicatedColumn(this.resourceType, resolved);
+    const column = dedicatedColumn(this.columns, resolved);
     if (column) return this.onTarget(filter, { kind: 'column', ...column }, sub ?? attribute, origin);
 
     const isMeta = !resolved.extension && attribute.name === 'meta';
@@ -502,8 +506,8 @@ class Compiler {
 }
 
 /**
- * One PostgreSQL predicate for `filter` over the resource table aliased `r` (scim_user or scim_group),
- * with $n placeholders from paramOffset + 1. Throws 400 invalidFilter for filters that are valid syntax
+ * One PostgreSQL predicate for `filter` over the resource table aliased `r` (scim_user or scim_group)
+ * whose dedicated columns `options.columns` names, with $n placeholders from paramOffset + 1. Throws 400 invalidFilter for filters that are valid syntax
  * but cannot apply to the resource type (unknown attribute, wrong value type, `gt` on a boolean, …).
  */
 export function compileFilter(
@@ -511,7 +515,7 @@ export function compileFilter(
   resourceType: ResourceTypeName,
   options: CompileOptions,
 ): SqlFragment {
-  const compiler = new Compiler(resourceType, options.registry, options.paramOffset ?? 0);
+  const compiler = new Compiler(resourceType, options.registry, options.paramOffset ?? 0, options.columns);
   const text = compiler.filter(filter, { kind: 'resource' });
   const dialects = [...new Set([...filterDialects(filter), ...compiler.dialects])].sort();
   return { text, values: compiler.values, ...(dialects.length > 0 ? { dialects } : {}) };

@@ -1,5 +1,5 @@
-import { dedicatedColumn } from '../filter/columns.js';
-import type { ResolvedPath, ResourceTypeName } from '../schema/types.js';
+import { dedicatedColumn, type ColumnMap } from '../filter/columns.js';
+import type { ResolvedPath } from '../schema/types.js';
 
 /** What a list is ordered by: an SQL expression over the resource table `r`, and how to page past it. */
 export interface SortKey {
@@ -13,23 +13,21 @@ export interface SortKey {
 /** The default order: creation time, then id, so pages are stable while rows are added. */
 export const CREATED_ORDER: SortKey = { sql: 'r.created_at', cast: 'timestamptz', notNull: true };
 
-const NOT_NULL_COLUMNS = new Set(['r.id', 'r.created_at', 'r.last_modified', 'r.user_name', 'r.active']);
-
 function literal(name: string): string {
   return `'${name.replace(/'/g, "''")}'`;
 }
 
 /**
  * RFC 7644 §3.4.2.3: sort by the attribute's value; strings compare case-insensitively unless caseExact;
- * a multi-valued attribute sorts by its primary (else first) value.
+ * a multi-valued attribute sorts by its primary (else first) value. `columns` is the column map of the
+ * resource table (from the storage layer).
  */
-export function sortKeyFor(resourceType: ResourceTypeName, resolved: ResolvedPath | undefined): SortKey {
+export function sortKeyFor(resolved: ResolvedPath | undefined, columns: ColumnMap): SortKey {
   if (!resolved) return CREATED_ORDER;
   const target = resolved.subAttribute ?? resolved.attribute;
-  const column = dedicatedColumn(resourceType, resolved);
+  const column = dedicatedColumn(columns, resolved);
   if (column) {
-    const notNull =
-      NOT_NULL_COLUMNS.has(column.sql) || (resourceType === 'Group' && column.sql === 'r.display_name');
+    const notNull = column.notNull;
     if (column.type === 'text' && !target.caseExact)
       return { sql: `lower(${column.sql})`, cast: 'text', notNull };
     return { sql: column.sql, cast: column.type, notNull };

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { ScimError } from '../../domain/errors.js';
-import { runSql } from '../scim/sql.js';
-import { TenantEntity } from '../tenants/tenant.entity.js';
-import { isUuid } from '../../domain/ids.js';
+import { AuditRepository } from '../../storage/audit.repository.js';
+import { Database, type TenantTx } from '../../storage/database.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
+import { isoTimestamp } from '../../storage/timestamps.js';
+import { requireTenantId } from '../auth/api-keys.service.js';
 import { decodeCursor, encodeCursor } from '../../domain/list/cursor.js';
-import { AuditEventEntity } from './audit-event.entity.js';
 
 export type AuditOperation = 'create' | 'replace' | 'patch' | 'delete';
 export type AuditResourceType = 'User' | 'Group';
@@ -44,28 +43,20 @@ export const AUDIT_PAGE_MAX = 500;
 
 @Injectable()
 export class AuditService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly db: Database,
+    private readonly events: AuditRepository,
+    private readonly tenants: TenantsRepository,
+  ) {}
 
   /**
-   * Inserts the event through `em`, i.e. inside the caller's transaction when `em` is the one of
-   * `em.transactional(...)`: the trail commits or rolls back with the change it describes.
+   * Inserts the event in `tx`, the transaction of the change it describes: the trail commits or rolls
+   * back with it. `tx` is the event's tenant's transaction.
    */
-  async record(em: EntityManager, event: AuditEventInput): Promise<void> {
-    // Plain SQL on the caller's transaction: this runs on every SCIM write.
-    await runSql(
-      em,
-      `INSERT INTO audit_event (tenant_id, api_key_id, request_id, operation, resource_type, resource_id, attributes)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::text[])`,
-      [
-        event.tenantId,
-        event.apiKeyId,
-        event.requestId,
-        event.operation,
-        event.resourceType,
-        event.resourceId,
-        [...new Set(event.attributes)],
-      ],
-    );
+  async record(tx: TenantTx, event: AuditEventInput): Promise<void> {
+    if (event.tenantId !== tx.tenantId)
+      throw new Error('Audit event recorded in another tenant’s transaction');
+    await this.events.insert(tx, { ...event, attributes: [...new Set(event.attributes)] });
   }
 
   /** A tenant's trail, newest first, one page at a time. */
@@ -73,28 +64,25 @@ export class AuditService {
     const limit = options.limit ?? AUDIT_PAGE_DEFAULT;
     // The cursor names the last event of the previous page (the domain codec, kind `before`).
     const before = options.cursor === undefined ? undefined : decodeCursor(options.cursor, ['before']).id;
-    const em = this.em.fork();
-    if (!isUuid(tenantId) || !(await em.count(TenantEntity, { id: tenantId }))) {
-      throw ScimError.notFound(`Tenant ${tenantId} not found`);
-    }
-    const rows = await em.find(
-      AuditEventEntity,
-      before === undefined ? { tenantId } : { tenantId, id: { $lt: before } },
-      { orderBy: { id: 'desc' }, limit: limit + 1 },
-    );
+    requireTenantId(tenantId);
+    const rows = await this.db.transaction(tenantId, async (tx) => {
+      await this.tenants.require(tx);
+      return this.events.page(tx, before, limit + 1);
+    });
     const page = rows.slice(0, limit);
     return {
       events: page.map((row) => ({
-        id: row.id,
-        time: row.occurredAt.toISOString(),
-        apiKeyId: row.apiKeyId,
-        requestId: row.requestId,
+        id: String(row.id),
+        time: isoTimestamp(row.occurred_at),
+        apiKeyId: row.api_key_id,
+        requestId: row.request_id,
         operation: row.operation as AuditOperation,
-        resourceType: row.resourceType as AuditResourceType,
-        resourceId: row.resourceId,
+        resourceType: row.resource_type as AuditResourceType,
+        resourceId: row.resource_id,
         attributes: row.attributes,
       })),
-      nextCursor: rows.length > limit ? encodeCursor({ kind: 'before', id: page[page.length - 1].id }) : null,
+      nextCursor:
+        rows.length > limit ? encodeCursor({ kind: 'before', id: String(page[page.length - 1].id) }) : null,
     };
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { ScimError } from '../../domain/errors.js';
-import { TenantEntity } from '../tenants/tenant.entity.js';
 import { isUuid } from '../../domain/ids.js';
-import { ApiKeyEntity } from './api-key.entity.js';
-import { isoTimestamp } from '../scim/resource-rows.js';
-import { runSql } from '../scim/sql.js';
+import { ApiKeysRepository, type ApiKeyRow } from '../../storage/api-keys.repository.js';
+import { Database, type Tx } from '../../storage/database.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
+import { isoOrNull, isoTimestamp } from '../../storage/timestamps.js';
 import { hashToken, issueToken, parseToken, tokenMatches } from './api-key-token.js';
 
 /** An API key as operators see it: never the secret or its hash. */
@@ -42,14 +41,6 @@ export type VerifyResult = { ok: true; key: AuthenticatedKey } | { ok: false; de
 
 export const DEFAULT_KEY_NAME = 'default';
 
-interface KeyRow {
-  id: string;
-  tenant_id: string;
-  token_hash: string;
-  revoked_at: Date | string | null;
-  expires_at: Date | string | null;
-}
-
 /** lastUsedAt is written at most this often per key, so authentication stays a read. */
 const LAST_USED_INTERVAL_MS = 60_000;
 /** Compared against when the key id is unknown, so that case costs the same hash and comparison. */
@@ -61,7 +52,11 @@ export class ApiKeysService implements OnModuleDestroy {
   private readonly lastTouched = new Map<string, number>();
   private readonly pendingTouches = new Set<Promise<void>>();
 
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly db: Database,
+    private readonly keys: ApiKeysRepository,
+    private readonly tenants: TenantsRepository,
+  ) {}
 
   /**
    * Checks a presented bearer token. Reads the key row on every call (no cache), so a revocation or
@@ -70,13 +65,8 @@ export class ApiKeysService implements OnModuleDestroy {
   async verify(token: string): Promise<VerifyResult> {
     const parsed = parseToken(token);
     if (!parsed) return { ok: false, detail: 'Invalid API key' };
-    // One indexed read per request, without an identity map: this runs before every SCIM call.
-    const { rows } = await runSql<KeyRow>(
-      this.em,
-      'SELECT id, tenant_id, token_hash, revoked_at, expires_at FROM api_key WHERE id = $1',
-      [parsed.keyId],
-    );
-    const key = rows[0];
+    // One indexed read per request, before the tenant is known: this runs before every SCIM call.
+    const key = await this.db.systemStatement((tx) => this.keys.findForVerification(tx, parsed.keyId));
     if (!tokenMatches(token, key?.token_hash ?? UNKNOWN_KEY_HASH) || !key) {
       return { ok: false, detail: 'Invalid API key' };
     }
@@ -90,65 +80,60 @@ export class ApiKeysService implements OnModuleDestroy {
   }
 
   async create(tenantId: string, options: NewApiKeyOptions = {}): Promise<CreatedApiKey> {
-    const em = this.em.fork();
-    await this.requireTenant(em, tenantId);
-    const created = this.createIn(em, tenantId, options);
-    await em.flush();
-    return created;
+    requireTenantId(tenantId);
+    return this.db.transaction(tenantId, async (tx) => {
+      await this.tenants.require(tx);
+      return this.createIn(tx, tenantId, options);
+    });
   }
 
-  /** Adds a key to `em`'s unit of work (flushed by the caller), e.g. a new tenant's first key. */
-  createIn(
-    em: EntityManager,
+  /** Adds a key to the tenant inside `tx`, e.g. a new tenant's first key in the transaction creating it. */
+  async createIn(
+    tx: Tx,
     tenantId: string,
     options: NewApiKeyOptions = {},
     now = new Date(),
-  ): CreatedApiKey {
+  ): Promise<CreatedApiKey> {
     if (options.expiresAt && options.expiresAt.getTime() <= now.getTime()) {
       throw ScimError.badRequest('invalidValue', 'expiresAt must be in the future');
     }
     const issued = issueToken();
-    const key = em.create(ApiKeyEntity, {
+    const name = options.name ?? DEFAULT_KEY_NAME;
+    const expiresAt = options.expiresAt ?? null;
+    await this.keys.insert(tx, tenantId, {
       id: issued.keyId,
-      tenantId,
-      name: options.name ?? DEFAULT_KEY_NAME,
+      name,
       tokenHash: issued.tokenHash,
       createdAt: now,
-      expiresAt: options.expiresAt ?? null,
-      lastUsedAt: null,
-      revokedAt: null,
+      expiresAt,
     });
     return {
-      id: key.id,
-      name: key.name,
+      id: issued.keyId,
+      name,
       createdAt: now.toISOString(),
-      expiresAt: iso(key.expiresAt),
+      expiresAt: expiresAt ? expiresAt.toISOString() : null,
       apiKey: issued.token,
     };
   }
 
   async list(tenantId: string): Promise<ApiKeyView[]> {
-    const em = this.em.fork();
-    await this.requireTenant(em, tenantId);
-    const keys = await em.find(ApiKeyEntity, { tenantId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    return keys.map((key) => ({
-      id: key.id,
-      name: key.name,
-      createdAt: key.createdAt.toISOString(),
-      expiresAt: iso(key.expiresAt),
-      lastUsedAt: iso(key.lastUsedAt),
-      revokedAt: iso(key.revokedAt),
-    }));
+    requireTenantId(tenantId);
+    const rows = await this.db.transaction(tenantId, async (tx) => {
+      await this.tenants.require(tx);
+      return this.keys.list(tx);
+    });
+    return rows.map(toView);
   }
 
   /** Revokes a key at once; revoking a revoked key again keeps the first revocation time. */
   async revoke(tenantId: string, keyId: string): Promise<void> {
-    const em = this.em.fork();
-    await this.requireTenant(em, tenantId);
-    const key = isUuid(keyId) ? await em.findOne(ApiKeyEntity, { id: keyId, tenantId }) : null;
-    if (!key) throw ScimError.notFound(`API key ${keyId} not found`);
-    key.revokedAt ??= new Date();
-    await em.flush();
+    requireTenantId(tenantId);
+    await this.db.transaction(tenantId, async (tx) => {
+      await this.tenants.require(tx);
+      if (!(await this.keys.revoke(tx, keyId, new Date()))) {
+        throw ScimError.notFound(`API key ${keyId} not found`);
+      }
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -165,9 +150,8 @@ export class ApiKeysService implements OnModuleDestroy {
         if (now - at >= LAST_USED_INTERVAL_MS) this.lastTouched.delete(id);
     }
     this.lastTouched.set(keyId, now);
-    const write = this.em
-      .fork()
-      .nativeUpdate(ApiKeyEntity, { id: keyId }, { lastUsedAt: new Date(now) })
+    const write = this.db
+      .systemStatement((tx) => this.keys.touch(tx, keyId, new Date(now)))
       .then(
         () => undefined,
         (error: unknown) => this.logger.warn({ err: error, apiKeyId: keyId }, 'could not record lastUsedAt'),
@@ -175,13 +159,20 @@ export class ApiKeysService implements OnModuleDestroy {
       .finally(() => this.pendingTouches.delete(write));
     this.pendingTouches.add(write);
   }
-
-  private async requireTenant(em: EntityManager, tenantId: string): Promise<void> {
-    const found = isUuid(tenantId) ? await em.count(TenantEntity, { id: tenantId }) : 0;
-    if (!found) throw ScimError.notFound(`Tenant ${tenantId} not found`);
-  }
 }
 
-function iso(date: Date | null | undefined): string | null {
-  return date ? date.toISOString() : null;
+function toView(key: ApiKeyRow): ApiKeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    createdAt: isoTimestamp(key.created_at),
+    expiresAt: isoOrNull(key.expires_at),
+    lastUsedAt: isoOrNull(key.last_used_at),
+    revokedAt: isoOrNull(key.revoked_at),
+  };
+}
+
+/** An operator call naming a tenant id that cannot exist is a 404 before any transaction opens. */
+export function requireTenantId(tenantId: string): void {
+  if (!isUuid(tenantId)) throw ScimError.notFound(`Tenant ${tenantId} not found`);
 }

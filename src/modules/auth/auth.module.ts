@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { StorageModule } from '../../storage/storage.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -7,6 +8,7 @@ import { TenantRateLimiter } from './tenant-rate-limiter.js';
 
 /** Tenant API keys: SCIM modules import it and put @UseGuards(ApiKeyGuard) on their controllers. */
 @Module({
+  imports: [StorageModule],
   providers: [ApiKeysService, ApiKeyStrategy, ApiKeyGuard, TenantRateLimiter, FailedAuthLimiter],
   exports: [ApiKeysService, ApiKeyGuard, TenantRateLimiter, FailedAuthLimiter],
 })

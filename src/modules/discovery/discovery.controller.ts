@@ -5,8 +5,7 @@ import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { SCIM_CONTENT_TYPE } from '../../http/scim-media-type.js';
 import { DiscoveryOperation } from '../../openapi/scim-operation.decorators.js';
-import { ScimEndpoint } from '../scim/scim-api.decorators.js';
-import { baseUrlOf } from '../scim/scim-http.js';
+import { ScimEndpoint, baseUrlOf } from '../scim-http/index.js';
 import { DiscoveryService, type DiscoveryRequest } from './discovery.service.js';
 
 /**

@@ -17,9 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ListQueryInput } from '../../domain/list/list-query.js';
 import type { ProjectionRequest } from '../../domain/project/attributes.js';
 import { ScimOperation } from '../../openapi/scim-operation.decorators.js';
-import { ResourceHttp } from '../scim/resource-http.js';
-import { ScimEndpoint } from '../scim/scim-api.decorators.js';
-import { ScimCalls } from '../scim/scim-calls.js';
+import { RequestScopes, ResourceHttp, ScimEndpoint } from '../scim-http/index.js';
 import { GroupsService, PATCH_DEFAULT_PROJECTION } from './groups.service.js';
 
 /** /scim/v2/Groups (RFC 7644 §3): the routes and their documentation; ResourceHttp does the rest. */
@@ -29,8 +27,8 @@ import { GroupsService, PATCH_DEFAULT_PROJECTION } from './groups.service.js';
 export class GroupsController {
   private readonly http: ResourceHttp;
 
-  constructor(groups: GroupsService, calls: ScimCalls) {
-    this.http = new ResourceHttp('Group', groups, calls, PATCH_DEFAULT_PROJECTION);
+  constructor(groups: GroupsService, scopes: RequestScopes) {
+    this.http = new ResourceHttp('Group', groups, scopes, PATCH_DEFAULT_PROJECTION);
   }
 
   @Post()

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
-import { AuthModule } from '../auth/auth.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
-import { ScimCalls } from '../scim/scim-calls.js';
+import { ScimHttpModule } from '../scim-http/scim-http.module.js';
+import { StorageModule } from '../../storage/storage.module.js';
 import { GroupsController } from './groups.controller.js';
 import { GroupsService } from './groups.service.js';
 
 @Module({
-  imports: [AuthModule, AuditModule, MembershipsModule],
+  imports: [StorageModule, ScimHttpModule, AuditModule, MembershipsModule],
   controllers: [GroupsController],
-  providers: [GroupsService, ScimCalls],
+  providers: [GroupsService],
   exports: [GroupsService],
 })
 export class GroupsModule {}

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { ScimError } from '../../domain/errors.js';
 import type { ListQuery } from '../../domain/list/list-query.js';
 import { applyPatch, parsePatchRequest, type MemberRef } from '../../domain/patch/engine.js';
 import {
@@ -13,25 +11,26 @@ import {
 } from '../../domain/project/attributes.js';
 import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
-import { scimRegistry } from '../scim/scim-registry.js';
 import type { ScimResource } from '../../domain/schema/types.js';
-import { AuditService } from '../audit/audit.service.js';
-import { auditEvent } from '../scim/audit-event.js';
 import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
+import { Database, type TenantTx } from '../../storage/database.js';
+import { GroupsRepository } from '../../storage/groups.repository.js';
+import type { ResourceRow } from '../../storage/resource-rows.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
+import { auditEvent } from '../audit/audit-event.js';
+import { AuditService } from '../audit/audit.service.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
-import type { ReadResult } from '../scim/resource-http.js';
-import { once, prepend } from '../scim/streamed-json.js';
-import { listResources } from '../scim/resource-list.js';
-import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 import {
-  deleteResourceRow,
-  findResourceRow,
-  lockForWrite,
-  lockTenant,
-  touchResourceRow,
-} from '../scim/resource-store.js';
-import type { ScimCall } from '../scim/scim-context.js';
-import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
+  assertIfMatch,
+  listOfRows,
+  locationOf,
+  once,
+  prepend,
+  toScimResource,
+  type ReadResult,
+  type RequestScope,
+} from '../scim-http/index.js';
 
 /**
  * A PATCH answer leaves `members` out unless the request names attributes: Entra and Okta PATCH one
@@ -47,68 +46,64 @@ export class GroupsService {
   private readonly logger = new Logger(GroupsService.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: Database,
+    private readonly groups: GroupsRepository,
+    private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
   ) {}
 
   async create(
-    call: ScimCall,
+    scope: RequestScope,
     body: unknown,
     projection: Projection = ALL_ATTRIBUTES,
   ): Promise<ScimResource> {
     const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'create');
-    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
+    this.noteDialects(dialects);
     const { stored, members } = splitMembers(resource);
-    const now = new Date();
     const id = randomUUID();
-    const row = await this.em
-      .transactional(async (em) => {
-        await lockTenant(em, call.tenant.tenantId);
-        const sql = new SqlBuilder();
-        const { rows } = await runSql<ResourceRow>(
-          em,
-          `INSERT INTO scim_group AS r (tenant_id, id, display_name, external_id, created_at, last_modified, version, data)
-           VALUES (${sql.param(call.tenant.tenantId)}, ${sql.param(id)}, ${sql.param(stored.displayName)},
-              ${sql.param(externalIdOf(stored))}, ${sql.param(now)}, ${sql.param(now)}, 1,
-              ${sql.param(JSON.stringify(stored))}::jsonb)
-           RETURNING ${RESOURCE_COLUMNS}`,
-          sql.values,
-        );
-        if (members.length > 0) await this.memberships.replace(em, call.tenant.tenantId, id, members);
-        const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
-        await this.audit.record(
-          em,
-          auditEvent(
-            call,
-            'create',
-            'Group',
-            id,
-            members.length > 0 ? [...attributes, 'members'] : attributes,
-          ),
-        );
-        return rows[0];
-      })
-      .catch(rethrowUniqueness(stored));
-    return this.present(this.em, call, row, projection);
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      await this.tenants.holdForWrite(tx);
+      const row = await this.groups.insert(tx, id, stored);
+      if (members.length > 0) await this.memberships.replace(tx, id, members);
+      const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
+      await this.audit.record(
+        tx,
+        auditEvent(
+          scope,
+          'create',
+          'Group',
+          id,
+          members.length > 0 ? [...attributes, 'members'] : attributes,
+        ),
+      );
+      return this.present(tx, scope, row, projection);
+    });
   }
 
   /**
    * One group. Its members, when asked for whole, are streamed from one cursor-backed query: a
    * 100k-member group is never loaded into memory at once.
    */
-  async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
-    const row = await findResourceRow(this.em, 'Group', call.tenant.tenantId, id);
-    if (!includesAttribute(scimRegistry, projection, 'Group', 'members') || !wantsWholeMembers(projection)) {
-      return { resource: await this.present(this.em, call, row, projection), version: row.version };
-    }
+  async get(scope: RequestScope, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
+    const streamMembers =
+      includesAttribute(scimRegistry, projection, 'Group', 'members') && wantsWholeMembers(projection);
+    const { row, resource } = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const found = await this.groups.find(tx, id);
+      return {
+        row: found,
+        resource: streamMembers ? undefined : await this.present(tx, scope, found, projection),
+      };
+    });
+    if (resource) return { resource, version: row.version };
+    // The stream runs on a connection of its own, after this transaction has given its connection back.
     const withoutMembers = project(
       scimRegistry,
       'Group',
-      toScimResource('Group', row, call.baseUrl),
+      toScimResource('Group', row, scope.baseUrl),
       projection,
     );
-    const chunks = this.memberships.streamMembers(this.em, call.tenant.tenantId, id);
+    const chunks = this.memberships.streamMembers(scope.tenant.tenantId, id);
     // The cursor holds a pooled connection until it is returned: `close` is the one way to do it,
     // whether the members were read to the end, in part (client gone) or not at all (304, HEAD).
     const close = once(() => chunks.return(undefined));
@@ -118,7 +113,7 @@ export class GroupsService {
       return { resource: withoutMembers, version: row.version };
     }
     const refs = async function* () {
-      for await (const rows of prepend(first.value, chunks)) yield memberRefs(call, rows);
+      for await (const rows of prepend(first.value, chunks)) yield memberRefs(scope, rows);
     };
     return {
       resource: withoutMembers,
@@ -127,112 +122,125 @@ export class GroupsService {
     };
   }
 
-  async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
+  async list(scope: RequestScope, query: ListQuery): Promise<ScimResource> {
     const withMembers = includesAttribute(scimRegistry, query.projection, 'Group', 'members');
-    return listResources(
-      this.em,
-      call,
-      'Group',
-      query,
-      withMembers ? (ids) => this.membersLookup(call, ids) : undefined,
-    );
-  }
-
-  private async membersLookup(call: ScimCall, ids: string[]) {
-    const members = await this.memberships.membersOf(this.em, call.tenant.tenantId, ids);
-    return (id: string) => ({ members: memberRefs(call, members.get(id)) });
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const page = await this.groups.list(tx, query, scimRegistry);
+      const members = withMembers
+        ? await this.memberships.membersOf(
+            tx,
+            page.rows.map((row) => row.id),
+          )
+        : undefined;
+      const related = members ? (id: string) => ({ members: memberRefs(scope, members.get(id)) }) : undefined;
+      return listOfRows(scimRegistry, 'Group', page, scope.baseUrl, query.projection, related);
+    });
   }
 
   /** PUT (RFC 7644 §3.5.1): the member list becomes exactly the one sent; only differing rows change. */
-  async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
-    return this.em.transactional(async (em) => {
-      const row = await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
+  async replace(
+    scope: RequestScope,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection = ALL_ATTRIBUTES,
+  ) {
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const row = await this.lockForWrite(tx, id, ifMatch);
       const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'replace', row.data);
-      if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
+      this.noteDialects(dialects);
       const { stored, members } = splitMembers(resource);
-      const membersChanged = await this.memberships.replace(em, call.tenant.tenantId, id, members);
+      const membersChanged = await this.memberships.replace(tx, id, members);
       const { changed, changedAttributes: attributes } = compareResources(
         scimRegistry,
         'Group',
         row.data,
         stored,
       );
-      const updated = await this.save(em, call, row, stored, changed, membersChanged);
+      const updated = await this.save(tx, row, stored, changed, membersChanged);
       if (updated !== row) {
         await this.audit.record(
-          em,
-          auditEvent(call, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
+          tx,
+          auditEvent(scope, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
         );
       }
-      return this.present(em, call, updated, projection);
+      return this.present(tx, scope, updated, projection);
     });
   }
 
   /** PATCH (RFC 7644 §3.5.2): member operations touch only the rows they name. */
   async patch(
-    call: ScimCall,
+    scope: RequestScope,
     id: string,
     body: unknown,
     ifMatch?: string,
     projection = PATCH_DEFAULT_PROJECTION,
   ) {
     const operations = parsePatchRequest(body);
-    return this.em.transactional(async (em) => {
-      const row = await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch);
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const row = await this.lockForWrite(tx, id, ifMatch);
       const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
-      if (result.dialects.length > 0)
-        this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
-      const membersChanged = await this.memberships.apply(em, call.tenant.tenantId, id, result.memberOps);
-      const updated = await this.save(em, call, row, result.resource, result.changed, membersChanged);
+      this.noteDialects(result.dialects);
+      const membersChanged = await this.memberships.apply(tx, id, result.memberOps);
+      const updated = await this.save(tx, row, result.resource, result.changed, membersChanged);
       if (updated !== row)
-        await this.audit.record(em, auditEvent(call, 'patch', 'Group', id, result.changedAttributes));
-      return this.present(em, call, updated, projection);
+        await this.audit.record(tx, auditEvent(scope, 'patch', 'Group', id, result.changedAttributes));
+      return this.present(tx, scope, updated, projection);
     });
   }
 
-  async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
-    await this.em.transactional(async (em) => {
+  async delete(scope: RequestScope, id: string, ifMatch?: string): Promise<void> {
+    await this.db.transaction(scope.tenant.tenantId, async (tx) => {
       // FOR UPDATE waits for writes naming this group as a member (FOR KEY SHARE), so the removal
       // below sees their rows; later ones wait for this and then find no such member.
-      await lockForWrite(em, 'Group', call.tenant.tenantId, id, ifMatch, 'delete');
+      await this.lockForWrite(tx, id, ifMatch, 'delete');
       // Its own member rows cascade; its rows as a member of other groups do not.
-      await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
-      await deleteResourceRow(em, 'Group', call.tenant.tenantId, id);
-      await this.audit.record(em, auditEvent(call, 'delete', 'Group', id, []));
+      await this.memberships.removeEverywhere(tx, id);
+      await this.groups.delete(tx, id);
+      await this.audit.record(tx, auditEvent(scope, 'delete', 'Group', id, []));
     });
+  }
+
+  /**
+   * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
+   * at the version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
+   */
+  private async lockForWrite(
+    tx: TenantTx,
+    id: string,
+    ifMatch: string | undefined,
+    lock: 'update' | 'delete' = 'update',
+  ): Promise<ResourceRow> {
+    await this.tenants.holdForWrite(tx);
+    const row = await this.groups.find(tx, id, lock);
+    assertIfMatch(ifMatch, row.version);
+    return row;
   }
 
   private async save(
-    em: EntityManager,
-    call: ScimCall,
+    tx: TenantTx,
     row: ResourceRow,
     stored: ScimResource,
     changed: boolean,
     membersChanged: boolean,
   ): Promise<ResourceRow> {
     if (!changed) {
-      return membersChanged ? touchResourceRow(em, 'Group', call.tenant.tenantId, row.id) : row;
+      return membersChanged ? this.groups.touch(tx, row.id) : row;
     }
-    const sql = new SqlBuilder();
-    const { rows } = await runSql<ResourceRow>(
-      em,
-      `UPDATE scim_group AS r SET display_name = ${sql.param(stored.displayName)},
-          external_id = ${sql.param(externalIdOf(stored))}, data = ${sql.param(JSON.stringify(stored))}::jsonb,
-          last_modified = ${sql.param(new Date())}, version = r.version + 1
-        WHERE r.tenant_id = ${sql.param(call.tenant.tenantId)} AND r.id = ${sql.param(row.id)}
-        RETURNING ${RESOURCE_COLUMNS}`,
-      sql.values,
-    ).catch(rethrowUniqueness(stored));
-    return rows[0];
+    return this.groups.update(tx, row.id, stored);
   }
 
-  private async present(em: EntityManager, call: ScimCall, row: ResourceRow, projection: Projection) {
+  private async present(tx: TenantTx, scope: RequestScope, row: ResourceRow, projection: Projection) {
     const related: Record<string, unknown> = {};
     if (includesAttribute(scimRegistry, projection, 'Group', 'members')) {
-      const members = await this.memberships.membersOf(em, call.tenant.tenantId, [row.id]);
-      related.members = memberRefs(call, members.get(row.id));
+      const members = await this.memberships.membersOf(tx, [row.id]);
+      related.members = memberRefs(scope, members.get(row.id));
     }
-    return project(scimRegistry, 'Group', toScimResource('Group', row, call.baseUrl, related), projection);
+    return project(scimRegistry, 'Group', toScimResource('Group', row, scope.baseUrl, related), projection);
+  }
+
+  private noteDialects(dialects: readonly string[]): void {
+    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
   }
 }
 
@@ -248,28 +256,11 @@ function splitMembers(resource: ScimResource): { stored: ScimResource; members: 
   return { stored, members: Array.isArray(members) ? (members as MemberRef[]) : [] };
 }
 
-function externalIdOf(resource: ScimResource): string | null {
-  return typeof resource.externalId === 'string' ? resource.externalId : null;
-}
-
-function memberRefs(call: ScimCall, rows: MemberRow[] = []) {
+function memberRefs(scope: RequestScope, rows: MemberRow[] = []) {
   return rows.map((member) => ({
     value: member.value,
-    $ref: locationOf(call.baseUrl, member.type, member.value),
+    $ref: locationOf(scope.baseUrl, member.type, member.value),
     ...(member.display ? { display: member.display } : {}),
     type: member.type,
   }));
-}
-
-function rethrowUniqueness(stored: ScimResource) {
-  return (error: unknown): never => {
-    if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
-      throw new ScimError(
-        409,
-        `A group with displayName "${String(stored.displayName)}" already exists`,
-        'uniqueness',
-      );
-    }
-    throw error;
-  };
 }

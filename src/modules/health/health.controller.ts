@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { Database } from '../../storage/database.js';
 
 /** Liveness and readiness probes (no auth): for load balancers, Docker HEALTHCHECK and Kubernetes. */
 @ApiTags('health')
@@ -10,7 +10,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly orm: MikroORM,
+    private readonly db: Database,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -36,15 +36,15 @@ export class HealthController {
         this.indicators
           .check('database')
           .attempt(async () => {
-            await this.orm.em.getConnection().execute('select 1');
+            await this.db.ping();
           })
           .withTimeout(2000),
       () =>
         this.indicators
           .check('migrations')
           .attempt(async () => {
-            const pending = await this.orm.migrator.getPending();
-            if (pending.length > 0) throw new Error(`${pending.length} migration(s) pending`);
+            const pending = await this.db.pendingMigrations();
+            if (pending > 0) throw new Error(`${pending} migration(s) pending`);
           })
           .withTimeout(2000),
     ]);

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { StorageModule } from '../../storage/storage.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
+  imports: [StorageModule, TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
   controllers: [HealthController],
 })
 export class HealthModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { StorageModule } from '../../storage/storage.module.js';
 import { MembershipsService } from './memberships.service.js';
 
-@Module({ providers: [MembershipsService], exports: [MembershipsService] })
+@Module({ imports: [StorageModule], providers: [MembershipsService], exports: [MembershipsService] })
 export class MembershipsModule {}

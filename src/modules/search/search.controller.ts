@@ -3,9 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCIM_CONTENT_TYPE } from '../../http/scim-media-type.js';
 import { ScimSearchAllOperation } from '../../openapi/scim-operation.decorators.js';
-import { ScimEndpoint } from '../scim/scim-api.decorators.js';
-import { ScimCalls } from '../scim/scim-calls.js';
-import { searchBody } from '../scim/search-body.js';
+import { RequestScopes, ScimEndpoint, searchBody } from '../scim-http/index.js';
 import { SearchService } from './search.service.js';
 
 @ApiTags('Search')
@@ -14,7 +12,7 @@ import { SearchService } from './search.service.js';
 export class SearchController {
   constructor(
     private readonly searchService: SearchService,
-    private readonly calls: ScimCalls,
+    private readonly scopes: RequestScopes,
   ) {}
 
   /** POST /scim/v2/.search: one query over Users and Groups. */
@@ -27,6 +25,6 @@ export class SearchController {
     @Body() body: unknown,
   ) {
     void reply.header('Content-Type', SCIM_CONTENT_TYPE);
-    return this.searchService.search(this.calls.of(request), searchBody(body));
+    return this.searchService.search(this.scopes.of(request), searchBody(body));
   }
 }

@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
-import { ScimCalls } from '../scim/scim-calls.js';
+import { ScimHttpModule } from '../scim-http/scim-http.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { SearchController } from './search.controller.js';
 import { SearchService } from './search.service.js';
 
 @Module({
-  imports: [AuthModule, UsersModule, GroupsModule],
+  imports: [ScimHttpModule, UsersModule, GroupsModule],
   controllers: [SearchController],
-  providers: [SearchService, ScimCalls],
+  providers: [SearchService],
 })
 export class SearchModule {}

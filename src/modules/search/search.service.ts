@@ -3,8 +3,7 @@ import { ScimError } from '../../domain/errors.js';
 import { parseListQuery, type ListQueryInput } from '../../domain/list/list-query.js';
 import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
 import { GroupsService } from '../groups/groups.service.js';
-import { listResponse } from '../scim/list-response.js';
-import type { ScimCall } from '../scim/scim-context.js';
+import { listResponse, type RequestScope } from '../scim-http/index.js';
 import { UsersService } from '../users/users.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 
@@ -25,7 +24,7 @@ export class SearchService {
     private readonly groups: GroupsService,
   ) {}
 
-  async search(call: ScimCall, input: ListQueryInput): Promise<ScimResource> {
+  async search(scope: RequestScope, input: ListQueryInput): Promise<ScimResource> {
     if (input.cursor !== undefined) {
       throw ScimError.badRequest(
         'invalidValue',
@@ -43,7 +42,7 @@ export class SearchService {
       usable.map(async ({ type, query }) => ({
         type,
         query,
-        ...(await this.count(call, type, query)),
+        ...(await this.count(scope, type, query)),
       })),
     );
     // RFC 7644 §3.4.3 / docs/scim-behaviour.md: a filter that fits neither resource type is the
@@ -60,7 +59,7 @@ export class SearchService {
         continue;
       }
       if (room === 0) break;
-      const page = await this.list(call, type, { ...query, startIndex: skip + 1, count: room });
+      const page = await this.list(scope, type, { ...query, startIndex: skip + 1, count: room });
       resources.push(...page.Resources);
       room -= page.Resources.length;
       skip = 0;
@@ -79,12 +78,12 @@ export class SearchService {
 
   /** How many resources of this type match; a filter naming an attribute the type lacks matches none. */
   private async count(
-    call: ScimCall,
+    scope: RequestScope,
     type: ResourceTypeName,
     query: ReturnType<typeof parseListQuery>,
   ): Promise<{ total: number; unknownAttribute?: ScimError }> {
     try {
-      return { total: (await this.list(call, type, { ...query, count: 0 })).totalResults };
+      return { total: (await this.list(scope, type, { ...query, count: 0 })).totalResults };
     } catch (error) {
       if (error instanceof ScimError && error.scimType === 'invalidFilter')
         return { total: 0, unknownAttribute: error };
@@ -93,11 +92,11 @@ export class SearchService {
   }
 
   private async list(
-    call: ScimCall,
+    scope: RequestScope,
     type: ResourceTypeName,
     query: ReturnType<typeof parseListQuery>,
   ): Promise<TypedList> {
     const service = type === 'User' ? this.users : this.groups;
-    return (await service.list(call, query)) as unknown as TypedList;
+    return (await service.list(scope, query)) as unknown as TypedList;
   }
 }

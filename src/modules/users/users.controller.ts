@@ -17,9 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ListQueryInput } from '../../domain/list/list-query.js';
 import type { ProjectionRequest } from '../../domain/project/attributes.js';
 import { ScimOperation } from '../../openapi/scim-operation.decorators.js';
-import { ResourceHttp } from '../scim/resource-http.js';
-import { ScimEndpoint } from '../scim/scim-api.decorators.js';
-import { ScimCalls } from '../scim/scim-calls.js';
+import { RequestScopes, ResourceHttp, ScimEndpoint } from '../scim-http/index.js';
 import { UsersService } from './users.service.js';
 
 /** /scim/v2/Users (RFC 7644 §3): the routes and their documentation; ResourceHttp does the rest. */
@@ -29,8 +27,8 @@ import { UsersService } from './users.service.js';
 export class UsersController {
   private readonly http: ResourceHttp;
 
-  constructor(users: UsersService, calls: ScimCalls) {
-    this.http = new ResourceHttp('User', users, calls);
+  constructor(users: UsersService, scopes: RequestScopes) {
+    this.http = new ResourceHttp('User', users, scopes);
   }
 
   @Post()

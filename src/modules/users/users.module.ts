@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
-import { AuthModule } from '../auth/auth.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
-import { ScimCalls } from '../scim/scim-calls.js';
+import { ScimHttpModule } from '../scim-http/scim-http.module.js';
+import { StorageModule } from '../../storage/storage.module.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [AuthModule, AuditModule, MembershipsModule],
+  imports: [StorageModule, ScimHttpModule, AuditModule, MembershipsModule],
   controllers: [UsersController],
-  providers: [UsersService, ScimCalls],
+  providers: [UsersService],
   exports: [UsersService],
 })
 export class UsersModule {}

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { ScimError } from '../../domain/errors.js';
 import type { ListQuery } from '../../domain/list/list-query.js';
 import { applyPatch, parsePatchRequest } from '../../domain/patch/engine.js';
 import {
@@ -12,112 +10,102 @@ import {
 } from '../../domain/project/attributes.js';
 import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
-import { scimRegistry } from '../scim/scim-registry.js';
 import type { ScimResource } from '../../domain/schema/types.js';
+import { Database, type TenantTx } from '../../storage/database.js';
+import type { ResourceRow } from '../../storage/resource-rows.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
+import { UsersRepository } from '../../storage/users.repository.js';
+import { auditEvent } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
-import { auditEvent } from '../scim/audit-event.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
-import type { ReadResult } from '../scim/resource-http.js';
-import { listResources } from '../scim/resource-list.js';
-import { RESOURCE_COLUMNS, locationOf, toScimResource, type ResourceRow } from '../scim/resource-rows.js';
-import { deleteResourceRow, findResourceRow, lockForWrite, lockTenant } from '../scim/resource-store.js';
-import type { ScimCall } from '../scim/scim-context.js';
-import { PG_UNIQUE_VIOLATION, SqlBuilder, pgErrorCode, runSql } from '../scim/sql.js';
-import { userColumns } from './user-columns.js';
+import { scimRegistry } from '../scim/scim-registry.js';
+import {
+  assertIfMatch,
+  listOfRows,
+  locationOf,
+  toScimResource,
+  type ReadResult,
+  type RequestScope,
+} from '../scim-http/index.js';
 
-/** SCIM Users (RFC 7644 §3) on scim_user: every statement is scoped to the caller's tenant. */
+/** SCIM Users (RFC 7644 §3) on scim_user: every statement runs in the caller's tenant's transaction. */
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: Database,
+    private readonly users: UsersRepository,
+    private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
   ) {}
 
   async create(
-    call: ScimCall,
+    scope: RequestScope,
     body: unknown,
     projection: Projection = ALL_ATTRIBUTES,
   ): Promise<ScimResource> {
     const { resource, ignored, dialects } = validateResource(scimRegistry, 'User', body, 'create');
     this.noteIgnored(ignored);
-    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
+    this.noteDialects(dialects);
     const stored = withoutPassword(resource);
-    const now = new Date();
     const id = randomUUID();
-    const columns = userColumns(stored);
-    const sql = new SqlBuilder();
-    const row = await this.em
-      .transactional(async (em) => {
-        await lockTenant(em, call.tenant.tenantId);
-        const inserted = await runSql<ResourceRow>(
-          em,
-          `INSERT INTO scim_user AS r (tenant_id, id, user_name, external_id, active, display_name, given_name,
-              family_name, primary_email, user_type, created_at, last_modified, version, data)
-           VALUES (${sql.param(call.tenant.tenantId)}, ${sql.param(id)}, ${sql.param(columns.user_name)},
-              ${sql.param(columns.external_id)}, ${sql.param(columns.active)}, ${sql.param(columns.display_name)},
-              ${sql.param(columns.given_name)}, ${sql.param(columns.family_name)}, ${sql.param(columns.primary_email)},
-              ${sql.param(columns.user_type)}, ${sql.param(now)}, ${sql.param(now)}, 1, ${sql.param(JSON.stringify(stored))}::jsonb)
-           RETURNING ${RESOURCE_COLUMNS}`,
-          sql.values,
-        );
-        await this.audit.record(
-          em,
-          auditEvent(
-            call,
-            'create',
-            'User',
-            id,
-            compareResources(scimRegistry, 'User', undefined, stored).changedAttributes,
-          ),
-        );
-        return inserted.rows[0];
-      })
-      .catch((error: unknown) => {
-        if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
-          throw new ScimError(
-            409,
-            `A user with userName "${columns.user_name}" already exists`,
-            'uniqueness',
-          );
-        }
-        throw error;
-      });
+    const row = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      await this.tenants.holdForWrite(tx);
+      const inserted = await this.users.insert(tx, id, stored);
+      await this.audit.record(
+        tx,
+        auditEvent(
+          scope,
+          'create',
+          'User',
+          id,
+          compareResources(scimRegistry, 'User', undefined, stored).changedAttributes,
+        ),
+      );
+      return inserted;
+    });
     return project(
       scimRegistry,
       'User',
-      toScimResource('User', row, call.baseUrl, { groups: [] }),
+      toScimResource('User', row, scope.baseUrl, { groups: [] }),
       projection,
     );
   }
 
-  async get(call: ScimCall, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
-    const row = await findResourceRow(this.em, 'User', call.tenant.tenantId, id);
-    return { resource: await this.present(this.em, call, row, projection), version: row.version };
+  async get(scope: RequestScope, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const row = await this.users.find(tx, id);
+      return { resource: await this.present(tx, scope, row, projection), version: row.version };
+    });
   }
 
-  async list(call: ScimCall, query: ListQuery): Promise<ScimResource> {
+  async list(scope: RequestScope, query: ListQuery): Promise<ScimResource> {
     const withGroups = includesAttribute(scimRegistry, query.projection, 'User', 'groups');
-    return listResources(
-      this.em,
-      call,
-      'User',
-      query,
-      withGroups ? (ids) => this.groupsLookup(call, ids) : undefined,
-    );
-  }
-
-  private async groupsLookup(call: ScimCall, ids: string[]) {
-    const groups = await this.memberships.groupsOf(this.em, call.tenant.tenantId, ids);
-    return (id: string) => ({ groups: groupRefs(call, groups.get(id)) });
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const page = await this.users.list(tx, query, scimRegistry);
+      const groups = withGroups
+        ? await this.memberships.groupsOf(
+            tx,
+            page.rows.map((row) => row.id),
+          )
+        : undefined;
+      const related = groups ? (id: string) => ({ groups: groupRefs(scope, groups.get(id)) }) : undefined;
+      return listOfRows(scimRegistry, 'User', page, scope.baseUrl, query.projection, related);
+    });
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones in the body are ignored. */
-  async replace(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
-    return this.em.transactional(async (em) => {
-      const row = await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
+  async replace(
+    scope: RequestScope,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection = ALL_ATTRIBUTES,
+  ) {
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const row = await this.lockForWrite(tx, id, ifMatch);
       const { resource, ignored, dialects } = validateResource(
         scimRegistry,
         'User',
@@ -126,93 +114,82 @@ export class UsersService {
         row.data,
       );
       this.noteIgnored(ignored);
-      if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
+      this.noteDialects(dialects);
       const stored = withoutPassword(resource);
       const { changed, changedAttributes } = compareResources(scimRegistry, 'User', row.data, stored);
-      const updated = changed ? await this.save(em, call, row, stored) : row;
+      const updated = changed ? await this.users.update(tx, row.id, stored) : row;
       if (updated !== row)
-        await this.audit.record(em, auditEvent(call, 'replace', 'User', id, changedAttributes));
-      return this.present(em, call, updated, projection);
+        await this.audit.record(tx, auditEvent(scope, 'replace', 'User', id, changedAttributes));
+      return this.present(tx, scope, updated, projection);
     });
   }
 
   /** PATCH (RFC 7644 §3.5.2): all operations or none; an unchanged user keeps its version. */
-  async patch(call: ScimCall, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
+  async patch(scope: RequestScope, id: string, body: unknown, ifMatch?: string, projection = ALL_ATTRIBUTES) {
     const operations = parsePatchRequest(body);
-    return this.em.transactional(async (em) => {
-      const row = await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch);
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const row = await this.lockForWrite(tx, id, ifMatch);
       const result = applyPatch(scimRegistry, 'User', row.data, operations, { id });
-      if (result.dialects.length > 0)
-        this.logger.debug({ dialects: result.dialects }, 'identity-provider dialect applied');
+      this.noteDialects(result.dialects);
       // The engine decided what changed; the password it may carry is dropped, never stored (as on PUT).
       const changedAttributes = result.changedAttributes.filter((name) => name !== 'password');
       const changed = result.changed && changedAttributes.length > 0;
-      const updated = changed ? await this.save(em, call, row, withoutPassword(result.resource)) : row;
+      const updated = changed ? await this.users.update(tx, row.id, withoutPassword(result.resource)) : row;
       if (updated !== row)
-        await this.audit.record(em, auditEvent(call, 'patch', 'User', id, changedAttributes));
-      return this.present(em, call, updated, projection);
+        await this.audit.record(tx, auditEvent(scope, 'patch', 'User', id, changedAttributes));
+      return this.present(tx, scope, updated, projection);
     });
   }
 
-  async delete(call: ScimCall, id: string, ifMatch?: string): Promise<void> {
-    await this.em.transactional(async (em) => {
+  async delete(scope: RequestScope, id: string, ifMatch?: string): Promise<void> {
+    await this.db.transaction(scope.tenant.tenantId, async (tx) => {
       // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
       // removal below sees their rows; later ones wait for this and then find no such member.
-      await lockForWrite(em, 'User', call.tenant.tenantId, id, ifMatch, 'delete');
-      await this.memberships.removeEverywhere(em, call.tenant.tenantId, id);
-      await deleteResourceRow(em, 'User', call.tenant.tenantId, id);
-      await this.audit.record(em, auditEvent(call, 'delete', 'User', id, []));
+      await this.lockForWrite(tx, id, ifMatch, 'delete');
+      await this.memberships.removeEverywhere(tx, id);
+      await this.users.delete(tx, id);
+      await this.audit.record(tx, auditEvent(scope, 'delete', 'User', id, []));
     });
   }
 
-  private async save(
-    em: EntityManager,
-    call: ScimCall,
-    row: ResourceRow,
-    stored: ScimResource,
+  /**
+   * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
+   * at the version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
+   */
+  private async lockForWrite(
+    tx: TenantTx,
+    id: string,
+    ifMatch: string | undefined,
+    lock: 'update' | 'delete' = 'update',
   ): Promise<ResourceRow> {
-    const columns = userColumns(stored);
-    const sql = new SqlBuilder();
-    try {
-      const { rows } = await runSql<ResourceRow>(
-        em,
-        `UPDATE scim_user AS r SET user_name = ${sql.param(columns.user_name)}, external_id = ${sql.param(columns.external_id)},
-            active = ${sql.param(columns.active)}, display_name = ${sql.param(columns.display_name)},
-            given_name = ${sql.param(columns.given_name)}, family_name = ${sql.param(columns.family_name)},
-            primary_email = ${sql.param(columns.primary_email)}, user_type = ${sql.param(columns.user_type)},
-            data = ${sql.param(JSON.stringify(stored))}::jsonb, last_modified = ${sql.param(new Date())},
-            version = r.version + 1
-          WHERE r.tenant_id = ${sql.param(call.tenant.tenantId)} AND r.id = ${sql.param(row.id)}
-          RETURNING ${RESOURCE_COLUMNS}`,
-        sql.values,
-      );
-      return rows[0];
-    } catch (error) {
-      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
-        throw new ScimError(409, `A user with userName "${columns.user_name}" already exists`, 'uniqueness');
-      }
-      throw error;
-    }
+    await this.tenants.holdForWrite(tx);
+    const row = await this.users.find(tx, id, lock);
+    assertIfMatch(ifMatch, row.version);
+    return row;
   }
 
-  private async present(em: EntityManager, call: ScimCall, row: ResourceRow, projection: Projection) {
+  private async present(tx: TenantTx, scope: RequestScope, row: ResourceRow, projection: Projection) {
     const related: Record<string, unknown> = {};
     if (includesAttribute(scimRegistry, projection, 'User', 'groups')) {
-      const groups = await this.memberships.groupsOf(em, call.tenant.tenantId, [row.id]);
-      related.groups = groupRefs(call, groups.get(row.id));
+      const groups = await this.memberships.groupsOf(tx, [row.id]);
+      related.groups = groupRefs(scope, groups.get(row.id));
     }
-    return project(scimRegistry, 'User', toScimResource('User', row, call.baseUrl, related), projection);
+    return project(scimRegistry, 'User', toScimResource('User', row, scope.baseUrl, related), projection);
   }
 
   private noteIgnored(ignored: string[]): void {
     if (ignored.length > 0) this.logger.debug({ ignored }, 'unknown attributes ignored');
   }
+
+  private noteDialects(dialects: readonly string[]): void {
+    if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
+  }
 }
 
-function groupRefs(call: ScimCall, rows: { value: string; display: string }[] = []) {
+function groupRefs(scope: RequestScope, rows: { value: string; display: string }[] = []) {
   return rows.map((group) => ({
     value: group.value,
-    $ref: locationOf(call.baseUrl, 'Group', group.value),
+    $ref: locationOf(scope.baseUrl, 'Group', group.value),
     display: group.display,
     type: 'direct',
   }));

@@ -1,4 +1,4 @@
-import { sqlObservers, type SqlEvent } from '../../../src/modules/scim/sql.js';
+import { sqlObservers, type SqlEvent } from '../../../src/storage/sql.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { GROUP_SCHEMA, newUser, patchOp, scimAs, type ScimRequests } from '../../support/scim-requests.js';
 import { createTenant } from '../../support/tenants.js';

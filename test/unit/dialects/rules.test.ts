@@ -6,6 +6,7 @@ import { applyPatch, parsePatchRequest } from '../../../src/domain/patch/engine.
 import type { ResourceTypeName } from '../../../src/domain/schema/types.js';
 import { validateResource } from '../../../src/domain/schema/validate.js';
 import { ENTERPRISE, GROUP_ID, USER_ID, fixture, storedGroup, storedUser } from '../patch/helpers.js';
+import { USER_COLUMN_MAP } from '../../../src/storage/user-columns.js';
 import { registry } from '../registry.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -21,7 +22,7 @@ function patchDialects(resourceType: ResourceTypeName, body: Record<string, unkn
 
 /** The dialect rules a list filter reports (parser and SQL compiler). */
 function filterDialects(filter: string): string[] {
-  return compileFilter(parseFilter(filter), 'User', { registry }).dialects ?? [];
+  return compileFilter(parseFilter(filter), 'User', { columns: USER_COLUMN_MAP, registry }).dialects ?? [];
 }
 
 /** The dialect rules a POST body reports. */

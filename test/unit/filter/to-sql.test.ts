@@ -1,19 +1,24 @@
 import { registry } from '../registry.js';
 import fc from 'fast-check';
 import type { Filter } from '../../../src/domain/filter/ast.js';
-import { META_VERSION_SQL } from '../../../src/domain/filter/columns.js';
 import { parseFilter } from '../../../src/domain/filter/parser.js';
 import { compileFilter } from '../../../src/domain/filter/to-sql.js';
 import { ScimError } from '../../../src/domain/errors.js';
 import type { ResourceTypeName } from '../../../src/domain/schema/types.js';
+import { GROUP_COLUMN_MAP } from '../../../src/storage/group-columns.js';
+import { META_VERSION_SQL } from '../../../src/storage/resource-columns.js';
+import { USER_COLUMN_MAP } from '../../../src/storage/user-columns.js';
 import { cmp, expectBadRequest } from './helpers.js';
 import { TEST_EXTENSION, testRegistry } from './test-registry.js';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const UUID = '2819c223-7f76-453a-919d-413861904646';
 
+/** The column maps the storage layer passes in (scim_user, scim_group). */
+const COLUMNS = { User: USER_COLUMN_MAP, Group: GROUP_COLUMN_MAP };
+
 const sql = (filter: string, resourceType: ResourceTypeName = 'User', paramOffset = 0) =>
-  compileFilter(parseFilter(filter), resourceType, { paramOffset, registry });
+  compileFilter(parseFilter(filter), resourceType, { columns: COLUMNS[resourceType], paramOffset, registry });
 
 describe('compileFilter: dedicated columns and their indexes (RFC 7644 §3.4.2.2, docs/storage-model.md)', () => {
   it.each<[string, ResourceTypeName, string, unknown[]]>([
@@ -258,7 +263,7 @@ describe('compileFilter rejects what cannot be evaluated with 400 invalidFilter 
 
   it('names the attribute without a position for trees not built by the parser', () => {
     const error = expectBadRequest(
-      () => compileFilter(cmp('nosuch', 'eq', 'x'), 'User', { registry }),
+      () => compileFilter(cmp('nosuch', 'eq', 'x'), 'User', { columns: COLUMNS.User, registry }),
       'invalidFilter',
     );
     expect(error.detail).toBe('Unknown attribute "nosuch"');
@@ -270,7 +275,10 @@ describe('compileFilter rejects what cannot be evaluated with 400 invalidFilter 
       path: { attribute: 'emails' },
       filter: { kind: 'valuePath', path: { attribute: 'emails' }, filter: cmp('type', 'eq', 'x') },
     };
-    expectBadRequest(() => compileFilter(nested, 'User', { registry }), 'invalidFilter');
+    expectBadRequest(
+      () => compileFilter(nested, 'User', { columns: COLUMNS.User, registry }),
+      'invalidFilter',
+    );
   });
 });
 
@@ -341,7 +349,7 @@ describe('compileFilter property: values never reach the SQL text, placeholders 
       fc.property(filter, fc.nat(5), (f, offset) => {
         let fragment;
         try {
-          fragment = compileFilter(f, 'User', { paramOffset: offset, registry });
+          fragment = compileFilter(f, 'User', { columns: COLUMNS.User, paramOffset: offset, registry });
         } catch (error) {
           expect(error).toBeInstanceOf(ScimError);
           expect((error as ScimError).scimType).toBe('invalidFilter');
@@ -359,7 +367,8 @@ describe('compileFilter property: values never reach the SQL text, placeholders 
 
 describe('compileFilter: integer, decimal, dateTime and caseExact attributes in data (RFC 7643 §2.3)', () => {
   const T = TEST_EXTENSION;
-  const compile = (filter: string) => compileFilter(parseFilter(filter), 'User', { registry: testRegistry });
+  const compile = (filter: string) =>
+    compileFilter(parseFilter(filter), 'User', { columns: COLUMNS.User, registry: testRegistry });
 
   it.each<[string, string, unknown[]]>([
     [

@@ -1,6 +1,6 @@
 import { registry } from '../registry.js';
 import { parseListQuery, type ListQueryInput } from '../../../src/domain/list/list-query.js';
-import { searchBody } from '../../../src/modules/scim/search-body.js';
+import { searchBody } from '../../../src/modules/scim-http/search-body.js';
 
 describe('parseListQuery: each list parameter is given once (RFC 7644 §3.4.2)', () => {
   it.each<[string, ListQueryInput]>([

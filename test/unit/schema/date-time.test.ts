@@ -4,6 +4,7 @@ import { compileFilter } from '../../../src/domain/filter/to-sql.js';
 import { validateResource } from '../../../src/domain/schema/validate.js';
 import { USER_SCHEMA } from '../../../src/domain/schema/urns.js';
 import { isDateTime } from '../../../src/domain/schema/values.js';
+import { USER_COLUMN_MAP } from '../../../src/storage/user-columns.js';
 import { TEST_EXTENSION, testRegistry } from '../filter/test-registry.js';
 
 /**
@@ -19,6 +20,7 @@ const store = (hiredAt: string) =>
   );
 const filter = (value: string) =>
   compileFilter(parseFilter(`${TEST_EXTENSION}:hiredAt gt "${value}"`), 'User', {
+    columns: USER_COLUMN_MAP,
     registry: testRegistry,
   });
 

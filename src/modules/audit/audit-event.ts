@@ -1,19 +1,19 @@
-import type { AuditEventInput, AuditOperation } from '../audit/audit.service.js';
 import type { ResourceTypeName } from '../../domain/schema/types.js';
-import type { ScimCall } from './scim-context.js';
+import type { TenantContext } from '../auth/tenant-context.js';
+import type { AuditEventInput, AuditOperation } from './audit.service.js';
 
 /** The audit event of a SCIM write: who (tenant, key, request) did what to which resource. */
 export function auditEvent(
-  call: ScimCall,
+  scope: { tenant: TenantContext },
   operation: AuditOperation,
   resourceType: ResourceTypeName,
   resourceId: string,
   attributes: string[],
 ): AuditEventInput {
   return {
-    tenantId: call.tenant.tenantId,
-    apiKeyId: call.tenant.apiKeyId,
-    requestId: call.tenant.requestId,
+    tenantId: scope.tenant.tenantId,
+    apiKeyId: scope.tenant.apiKeyId,
+    requestId: scope.tenant.requestId,
     operation,
     resourceType,
     resourceId,

@@ -5,12 +5,12 @@ import { parseProjection, type Projection, type ProjectionRequest } from '../../
 import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
 import { SCIM_CONTENT_TYPE } from '../../http/scim-media-type.js';
 import { isNotModified } from './etag.js';
-import type { ScimCalls } from './scim-calls.js';
-import type { ScimCall } from './scim-context.js';
+import type { RequestScopes } from './request-scopes.js';
+import type { RequestScope } from './request-scope.js';
 import { header, sendResource } from './scim-http.js';
 import { searchBody } from './search-body.js';
 import { streamedJson, type StreamedAttribute } from './streamed-json.js';
-import { scimRegistry } from './scim-registry.js';
+import { scimRegistry } from '../scim/scim-registry.js';
 
 /**
  * One resource as read; a very large multi-valued attribute may come as a stream beside it. A stream
@@ -24,24 +24,24 @@ export interface ReadResult {
 
 /** What the Users and Groups services offer the HTTP layer. */
 export interface ScimResourceService {
-  create(call: ScimCall, body: unknown, projection?: Projection): Promise<ScimResource>;
-  get(call: ScimCall, id: string, projection?: Projection): Promise<ReadResult>;
-  list(call: ScimCall, query: ListQuery): Promise<ScimResource>;
+  create(scope: RequestScope, body: unknown, projection?: Projection): Promise<ScimResource>;
+  get(scope: RequestScope, id: string, projection?: Projection): Promise<ReadResult>;
+  list(scope: RequestScope, query: ListQuery): Promise<ScimResource>;
   replace(
-    call: ScimCall,
+    scope: RequestScope,
     id: string,
     body: unknown,
     ifMatch?: string,
     projection?: Projection,
   ): Promise<ScimResource>;
   patch(
-    call: ScimCall,
+    scope: RequestScope,
     id: string,
     body: unknown,
     ifMatch?: string,
     projection?: Projection,
   ): Promise<ScimResource>;
-  delete(call: ScimCall, id: string, ifMatch?: string): Promise<void>;
+  delete(scope: RequestScope, id: string, ifMatch?: string): Promise<void>;
 }
 
 /**
@@ -52,32 +52,32 @@ export class ResourceHttp {
   constructor(
     private readonly resourceType: ResourceTypeName,
     private readonly service: ScimResourceService,
-    private readonly calls: ScimCalls,
+    private readonly scopes: RequestScopes,
     /** The projection of a PATCH answer when the request names no attributes. */
     private readonly patchProjection?: Projection,
   ) {}
 
   async create(request: FastifyRequest, reply: FastifyReply, body: unknown, query: ProjectionRequest) {
-    const created = await this.service.create(this.calls.of(request), body, this.projection(query));
+    const created = await this.service.create(this.scopes.of(request), body, this.projection(query));
     return sendResource(reply, 201, created);
   }
 
   async list(request: FastifyRequest, reply: FastifyReply, query: ListQueryInput) {
     void reply.header('Content-Type', SCIM_CONTENT_TYPE);
-    return this.service.list(this.calls.of(request), parseListQuery(scimRegistry, this.resourceType, query));
+    return this.service.list(this.scopes.of(request), parseListQuery(scimRegistry, this.resourceType, query));
   }
 
   async search(request: FastifyRequest, reply: FastifyReply, body: unknown) {
     void reply.header('Content-Type', SCIM_CONTENT_TYPE);
     return this.service.list(
-      this.calls.of(request),
+      this.scopes.of(request),
       parseListQuery(scimRegistry, this.resourceType, searchBody(body)),
     );
   }
 
   async get(request: FastifyRequest, reply: FastifyReply, id: string, query: ProjectionRequest) {
     const { resource, version, streamed } = await this.service.get(
-      this.calls.of(request),
+      this.scopes.of(request),
       id,
       this.projection(query),
     );
@@ -125,9 +125,9 @@ export class ResourceHttp {
     body: unknown,
     query: ProjectionRequest,
   ) {
-    const call = this.calls.of(request);
+    const scope = this.scopes.of(request);
     const replaced = await this.service.replace(
-      call,
+      scope,
       id,
       body,
       header(request, 'if-match'),
@@ -145,16 +145,16 @@ export class ResourceHttp {
   ) {
     const asked = query.attributes !== undefined || query.excludedAttributes !== undefined;
     const projection = asked || !this.patchProjection ? this.projection(query) : this.patchProjection;
-    const call = this.calls.of(request);
+    const scope = this.scopes.of(request);
     return sendResource(
       reply,
       200,
-      await this.service.patch(call, id, body, header(request, 'if-match'), projection),
+      await this.service.patch(scope, id, body, header(request, 'if-match'), projection),
     );
   }
 
   async delete(request: FastifyRequest, id: string): Promise<void> {
-    await this.service.delete(this.calls.of(request), id, header(request, 'if-match'));
+    await this.service.delete(this.scopes.of(request), id, header(request, 'if-match'));
   }
 
   private projection(query: ProjectionRequest): Projection {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, type Compilable } from 'kysely';
 import type pg from 'pg';
+import { TENANT_SCOPE_SQL, tenantScopeParams } from './tenant-scope.js';
 
 /**
  * Builds one parameterized statement: values always travel as $n parameters, never inside the SQL
@@ -33,6 +34,7 @@ export interface QueryResult<R> {
 
 export interface SqlEvent {
   text: string;
+  values: readonly unknown[];
   rows: number;
   affected: number;
 }
@@ -51,28 +53,25 @@ export async function runSql<R = Record<string, unknown>>(
 ): Promise<QueryResult<R>> {
   const result = await em.getKysely().executeQuery<R>(CompiledQuery.raw(text, [...values]));
   const outcome = { rows: result.rows, affected: Number(result.numAffectedRows ?? result.rows.length) };
-  for (const observe of sqlObservers) observe({ text, rows: result.rows.length, affected: outcome.affected });
+  for (const observe of sqlObservers)
+    observe({ text, values, rows: result.rows.length, affected: outcome.affected });
   return outcome;
 }
 
-/** PostgreSQL error codes we turn into SCIM answers. */
-export const PG_UNIQUE_VIOLATION = '23505';
-export const PG_FOREIGN_KEY_VIOLATION = '23503';
-
-export function pgErrorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+/**
+ * Runs a statement built with the typed query builder the same way: compiled to text and
+ * parameters, observed like every other statement.
+ */
+export async function runQuery<R>(em: EntityManager, query: Compilable<R>): Promise<QueryResult<R>> {
+  const compiled = query.compile();
+  return runSql<R>(em, compiled.sql, compiled.parameters);
 }
 
 /**
  * Streams the rows of a query in chunks through a server-side cursor, so a result of any size is never
  * held in memory at once (a 100k-member group). It runs on a pooled connection of its own, in a
- * read-only transaction (one snapshot for the whole stream), outside any transaction of `em`.
+ * read-only transaction of `tenantId` (one snapshot for the whole stream), outside any transaction
+ * of `em`.
  *
  * The connection is held until the iteration ends: read to the end, or call `return()` on the
  * generator once it has started (a generator that never started has no connection yet). Wrappers
@@ -86,6 +85,7 @@ export function pgErrorCode(error: unknown): string | undefined {
  */
 export async function* streamSql<R>(
   em: EntityManager,
+  tenantId: string,
   text: string,
   values: readonly unknown[],
   chunkSize = 2000,
@@ -95,12 +95,17 @@ export async function* streamSql<R>(
   let failure: Error | undefined;
   try {
     await client.query('BEGIN READ ONLY');
+    // Like every tenant transaction (Database.transaction): scoped to the tenant before anything else.
+    const scope = tenantScopeParams(tenantId);
+    const scoped = await client.query(TENANT_SCOPE_SQL, scope);
+    for (const observe of sqlObservers)
+      observe({ text: TENANT_SCOPE_SQL, values: scope, rows: scoped.rows.length, affected: 0 });
     await client.query(`DECLARE streamed NO SCROLL CURSOR FOR ${text}`, [...values]);
     const fetch = `FETCH ${Math.max(1, Math.trunc(chunkSize))} FROM streamed`;
     for (;;) {
       const { rows } = await client.query<R & pg.QueryResultRow>(fetch);
       if (rows.length === 0) break;
-      for (const observe of sqlObservers) observe({ text, rows: rows.length, affected: rows.length });
+      for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected: rows.length });
       yield rows;
     }
   } catch (error) {

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { ScimError } from '../domain/errors.js';
+import type { ListQuery } from '../domain/list/list-query.js';
+import type { SchemaRegistry } from '../domain/schema/registry.js';
+import type { ScimResource } from '../domain/schema/types.js';
+import type { TenantTx } from './database.js';
+import { GROUP_COLUMN_MAP, GROUP_COLUMNS } from './group-columns.js';
+import { derivedValues } from './resource-columns.js';
+import type { ResourceRow } from './resource-rows.js';
+import { ResourceTable, rethrowUniqueness, type RowLock, type RowPage } from './resource-table.js';
+
+const RETURNED = ['id', 'data', 'created_at', 'last_modified', 'version'] as const;
+
+/** scim_group: the stored Group without its members (those are rows of scim_membership). */
+@Injectable()
+export class GroupsRepository {
+  private readonly table = new ResourceTable('Group', GROUP_COLUMN_MAP);
+
+  find(tx: TenantTx, id: string, lock?: RowLock): Promise<ResourceRow> {
+    return this.table.find(tx, id, lock);
+  }
+
+  list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
+    return this.table.list(tx, query, registry);
+  }
+
+  delete(tx: TenantTx, id: string): Promise<void> {
+    return this.table.delete(tx, id);
+  }
+
+  /** Bumps version and lastModified when membership alone changed (members are part of a Group). */
+  touch(tx: TenantTx, id: string): Promise<ResourceRow> {
+    return this.table.touch(tx, id);
+  }
+
+  /** A new group; 409 uniqueness when its displayName is taken in the tenant. */
+  async insert(tx: TenantTx, id: string, stored: ScimResource, now = new Date()): Promise<ResourceRow> {
+    const { rows } = await tx
+      .query(
+        tx.builder
+          .insertInto('scim_group')
+          .values({
+            tenant_id: tx.tenantId,
+            id,
+            ...(derivedValues(GROUP_COLUMNS, stored) as { display_name: string }),
+            created_at: now,
+            last_modified: now,
+            version: 1,
+            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
+          })
+          .returning(RETURNED),
+      )
+      .catch(rethrowUniqueness(() => conflict(stored)));
+    return rows[0] as ResourceRow;
+  }
+
+  async update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
+    const { rows } = await tx
+      .query(
+        tx.builder
+          .updateTable('scim_group as r')
+          .set({
+            ...derivedValues(GROUP_COLUMNS, stored),
+            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
+            last_modified: new Date(),
+            version: sql<number>`r.version + 1`,
+          })
+          .where('r.tenant_id', '=', tx.tenantId)
+          .where('r.id', '=', id)
+          .returning(RETURNED),
+      )
+      .catch(rethrowUniqueness(() => conflict(stored)));
+    return rows[0] as ResourceRow;
+  }
+}
+
+function conflict(stored: ScimResource): ScimError {
+  return new ScimError(
+    409,
+    `A group with displayName "${String(stored.displayName)}" already exists`,
+    'uniqueness',
+  );
+}

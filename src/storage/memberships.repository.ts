@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { Database, type TenantTx } from './database.js';
+
+export type MemberType = 'User' | 'Group';
+
+/**
+ * The first key of the advisory lock that serializes group nesting checks within a tenant (the second
+ * is a hash of the tenant id). Advisory lock keys are global to the database: keep them distinct.
+ */
+const GROUP_NESTING_LOCK = 0x5c1_6e57;
+
+const MEMBERS_SQL = `SELECT m.group_id, m.member_id AS value, m.member_type AS type,
+        coalesce(u.display_name, u.user_name, g.display_name) AS display
+   FROM scim_membership m
+   LEFT JOIN scim_user u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+   LEFT JOIN scim_group g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+  WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
+  ORDER BY m.group_id, m.member_id`;
+
+export interface MemberRow {
+  group_id: string;
+  value: string;
+  type: MemberType;
+  display: string | null;
+}
+
+export interface GroupRefRow {
+  member_id: string;
+  value: string;
+  display: string;
+}
+
+/**
+ * scim_membership: direct memberships, one row each. Every change touches only the rows it names
+ * (INSERT … ON CONFLICT, DELETE … WHERE member_id = ANY), so adding one member to a 100k-member group
+ * costs one row. Raw statements: unnest, ANY and the locking CTEs are what the builder cannot say.
+ */
+@Injectable()
+export class MembershipsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Members of the given groups, with a display name from the member's own row. */
+  async membersOf(tx: TenantTx, groupIds: string[]): Promise<Map<string, MemberRow[]>> {
+    const byGroup = new Map<string, MemberRow[]>(groupIds.map((id) => [id, []]));
+    if (groupIds.length === 0) return byGroup;
+    const { rows } = await tx.sql<MemberRow>(MEMBERS_SQL, [tx.tenantId, groupIds]);
+    for (const row of rows) byGroup.get(row.group_id)?.push(row);
+    return byGroup;
+  }
+
+  /**
+   * The members of one group in chunks, from one cursor-backed query on a connection of its own: a
+   * 100k-member GET never holds them all. The caller ends the generator on every path.
+   */
+  streamMembers(tenantId: string, groupId: string): AsyncGenerator<MemberRow[]> {
+    return this.db.stream<MemberRow>(tenantId, MEMBERS_SQL, [tenantId, [groupId]]);
+  }
+
+  /** The groups each of the given users or groups is a direct member of (User.groups, RFC 7643 §4.1.2). */
+  async groupsOf(tx: TenantTx, memberIds: string[]): Promise<Map<string, GroupRefRow[]>> {
+    const byMember = new Map<string, GroupRefRow[]>(memberIds.map((id) => [id, []]));
+    if (memberIds.length === 0) return byMember;
+    const { rows } = await tx.sql<GroupRefRow>(
+      `SELECT m.member_id, g.id AS value, g.display_name AS display
+         FROM scim_membership m
+         JOIN scim_group g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+        WHERE m.tenant_id = $1 AND m.member_id = ANY($2::uuid[])
+        ORDER BY g.display_name, g.id`,
+      [tx.tenantId, memberIds],
+    );
+    for (const row of rows) byMember.get(row.member_id)?.push(row);
+    return byMember;
+  }
+
+  /** Removes every member of the group not in `keep`; the number of rows removed. */
+  async removeAllBut(tx: TenantTx, groupId: string, keep: readonly string[]): Promise<number> {
+    const { affected } = await tx.sql(
+      `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND NOT (member_id = ANY($3::uuid[]))`,
+      [tx.tenantId, groupId, keep],
+    );
+    return affected;
+  }
+
+  /** Removes the named members (valid ids) from the group; the number of rows removed. */
+  async remove(tx: TenantTx, groupId: string, memberIds: readonly string[]): Promise<number> {
+    const { affected } = await tx.sql(
+      `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])`,
+      [tx.tenantId, groupId, memberIds],
+    );
+    return affected;
+  }
+
+  async removeAll(tx: TenantTx, groupId: string): Promise<number> {
+    const { affected } = await tx.sql(`DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2`, [
+      tx.tenantId,
+      groupId,
+    ]);
+    return affected;
+  }
+
+  /** Removes a user or group from every group it is a member of. */
+  async removeEverywhere(tx: TenantTx, memberId: string): Promise<void> {
+    await tx.sql(`DELETE FROM scim_membership WHERE tenant_id = $1 AND member_id = $2`, [
+      tx.tenantId,
+      memberId,
+    ]);
+  }
+
+  /** Adds the members the group does not have yet; the number of rows added. */
+  async insert(
+    tx: TenantTx,
+    groupId: string,
+    members: readonly { id: string; type: MemberType }[],
+  ): Promise<number> {
+    const { affected } = await tx.sql(
+      `INSERT INTO scim_membership (tenant_id, group_id, member_id, member_type)
+       SELECT $1, $2, member.id, member.type
+         FROM unnest($3::uuid[], $4::text[]) AS member(id, type)
+       ON CONFLICT DO NOTHING`,
+      [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type)],
+    );
+    return affected;
+  }
+
+  /**
+   * The users and groups among `ids` that exist in the tenant, with their type, locked FOR KEY SHARE
+   * until the transaction ends (see MembershipsService.resolveMembers), in id order: one stable order,
+   * whatever order the request names the members in.
+   */
+  async lockMembers(tx: TenantTx, ids: readonly string[]): Promise<{ id: string; type: MemberType }[]> {
+    const { rows } = await tx.sql<{ id: string; type: MemberType }>(
+      `WITH users AS (
+         SELECT id FROM scim_user WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE
+       ), groups AS (
+         SELECT id FROM scim_group WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE
+       )
+       SELECT id, 'User' AS type FROM users UNION ALL SELECT id, 'Group' AS type FROM groups`,
+      [tx.tenantId, ids],
+    );
+    return rows;
+  }
+
+  /** The tenant's group-nesting lock, held to the end of the transaction. */
+  async lockNesting(tx: TenantTx): Promise<void> {
+    await tx.sql('SELECT pg_advisory_xact_lock($1, hashtext($2))', [GROUP_NESTING_LOCK, tx.tenantId]);
+  }
+
+  /** Whether `groupId` is among the groups nested (at any depth) in `parents`. */
+  async nests(tx: TenantTx, parents: readonly string[], groupId: string): Promise<boolean> {
+    const { rows } = await tx.sql(
+      `WITH RECURSIVE descendant(id) AS (
+         SELECT member_id FROM scim_membership
+          WHERE tenant_id = $1 AND group_id = ANY($2::uuid[]) AND member_type = 'Group'
+         UNION
+         SELECT m.member_id FROM scim_membership m JOIN descendant d ON m.group_id = d.id
+          WHERE m.tenant_id = $1 AND m.member_type = 'Group'
+       )
+       SELECT 1 FROM descendant WHERE id = $3 LIMIT 1`,
+      [tx.tenantId, parents, groupId],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { ScimError } from '../domain/errors.js';
+import type { ListQuery } from '../domain/list/list-query.js';
+import type { SchemaRegistry } from '../domain/schema/registry.js';
+import type { ScimResource } from '../domain/schema/types.js';
+import type { TenantTx } from './database.js';
+import { derivedValues } from './resource-columns.js';
+import type { ResourceRow } from './resource-rows.js';
+import { ResourceTable, rethrowUniqueness, type RowLock, type RowPage } from './resource-table.js';
+import { USER_COLUMN_MAP, USER_COLUMNS } from './user-columns.js';
+
+const RETURNED = ['id', 'data', 'created_at', 'last_modified', 'version'] as const;
+
+/** scim_user: the stored User in `data`, the columns of USER_COLUMNS beside it. */
+@Injectable()
+export class UsersRepository {
+  private readonly table = new ResourceTable('User', USER_COLUMN_MAP);
+
+  find(tx: TenantTx, id: string, lock?: RowLock): Promise<ResourceRow> {
+    return this.table.find(tx, id, lock);
+  }
+
+  list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
+    return this.table.list(tx, query, registry);
+  }
+
+  delete(tx: TenantTx, id: string): Promise<void> {
+    return this.table.delete(tx, id);
+  }
+
+  /** A new user; 409 uniqueness when its userName is taken in the tenant (case-insensitively). */
+  async insert(tx: TenantTx, id: string, stored: ScimResource, now = new Date()): Promise<ResourceRow> {
+    const { rows } = await tx
+      .query(
+        tx.builder
+          .insertInto('scim_user')
+          .values({
+            tenant_id: tx.tenantId,
+            id,
+            ...(derivedValues(USER_COLUMNS, stored) as { user_name: string }),
+            created_at: now,
+            last_modified: now,
+            version: 1,
+            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
+          })
+          .returning(RETURNED),
+      )
+      .catch(rethrowUniqueness(() => conflict(stored)));
+    return rows[0] as ResourceRow;
+  }
+
+  /** The stored form and its columns replaced, version bumped; 409 when the new userName is taken. */
+  async update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
+    const { rows } = await tx
+      .query(
+        tx.builder
+          .updateTable('scim_user as r')
+          .set({
+            ...derivedValues(USER_COLUMNS, stored),
+            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
+            last_modified: new Date(),
+            version: sql<number>`r.version + 1`,
+          })
+          .where('r.tenant_id', '=', tx.tenantId)
+          .where('r.id', '=', id)
+          .returning(RETURNED),
+      )
+      .catch(rethrowUniqueness(() => conflict(stored)));
+    return rows[0] as ResourceRow;
+  }
+}
+
+function conflict(stored: ScimResource): ScimError {
+  return new ScimError(409, `A user with userName "${String(stored.userName)}" already exists`, 'uniqueness');
+}
