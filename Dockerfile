@@ -18,6 +18,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Served at /docs/openapi.json and by Swagger UI at /docs, as committed (the server does not build it).
+COPY openapi/openapi.json ./openapi/openapi.json
 COPY LICENSE ./
 USER node
 EXPOSE 3000

@@ -6,15 +6,20 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { createRootLogger, installRequestLogging, requestIdFor } from './http/request-logging.js';
+import { mountDocsUi } from './http/docs-ui.js';
 import { installDraining } from './http/draining.js';
 import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
 import { registerJsonBodyParser } from './http/scim-media-type.js';
-import { buildOpenApi, mountSwaggerUi } from './openapi/build-openapi.js';
 
 export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
   /** Where log lines go; stdout by default (tests capture them). */
   logDestination?: DestinationStream;
+  /**
+   * Swagger UI and the committed OpenAPI document at /docs (default true). The OpenAPI generator builds
+   * the document from an app without them: it must not need the file it is about to write.
+   */
+  docs?: boolean;
 }
 
 /**
@@ -43,13 +48,13 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     },
   );
   app.useLogger(app.get(Logger));
-  configureApp(app);
+  configureApp(app, { docs: options.docs ?? true });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }
 
-export function configureApp(app: NestFastifyApplication): void {
+export function configureApp(app: NestFastifyApplication, { docs = true }: { docs?: boolean } = {}): void {
   const fastify = app.getHttpAdapter().getInstance();
   // RFC 7644 §8.1: SCIM bodies arrive as application/scim+json; parse them exactly like JSON.
   // Only JSON media types are accepted; anything else, text/plain included, is 415 (RFC 7644 §3.1).
@@ -60,5 +65,6 @@ export function configureApp(app: NestFastifyApplication): void {
   const routes = new RouteTable();
   routes.watch(fastify);
   app.useGlobalFilters(new ScimExceptionFilter(routes));
-  mountSwaggerUi(app, buildOpenApi(app));
+  // The committed document, as committed: the server does not build it (STYLE.md §7).
+  if (docs) mountDocsUi(fastify);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 /**
@@ -39,12 +40,41 @@ describe('Swagger UI at /docs', () => {
     }
   });
 
-  it('initialises the UI with the document, keeping the tenant key across reloads (Authorize)', async () => {
+  it('initialises the UI with the served document, keeping the tenant key across reloads (Authorize)', async () => {
     const init = await get('/docs/swagger-ui-init.js');
     expect(init.statusCode).toBe(200);
+    expect(init.headers['content-type']).toMatch(/javascript/);
     expect(init.body).toContain('"persistAuthorization": true');
-    expect(init.body).toContain('"tenantKey"');
-    expect(init.body).toContain('"/scim/v2/ServiceProviderConfig"');
+    expect(init.body).toContain('"deepLinking": true');
+    expect(init.body).toContain("new URL('openapi.json', document.currentScript.src)");
+  });
+
+  it('serves the committed openapi/openapi.json byte for byte (the server does not rebuild it)', async () => {
+    const res = await get('/docs/openapi.json');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toBe(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'));
+  });
+
+  it('answers 304 to a revalidation of an unchanged file', async () => {
+    for (const url of ['/docs', '/docs/openapi.json', '/docs/swagger-ui-bundle.js']) {
+      const first = await get(url);
+      expect(first.headers.etag).toEqual(expect.any(String));
+      const again = await t.app.inject({
+        method: 'GET',
+        url,
+        headers: { 'if-none-match': String(first.headers.etag) },
+      });
+      expect([url, again.statusCode, again.rawPayload.length]).toEqual([url, 304, 0]);
+    }
+  });
+
+  it('serves the same page at /docs/ and /docs/index.html, its assets relative to /docs/', async () => {
+    for (const url of ['/docs/', '/docs/index.html']) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('src="./swagger-ui-init.js"');
+    }
   });
 
   it('serves the raw document at /docs/openapi.json, with the bearer scheme and the SCIM media type', async () => {

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-  ValidationPipe,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -24,7 +13,12 @@ import { ApiKeysService } from '../auth/api-keys.service.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { AdminErrors } from './admin-api.decorators.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
-import { CreateApiKeyBody, CreateTenantBody, ListAuditEventsQuery } from './dto/admin-requests.dto.js';
+import {
+  AdminRequestPipe,
+  CreateApiKeyBody,
+  CreateTenantBody,
+  ListAuditEventsQuery,
+} from './dto/admin-requests.dto.js';
 import {
   ApiKeyDto,
   AuditEventPageDto,
@@ -33,8 +27,8 @@ import {
   TenantDto,
 } from './dto/admin-responses.dto.js';
 
-// Admin bodies are plain JSON DTOs, so class-validator fits here (unlike SCIM resource bodies).
-const validate = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
+// Each request class checks its own body or query (a SCIM 400 on a wrong or unknown field).
+const validate = new AdminRequestPipe();
 
 /** The operator API: tenants, their API keys and their audit trail. */
 @ApiTags('admin')
