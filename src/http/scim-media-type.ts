@@ -38,4 +38,25 @@ export function registerJsonBodyParser(app: NestFastifyApplication): void {
   };
   // Through Nest, so that Nest does not add its own application/json parser at init.
   app.useBodyParser(['application/json', SCIM_MEDIA_TYPE], {}, parser);
+
+  // Any other media type: an empty DELETE (or OPTIONS) has no body whatever its Content-Type says, as
+  // GET already has; a body in another media type is a 415, as without this parser.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+      if (body.length === 0 && !METHODS_WITH_BODY.has(request.method)) return done(null, undefined);
+      done(unsupportedMediaType(request.headers['content-type']), undefined);
+    });
+}
+
+/** Fastify's own 415 error (code FST_ERR_CTP_INVALID_MEDIA_TYPE), mapped by the exception filter. */
+function unsupportedMediaType(contentType: string | undefined): Error {
+  const error = new Error(`Unsupported Media Type: ${contentType ?? ''}`) as Error & {
+    code: string;
+    statusCode: number;
+  };
+  error.code = 'FST_ERR_CTP_INVALID_MEDIA_TYPE';
+  error.statusCode = 415;
+  return error;
 }

@@ -211,6 +211,24 @@ describe('protocol details identity providers and SCIM clients trip on', () => {
       expect(await listIds('userName eq "form@example.com"')).toEqual([]);
     });
 
+    it.each(['text/plain', 'application/xml', 'application/x-www-form-urlencoded'])(
+      'DELETE with no body is 204 whatever its Content-Type says (%s), like GET',
+      async (contentType) => {
+        const { id } = await createUser(`delete-${contentType.replace(/\W/g, '-')}@example.com`);
+        const res = await scim.delete(`Users/${id}`, { 'content-type': contentType, 'content-length': '0' });
+        expect(res.statusCode).toBe(204);
+      },
+    );
+
+    it('PUT with a plain-text body is 415 and changes nothing', async () => {
+      const { id } = await createUser('put-text@example.com');
+      const res = await scim.put(`Users/${id}`, 'userName=changed@example.com', {
+        'content-type': 'text/plain',
+      });
+      expectScimError(res, 415);
+      expect(await listIds('userName eq "changed@example.com"')).toEqual([]);
+    });
+
     it('POST, PUT and PATCH with an empty body are still 400 invalidSyntax', async () => {
       const { id } = await createUser('empty-write@example.com');
       expectScimError(await scim.post('Users', ''), 400, 'invalidSyntax');
