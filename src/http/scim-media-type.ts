@@ -39,24 +39,18 @@ export function registerJsonBodyParser(app: NestFastifyApplication): void {
   // Through Nest, so that Nest does not add its own application/json parser at init.
   app.useBodyParser(['application/json', SCIM_MEDIA_TYPE], {}, parser);
 
-  // Any other media type: an empty DELETE (or OPTIONS) has no body whatever its Content-Type says, as
-  // GET already has; a body in another media type is a 415, as without this parser.
+  // A DELETE body is never read (RFC 9110 §9.3.5 gives it no meaning): the request is answered
+  // whatever its Content-Type says, even one that does not parse, as a GET's already is. Fastify
+  // parses a DELETE body as it does a POST's, so the headers that announce one are dropped before it
+  // looks (Node's HTTP parser has framed the message already and discards the unread bytes).
   app
     .getHttpAdapter()
     .getInstance()
-    .addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-      if (body.length === 0 && !METHODS_WITH_BODY.has(request.method)) return done(null, undefined);
-      done(unsupportedMediaType(request.headers['content-type']), undefined);
+    .addHook('onRequest', (request, _reply, done) => {
+      if (request.method === 'DELETE') {
+        for (const name of ['content-type', 'content-length', 'transfer-encoding'])
+          delete request.raw.headers[name];
+      }
+      done();
     });
-}
-
-/** Fastify's own 415 error (code FST_ERR_CTP_INVALID_MEDIA_TYPE), mapped by the exception filter. */
-function unsupportedMediaType(contentType: string | undefined): Error {
-  const error = new Error(`Unsupported Media Type: ${contentType ?? ''}`) as Error & {
-    code: string;
-    statusCode: number;
-  };
-  error.code = 'FST_ERR_CTP_INVALID_MEDIA_TYPE';
-  error.statusCode = 415;
-  return error;
 }
