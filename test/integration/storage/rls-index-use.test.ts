@@ -41,7 +41,7 @@ describe('case-insensitive lookups keep their index under row-level security', (
     tenant = await createTenant(t.app, 'Indexed');
     scim = scimAs(t.app, tenant.apiKey);
     // Seeded as the tables' owner, in one statement per table (the HTTP path would take minutes).
-    for (const tenantId of [tenant.id, bystander.id]) {
+    for (const tenantId of [tenant.tenantId, bystander.tenantId]) {
       await t.db.client.query(
         `INSERT INTO scim_user (tenant_id, id, user_name, display_name, given_name, family_name, primary_email,
                                 created_at, last_modified, data)
@@ -92,7 +92,7 @@ describe('case-insensitive lookups keep their index under row-level security', (
     const client = t.db.client;
     await client.query('BEGIN');
     try {
-      await client.query(TENANT_SCOPE_SQL, tenantScopeParams(tenant.id));
+      await client.query(TENANT_SCOPE_SQL, tenantScopeParams(tenant.tenantId));
       // Scoped for real: the policies apply to this transaction (the table owner would bypass them).
       const { rows: active } = await client.query(`SELECT row_security_active('scim_user') AS on`);
       expect(active[0].on).toBe(true);
