@@ -216,7 +216,8 @@ app.get('/scim/v2/Users', async (request, reply) => {
     // Only the benchmarked filter shape: userName eq "<value>".
     const match = /^userName eq "(.*)"$/.exec(filter);
     if (!match) throw new HttpError(400, 'unsupported filter');
-    page = await listPage(request, 'scim_user', ['(lower(r.user_name) = lower($2))'], [match[1]]);
+    // The same predicate as our server's filter compiler: the generated lowercase copy and its index.
+    page = await listPage(request, 'scim_user', ['(r.user_name_lower = lower($2))'], [match[1]]);
   } else {
     page = await listPage(request, 'scim_user', [], []);
   }

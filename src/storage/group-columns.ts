@@ -7,6 +7,7 @@ export const GROUP_COLUMNS = {
     type: 'text',
     notNull: true,
     value: (r) => String(r.displayName),
+    folded: 'display_name_lower',
   },
   external_id: { attribute: 'externalId', type: 'text', notNull: false, value: (r) => text(r.externalId) },
 } satisfies DerivedColumns<'scim_group'> as Record<string, DerivedColumn>;

@@ -12,13 +12,22 @@ export interface DerivedColumn {
   type: ColumnType;
   notNull: boolean;
   value(resource: ScimResource): string | boolean | null;
+  /**
+   * The column's lowercase copy, a STORED generated column (`lower(<column>)`) that PostgreSQL computes
+   * and no statement writes: case-insensitive filters and sorting compare it, and its index is the one
+   * they use. Row-level security keeps `lower(<column>) = lower($1)` from being an index condition
+   * (lower() is not LEAKPROOF); `<column>_lower = lower($1)` stays one. See docs/storage-model.md.
+   */
+  folded?: string;
 }
 
 /**
  * The derived columns of one table, by column name. Only columns the entity declares are accepted,
  * so the map, the entity and the typed queries cannot drift apart unnoticed.
  */
-export type DerivedColumns<Table extends keyof DB> = Partial<Record<keyof DB[Table] & string, DerivedColumn>>;
+export type DerivedColumns<Table extends keyof DB> = Partial<
+  Record<keyof DB[Table] & string, DerivedColumn & { folded?: keyof DB[Table] & `${string}_lower` }>
+>;
 
 /**
  * `meta.version` is the ETag of RFC 7644 §3.14 built from the integer `version` column; keep this in
@@ -40,12 +49,17 @@ export function columnMap(resourceType: ResourceTypeName, derived: Record<string
   map.set('meta.resourceType', { sql: `'${resourceType}'::text`, type: 'text', notNull: true });
   for (const [column, definition] of Object.entries(derived)) {
     if (definition.attribute === undefined) continue;
-    map.set(definition.attribute, { sql: `r.${column}`, type: definition.type, notNull: definition.notNull });
+    map.set(definition.attribute, {
+      sql: `r.${column}`,
+      type: definition.type,
+      notNull: definition.notNull,
+      ...(definition.folded === undefined ? {} : { folded: `r.${definition.folded}` }),
+    });
   }
   return map;
 }
 
-/** The values of the derived columns for a stored resource, by column name. */
+/** The values of the derived columns for a stored resource, by column name (their `folded` copies are computed). */
 export function derivedValues(
   derived: Record<string, DerivedColumn>,
   resource: ScimResource,

@@ -13,14 +13,27 @@ function name(resource: ScimResource): Record<string, unknown> {
 /**
  * THE column map of scim_user (docs/storage-model.md): every column derived from the stored User,
  * with the attribute it holds. Inserts, updates, filters and sorting all read it; an indexed
- * attribute is one line here, the entity property and a migration.
+ * attribute is one line here, the entity property and a migration; a case-insensitive one also gets
+ * its `folded` lowercase copy (a generated column) and the index on that.
  */
 export const USER_COLUMNS = {
-  user_name: { attribute: 'userName', type: 'text', notNull: true, value: (r) => r.userName as string },
+  user_name: {
+    attribute: 'userName',
+    type: 'text',
+    notNull: true,
+    value: (r) => r.userName as string,
+    folded: 'user_name_lower',
+  },
   external_id: { attribute: 'externalId', type: 'text', notNull: false, value: (r) => text(r.externalId) },
   // The stored form always carries `active` (validateResource); a provisioned user is active until told not to be.
   active: { attribute: 'active', type: 'boolean', notNull: true, value: (r) => r.active !== false },
-  display_name: { attribute: 'displayName', type: 'text', notNull: false, value: (r) => text(r.displayName) },
+  display_name: {
+    attribute: 'displayName',
+    type: 'text',
+    notNull: false,
+    value: (r) => text(r.displayName),
+    folded: 'display_name_lower',
+  },
   given_name: {
     attribute: 'name.givenName',
     type: 'text',
@@ -32,9 +45,10 @@ export const USER_COLUMNS = {
     type: 'text',
     notNull: false,
     value: (r) => text(name(r).familyName),
+    folded: 'family_name_lower',
   },
   // emails is multi-valued: filters on it read `data`; the column serves lookups by primary email.
-  primary_email: { type: 'text', notNull: false, value: primaryEmail },
+  primary_email: { type: 'text', notNull: false, value: primaryEmail, folded: 'primary_email_lower' },
   user_type: { attribute: 'userType', type: 'text', notNull: false, value: (r) => text(r.userType) },
 } satisfies DerivedColumns<'scim_user'> as Record<string, DerivedColumn>;
 

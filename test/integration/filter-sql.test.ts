@@ -222,15 +222,21 @@ CREATE TABLE scim_user (
   active boolean NOT NULL DEFAULT true, display_name text, given_name text, family_name text,
   primary_email text, user_type text, created_at timestamptz NOT NULL,
   last_modified timestamptz NOT NULL, version integer NOT NULL DEFAULT 1, data jsonb NOT NULL,
-  password_hash text, PRIMARY KEY (tenant_id, id)
+  password_hash text,
+  user_name_lower text NOT NULL GENERATED ALWAYS AS (lower(user_name)) STORED,
+  display_name_lower text GENERATED ALWAYS AS (lower(display_name)) STORED,
+  family_name_lower text GENERATED ALWAYS AS (lower(family_name)) STORED,
+  primary_email_lower text GENERATED ALWAYS AS (lower(primary_email)) STORED,
+  PRIMARY KEY (tenant_id, id)
 );
-CREATE UNIQUE INDEX scim_user_user_name_uq ON scim_user (tenant_id, lower(user_name));
+CREATE UNIQUE INDEX scim_user_user_name_uq ON scim_user (tenant_id, user_name_lower);
 CREATE TABLE scim_group (
   tenant_id uuid NOT NULL, id uuid NOT NULL, display_name text NOT NULL, external_id text,
   created_at timestamptz NOT NULL, last_modified timestamptz NOT NULL, version integer NOT NULL DEFAULT 1,
-  data jsonb NOT NULL, PRIMARY KEY (tenant_id, id)
+  data jsonb NOT NULL, display_name_lower text NOT NULL GENERATED ALWAYS AS (lower(display_name)) STORED,
+  PRIMARY KEY (tenant_id, id)
 );
-CREATE UNIQUE INDEX scim_group_display_name_uq ON scim_group (tenant_id, lower(display_name));
+CREATE UNIQUE INDEX scim_group_display_name_uq ON scim_group (tenant_id, display_name_lower);
 CREATE TABLE scim_membership (
   tenant_id uuid NOT NULL, group_id uuid NOT NULL, member_id uuid NOT NULL,
   member_type text NOT NULL CHECK (member_type IN ('User', 'Group')),

@@ -4,6 +4,7 @@ import { Migration20261128141626_ScimResources } from './Migration20261128141626
 import { Migration20261128142121_AuthAndAudit } from './Migration20261128142121_AuthAndAudit.js';
 import { Migration20261201121546_UserTypeAsSent } from './Migration20261201121546_UserTypeAsSent.js';
 import { Migration20261201124500_RowLevelSecurity } from './Migration20261201124500_RowLevelSecurity.js';
+import { Migration20261201132148_LowercaseColumns } from './Migration20261201132148_LowercaseColumns.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128142121_AuthAndAudit', class: Migration20261128142121_AuthAndAudit },
   { name: 'Migration20261201121546_UserTypeAsSent', class: Migration20261201121546_UserTypeAsSent },
   { name: 'Migration20261201124500_RowLevelSecurity', class: Migration20261201124500_RowLevelSecurity },
+  { name: 'Migration20261201132148_LowercaseColumns', class: Migration20261201132148_LowercaseColumns },
 ];

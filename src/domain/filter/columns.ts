@@ -17,6 +17,12 @@ export interface Column {
   type: ColumnType;
   /** Never NULL: keyset (cursor) paging can compare (key, id) rows directly. */
   notNull: boolean;
+  /**
+   * For a text column: an SQL expression equal to `lower(sql)` that the database keeps (a generated
+   * column, indexed). Case-insensitive comparisons and sorting use it instead of applying lower() to
+   * the column, which row-level security would keep from using the index.
+   */
+  folded?: string;
 }
 
 /** Canonical attribute path → its dedicated column, for one resource type. */

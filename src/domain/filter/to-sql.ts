@@ -20,7 +20,8 @@
  *   counts as false before negation: `not (title eq "x")` matches users without a title. Outside `not` a
  *   NULL behaves as false under AND/OR/WHERE, so the index-friendly forms stay uncoalesced. The predicate
  *   may therefore evaluate to NULL where it means false: wrap it in COALESCE before negating it elsewhere.
- * - caseExact false compares lower(x) with lower($n) (the lower() indexes); co/sw/ew are LIKE with the
+ * - caseExact false compares lower(x) with lower($n), or a column's `folded` copy (lower(column), generated
+ *   and indexed) with lower($n), which keeps the index under row-level security; co/sw/ew are LIKE with the
  *   wildcards of the value escaped. gt/ge/lt/le compare strings in the database collation, dateTime as
  *   instants (timestamptz), integer and decimal as numeric. Booleans accept eq/ne only, with a JSON
  *   boolean or the strings "true"/"false" in any case (Entra sends "True"). A number compared with a
@@ -62,7 +63,8 @@ type Leaf = Extract<Filter, { kind: 'compare' | 'present' }>;
 
 /** Where a value lives: a typed SQL expression, or a jsonb value (with its text form). */
 type Target =
-  ({ kind: 'column' } & Pick<Column, 'sql' | 'type'>) | { kind: 'json'; jsonb: string; text: string };
+  | ({ kind: 'column' } & Pick<Column, 'sql' | 'type' | 'folded'>)
+  | { kind: 'json'; jsonb: string; text: string };
 
 /** Group.members and User.groups live in scim_membership, not in `data`. */
 type Relation = 'members' | 'groups';
@@ -482,10 +484,17 @@ class Compiler {
       // Typed comparison keeps the primary-key and membership indexes usable.
       return `(${target.sql} ${op === 'eq' ? '=' : 'IS DISTINCT FROM'} ${this.param(text, '::uuid')})`;
     }
-    let left =
-      target.kind === 'json' ? target.text : target.type === 'uuid' ? `${target.sql}::text` : target.sql;
     const fold = (sql: string) => (definition.caseExact ? sql : `lower(${sql})`);
-    left = fold(left);
+    // A column's `folded` copy is lower(column) kept by the database: compared as is, its index stays
+    // usable under row-level security, where a lower() applied to the column is never an index condition.
+    const left =
+      target.kind === 'json'
+        ? fold(target.text)
+        : target.type === 'uuid'
+          ? fold(`${target.sql}::text`)
+          : !definition.caseExact && target.folded !== undefined
+            ? target.folded
+            : fold(target.sql);
 
     switch (op) {
       case 'eq':

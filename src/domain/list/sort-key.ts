@@ -29,7 +29,8 @@ export function sortKeyFor(resolved: ResolvedPath | undefined, columns: ColumnMa
   if (column) {
     const notNull = column.notNull;
     if (column.type === 'text' && !target.caseExact)
-      return { sql: `lower(${column.sql})`, cast: 'text', notNull };
+      // The folded copy (lower(column), indexed) keeps ORDER BY and the keyset comparison on its index.
+      return { sql: column.folded ?? `lower(${column.sql})`, cast: 'text', notNull };
     return { sql: column.sql, cast: column.type, notNull };
   }
   const base = resolved.extension ? `r.data->${literal(resolved.schema)}` : 'r.data';

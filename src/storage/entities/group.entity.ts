@@ -9,9 +9,13 @@ export const GroupEntity = defineEntity({
     id: p.uuid().primary(),
     displayName: p.text(),
     externalId: p.text().nullable(),
+    /** Computed by PostgreSQL, never written: what filters and sorting compare (see UserEntity). */
+    displayNameLower: p.text().generated('(lower(display_name)) stored'),
     createdAt: p.datetime(),
     lastModified: p.datetime(),
     version: p.integer().default(1),
     data: p.json<Record<string, unknown>>().columnType('jsonb'),
   },
+  // displayName is unique per tenant case-insensitively (Okta links groups by it).
+  uniques: [{ name: 'scim_group_display_name_lower_uq', properties: ['tenantId', 'displayNameLower'] }],
 });

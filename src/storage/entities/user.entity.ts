@@ -20,9 +20,23 @@ export const UserEntity = defineEntity({
     primaryEmail: p.text().nullable(),
     /** Exactly what the identity provider sent; NULL when it sent none (the team role is then Viewer). */
     userType: p.text().nullable(),
+    // Lowercase copies of the case-insensitive columns, computed by PostgreSQL and never written: filters
+    // and sorting compare these (`user_name_lower = lower($1)`), which stay index conditions under
+    // row-level security where `lower(user_name) = lower($1)` does not (docs/storage-model.md).
+    userNameLower: p.text().generated('(lower(user_name)) stored'),
+    displayNameLower: p.text().nullable().generated('(lower(display_name)) stored'),
+    familyNameLower: p.text().nullable().generated('(lower(family_name)) stored'),
+    primaryEmailLower: p.text().nullable().generated('(lower(primary_email)) stored'),
     createdAt: p.datetime(),
     lastModified: p.datetime(),
     version: p.integer().default(1),
     data: p.json<Record<string, unknown>>().columnType('jsonb'),
   },
+  // userName is unique per tenant case-insensitively (RFC 7643 §4.1.1; Okta links users by it).
+  uniques: [{ name: 'scim_user_user_name_lower_uq', properties: ['tenantId', 'userNameLower'] }],
+  indexes: [
+    { name: 'scim_user_display_name_lower_idx', properties: ['tenantId', 'displayNameLower'] },
+    { name: 'scim_user_family_name_lower_idx', properties: ['tenantId', 'familyNameLower'] },
+    { name: 'scim_user_primary_email_lower_idx', properties: ['tenantId', 'primaryEmailLower'] },
+  ],
 });

@@ -22,14 +22,22 @@ const sql = (filter: string, resourceType: ResourceTypeName = 'User', paramOffse
 
 describe('compileFilter: dedicated columns and their indexes (RFC 7644 §3.4.2.2, docs/storage-model.md)', () => {
   it.each<[string, ResourceTypeName, string, unknown[]]>([
-    ['userName eq "BJensen"', 'User', '(lower(r.user_name) = lower($1))', ['BJensen']],
-    ['USERNAME EQ "x"', 'User', '(lower(r.user_name) = lower($1))', ['x']],
+    // Case-insensitive indexed columns compare their lowercase copy (a generated column with the index),
+    // never lower(column): under row-level security that would not be an index condition.
+    ['userName eq "BJensen"', 'User', '(r.user_name_lower = lower($1))', ['BJensen']],
+    ['USERNAME EQ "x"', 'User', '(r.user_name_lower = lower($1))', ['x']],
     [
       `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"`,
       'User',
-      '(lower(r.user_name) = lower($1))',
+      '(r.user_name_lower = lower($1))',
       ['x'],
     ],
+    ['userName ne "x"', 'User', '(r.user_name_lower IS DISTINCT FROM lower($1))', ['x']],
+    ['userName gt "m"', 'User', '(r.user_name_lower > lower($1))', ['m']],
+    ['userName le "m"', 'User', '(r.user_name_lower <= lower($1))', ['m']],
+    ['userName co "a_b"', 'User', "(r.user_name_lower LIKE lower($1) ESCAPE E'\\\\')", ['%a\\_b%']],
+    ['userName ew "@x.com"', 'User', "(r.user_name_lower LIKE lower($1) ESCAPE E'\\\\')", ['%@x.com']],
+    ['displayName eq "Ann"', 'User', '(r.display_name_lower = lower($1))', ['Ann']],
     ['externalId eq "00u1"', 'User', '(r.external_id = $1)', ['00u1']],
     ['externalId eq jyoung', 'User', '(r.external_id = $1)', ['jyoung']],
     ['externalId eq 12345', 'User', '(r.external_id = $1)', ['12345']],
@@ -39,9 +47,10 @@ describe('compileFilter: dedicated columns and their indexes (RFC 7644 §3.4.2.2
     ['active eq true', 'User', '(r.active = $1::boolean)', [true]],
     ['active eq "False"', 'User', '(r.active = $1::boolean)', [false]],
     ['active ne false', 'User', '(r.active IS DISTINCT FROM $1::boolean)', [false]],
-    ['displayName eq "Sales"', 'Group', '(lower(r.display_name) = lower($1))', ['Sales']],
+    ['displayName eq "Sales"', 'Group', '(r.display_name_lower = lower($1))', ['Sales']],
     ['name.givenName eq "Barbara"', 'User', '(lower(r.given_name) = lower($1))', ['Barbara']],
-    ['name.familyName sw "Jen"', 'User', "(lower(r.family_name) LIKE lower($1) ESCAPE E'\\\\')", ['Jen%']],
+    ['name.familyName sw "Jen"', 'User', "(r.family_name_lower LIKE lower($1) ESCAPE E'\\\\')", ['Jen%']],
+    // Not indexed, no lowercase copy: lower() on both sides.
     ['userType eq "admin"', 'User', '(lower(r.user_type) = lower($1))', ['admin']],
     [
       'meta.created gt "2011-05-13T04:42:34Z"',
@@ -64,9 +73,28 @@ describe('compileFilter: dedicated columns and their indexes (RFC 7644 §3.4.2.2
 
   it('numbers placeholders from paramOffset + 1 (callers append the predicate to their own parameters)', () => {
     expect(sql('userName eq "a" or title eq "b"', 'User', 2)).toEqual({
-      text: "((lower(r.user_name) = lower($3)) OR (lower(r.data->>'title') = lower($4)))",
+      text: "((r.user_name_lower = lower($3)) OR (lower(r.data->>'title') = lower($4)))",
       values: ['a', 'b'],
     });
+  });
+});
+
+describe('compileFilter: the folded copy of a column', () => {
+  it('lowers the column itself when its map gives no folded copy', () => {
+    const columns = new Map([['userName', { sql: 'r.user_name', type: 'text' as const, notNull: true }]]);
+    expect(compileFilter(parseFilter('userName eq "X"'), 'User', { columns, registry }).text).toBe(
+      '(lower(r.user_name) = lower($1))',
+    );
+  });
+
+  it('compares the column itself, not the folded copy, when the attribute is caseExact', () => {
+    const columns = new Map([
+      ['id', { sql: 'r.id', type: 'text' as const, notNull: true, folded: 'r.id_lower' }],
+      ['externalId', { sql: 'r.external_id', type: 'text' as const, notNull: false, folded: 'r.x_lower' }],
+    ]);
+    expect(compileFilter(parseFilter('externalId eq "X"'), 'User', { columns, registry }).text).toBe(
+      '(r.external_id = $1)',
+    );
   });
 });
 
@@ -200,10 +228,10 @@ describe('compileFilter: Group.members and User.groups use scim_membership (RFC 
 
 describe('compileFilter: logic, null and presence (RFC 7644 §3.4.2.2, RFC 7643 §2.5)', () => {
   it.each<[string, string]>([
-    ['userName eq "a" and title pr', '((lower(r.user_name) = lower($1)) AND (r.data->'],
+    ['userName eq "a" and title pr', '((r.user_name_lower = lower($1)) AND (r.data->'],
     [
       'userName eq "a" or userName eq "b"',
-      '((lower(r.user_name) = lower($1)) OR (lower(r.user_name) = lower($2)))',
+      '((r.user_name_lower = lower($1)) OR (r.user_name_lower = lower($2)))',
     ],
     ['not (title eq "x")', "NOT COALESCE((lower(r.data->>'title') = lower($1)), false)"],
     ['title eq null', "NOT COALESCE((r.data->'title' IS NOT NULL AND"],
