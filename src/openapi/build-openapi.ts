@@ -1,5 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+// Only the OpenAPI generator and the tests import this module: the server never loads @nestjs/swagger.
+import * as swagger from '@nestjs/swagger';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import * as terminus from '@nestjs/terminus';
+import { replayDocDecorators } from './doc-decorators.js';
 import { EXAMPLES_GUIDE } from './examples.js';
 import { registryToOpenApi } from './registry-to-openapi.js';
 import { sortKeys } from './sort-keys.js';
@@ -11,11 +15,14 @@ function bearer(description: string): NonNullable<Parameters<DocumentBuilder['ad
 }
 
 /**
- * The only builder of the OpenAPI document: the running app, the tests and `npm run openapi` share it.
+ * The only builder of the OpenAPI document: `npm run openapi` and the tests share it (the server serves the
+ * committed file).
  * Routes come from the controllers' decorators; the SCIM resource schemas from the schema registry that
  * validates requests. Keys are sorted so the committed file is stable.
  */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  // The controllers' and DTOs' documentation decorators only recorded themselves (doc-decorators.ts).
+  replayDocDecorators({ swagger, terminus });
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle('SCIM 2.0 provisioning server')
@@ -60,13 +67,4 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     schemas: { ...document.components?.schemas, ...registryToOpenApi(scimRegistry) },
   };
   return sortKeys(document);
-}
-
-/** Swagger UI at /docs and the raw document at /docs/openapi.json. */
-export function mountSwaggerUi(app: INestApplication, document: OpenAPIObject): void {
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs/openapi.json',
-    // deepLinking: /docs#/Users/createUser opens that operation.
-    swaggerOptions: { persistAuthorization: true, deepLinking: true },
-  });
 }

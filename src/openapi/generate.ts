@@ -15,6 +15,7 @@ export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
   const app = await createApp({
     config: loadConfig({ LOG_LEVEL: 'silent', ADMIN_TOKEN: 'openapi-document-generator' }),
     databaseUrl: NO_DATABASE,
+    docs: false,
   });
   try {
     return buildOpenApi(app);

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse } from './doc-decorators.js';
 import { DEFAULT_FILTER_LIMITS } from '../domain/filter/parser.js';
 import { PAGING } from '../domain/list/list-query.js';
 import { MAX_PATCH_OPERATIONS } from '../domain/patch/request.js';

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiResponse } from '../../openapi/doc-decorators.js';
 import { SCIM_MEDIA_TYPE } from '../../http/scim-media-type.js';
 import { COMPONENTS, ref } from '../../openapi/registry-to-openapi.js';
 

@@ -7,7 +7,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-} from '@nestjs/swagger';
+} from '../../openapi/doc-decorators.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { TenantsService } from '../tenants/tenants.service.js';

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '../../openapi/doc-decorators.js';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';

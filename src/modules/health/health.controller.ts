@@ -1,9 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags, HealthCheckResponses } from '../../openapi/doc-decorators.js';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Database } from '../../storage/database.js';
 
-/** Liveness and readiness probes (no auth): for load balancers, Docker HEALTHCHECK and Kubernetes. */
+/**
+ * Liveness and readiness probes (no auth): for load balancers, Docker HEALTHCHECK and Kubernetes.
+ * `swaggerDocumentation: false` keeps terminus from loading @nestjs/swagger into the server;
+ * HealthCheckResponses documents the same responses for the OpenAPI generator.
+ */
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -15,7 +19,8 @@ export class HealthController {
 
   /** The process is up and serving HTTP. */
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @HealthCheckResponses()
   // Probes are public: `security: []` overrides nothing but says so in the document.
   @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness probe', security: [] })
   live() {
@@ -24,7 +29,8 @@ export class HealthController {
 
   /** The database answers and every migration is applied; 503 otherwise. */
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @HealthCheckResponses()
   @ApiOperation({
     operationId: 'getReadiness',
     summary: 'Readiness probe: the database answers and migrations are applied',

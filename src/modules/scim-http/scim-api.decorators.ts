@@ -1,5 +1,5 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiProduces } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiProduces } from '../../openapi/doc-decorators.js';
 import { SCIM_MEDIA_TYPE } from '../../http/scim-media-type.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '../../openapi/doc-decorators.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCIM_CONTENT_TYPE } from '../../http/scim-media-type.js';
 import { ScimSearchAllOperation } from '../../openapi/scim-operation.decorators.js';

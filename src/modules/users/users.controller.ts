@@ -12,7 +12,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '../../openapi/doc-decorators.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ListQueryInput } from '../../domain/list/list-query.js';
 import type { ProjectionRequest } from '../../domain/project/attributes.js';

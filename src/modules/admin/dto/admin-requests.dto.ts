@@ -1,5 +1,5 @@
 import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../../../openapi/doc-decorators.js';
 import { ScimError } from '../../../domain/errors.js';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../../audit/audit.service.js';
 

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../../openapi/doc-decorators.js';
 
 // Response shapes of the operator API: external scripts rely on them, so they are a contract.
 
