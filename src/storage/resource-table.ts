@@ -120,9 +120,12 @@ export class ResourceTable {
       );
     }
     const useKeyset = query.cursor !== undefined && key.notNull;
+    // Absent values sort last either way (RFC 7644 §3.4.2.3). A key that is never NULL needs no NULLS
+    // clause, and without one a descending page walks the ascending index backward.
+    const nulls = key.notNull ? '' : ' NULLS LAST';
     const pageSql =
       `SELECT ${RESOURCE_COLUMNS}${useKeyset ? `, ${key.sql} AS sort_key` : ''} FROM ${this.table} r ` +
-      `WHERE ${where.join(' AND ')} ORDER BY ${key.sql} ${direction} NULLS LAST, r.id ${direction} ` +
+      `WHERE ${where.join(' AND ')} ORDER BY ${key.sql} ${direction}${nulls}, r.id ${direction} ` +
       `LIMIT ${sql.param(query.count + 1)} OFFSET ${sql.param(offset)}`;
     const [page, counted] = await Promise.all([
       tx.sql<ResourceRow & { sort_key?: unknown }>(pageSql, sql.values),

@@ -159,8 +159,16 @@ describe('case-insensitive lookups keep their index under row-level security', (
     await expectIndexOf('scim_group', 'display_name', statement);
   });
 
-  // Ascending: a descending page (ORDER BY … DESC NULLS LAST) cannot walk an ascending index backward
-  // (that gives NULLS FIRST), with or without row-level security; see resource-table.ts.
+  it('a descending page of users sorted by userName, after a keyset cursor, walks the index backward', async () => {
+    const path = 'Users?sortBy=userName&sortOrder=descending&count=50';
+    const first = await pageStatement(`${path}&cursor=`);
+    const nextCursor = first.body.nextCursor as string;
+    expect(typeof nextCursor).toBe('string');
+    const second = await pageStatement(`${path}&cursor=${encodeURIComponent(nextCursor)}`);
+    expect(second.statement.text).toMatch(/\) < \(\$\d+::text, \$\d+::uuid\)/);
+    await expectIndexOf('scim_user', 'user_name', second.statement);
+  });
+
   it('a page of users sorted by userName, after a keyset cursor, walks the userName index', async () => {
     const path = 'Users?sortBy=userName&count=50';
     const first = await pageStatement(`${path}&cursor=`);
