@@ -183,7 +183,7 @@ async function listPage(request, table, extraWhere, extraValues) {
   values.push(count + 1, cursor === undefined ? startIndex - 1 : 0);
   const page = pool.query(
     `SELECT ${COLUMNS}${cursor !== undefined ? ', r.created_at AS sort_key' : ''} FROM ${table} r ` +
-      `WHERE ${where.join(' AND ')} ORDER BY r.created_at ASC NULLS LAST, r.id ASC ` +
+      `WHERE ${where.join(' AND ')} ORDER BY r.created_at ASC, r.id ASC ` +
       `LIMIT $${values.length - 1} OFFSET $${values.length}`,
     values,
   );
