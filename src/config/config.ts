@@ -29,6 +29,12 @@ export interface AppConfig {
   authFailureRps: number;
   /** Failed authentications a client address may make at once before the sustained rate applies. */
   authFailureBurst: number;
+  /**
+   * How long a verified API key is trusted from the in-process cache before it is read again, in ms;
+   * 0 reads the key on every request. Revocation reaches every instance at once through LISTEN/NOTIFY;
+   * this bounds staleness should a notification be lost.
+   */
+  authCacheTtlMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +63,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbAcquireTimeoutMs: parsePositiveInt('DB_ACQUIRE_TIMEOUT_MS', env.DB_ACQUIRE_TIMEOUT_MS, 5_000),
     authFailureRps: parsePositiveNumber('AUTH_FAILURE_RPS', env.AUTH_FAILURE_RPS, 2),
     authFailureBurst: parsePositiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, 20),
+    authCacheTtlMs: parseNonNegativeInt('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, 5_000),
   };
 }
 
@@ -79,6 +86,15 @@ function parsePositiveInt(name: string, raw: string | undefined, fallback: numbe
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) {
     throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseNonNegativeInt(name: string, raw: string | undefined, fallback: number): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
   }
   return Number(value);
 }

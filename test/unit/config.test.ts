@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       dbAcquireTimeoutMs: 5000,
       authFailureRps: 2,
       authFailureBurst: 20,
+      authCacheTtlMs: 5000,
     });
   });
 
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       DB_ACQUIRE_TIMEOUT_MS: '1000',
       AUTH_FAILURE_RPS: '0.5',
       AUTH_FAILURE_BURST: '5',
+      AUTH_CACHE_TTL_MS: '0',
     });
     expect(config).toEqual({
       port: 8080,
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       dbAcquireTimeoutMs: 1000,
       authFailureRps: 0.5,
       authFailureBurst: 5,
+      authCacheTtlMs: 0,
     });
   });
 
@@ -79,6 +82,8 @@ describe('loadConfig', () => {
     ['AUTH_FAILURE_RPS', '0', /AUTH_FAILURE_RPS must be a positive number/],
     ['AUTH_FAILURE_RPS', '-1', /AUTH_FAILURE_RPS must be a positive number/],
     ['AUTH_FAILURE_BURST', '2.5', /AUTH_FAILURE_BURST must be a positive integer/],
+    ['AUTH_CACHE_TTL_MS', '-1', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
+    ['AUTH_CACHE_TTL_MS', '5s', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
