@@ -5,6 +5,7 @@ import { Migration20261128142121_AuthAndAudit } from './Migration20261128142121_
 import { Migration20261201121546_UserTypeAsSent } from './Migration20261201121546_UserTypeAsSent.js';
 import { Migration20261201124500_RowLevelSecurity } from './Migration20261201124500_RowLevelSecurity.js';
 import { Migration20261201132148_LowercaseColumns } from './Migration20261201132148_LowercaseColumns.js';
+import { Migration20261201140000_ApiKeyInvalidation } from './Migration20261201140000_ApiKeyInvalidation.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201121546_UserTypeAsSent', class: Migration20261201121546_UserTypeAsSent },
   { name: 'Migration20261201124500_RowLevelSecurity', class: Migration20261201124500_RowLevelSecurity },
   { name: 'Migration20261201132148_LowercaseColumns', class: Migration20261201132148_LowercaseColumns },
+  { name: 'Migration20261201140000_ApiKeyInvalidation', class: Migration20261201140000_ApiKeyInvalidation },
 ];
