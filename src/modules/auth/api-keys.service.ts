@@ -1,6 +1,9 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { AppConfig } from '../../config/config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
 import { ScimError } from '../../domain/errors.js';
 import { isUuid } from '../../domain/ids.js';
+import { ApiKeyInvalidations } from '../../storage/api-key-invalidations.js';
 import { ApiKeysRepository, type ApiKeyRow } from '../../storage/api-keys.repository.js';
 import { Database, type Tx } from '../../storage/database.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
@@ -45,38 +48,100 @@ export const DEFAULT_KEY_NAME = 'default';
 const LAST_USED_INTERVAL_MS = 60_000;
 /** Compared against when the key id is unknown, so that case costs the same hash and comparison. */
 const UNKNOWN_KEY_HASH = hashToken('unknown');
+/** Most keys one process keeps verified in memory; the oldest entry goes first. */
+const KEY_CACHE_MAX = 10_000;
+
+/** What verifying a token needs of its key, as read from api_key. */
+interface KnownKey {
+  id: string;
+  tenantId: string;
+  tokenHash: string;
+  revoked: boolean;
+  /** Epoch ms, or null: never expires. Checked on every request, cached or not. */
+  expiresAt: number | null;
+}
 
 @Injectable()
 export class ApiKeysService implements OnModuleDestroy {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly lastTouched = new Map<string, number>();
   private readonly pendingTouches = new Set<Promise<void>>();
+  /** Keys read recently, by id, oldest first; trusted for `cacheTtlMs` while the listener is live. */
+  private readonly cache = new Map<string, { key: KnownKey; cachedAt: number }>();
+  /** Bumped by every invalidation: a read that started before one must not be cached. */
+  private generation = 0;
+  private readonly cacheTtlMs: number;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly db: Database,
     private readonly keys: ApiKeysRepository,
     private readonly tenants: TenantsRepository,
-  ) {}
+    private readonly invalidations: ApiKeyInvalidations,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.cacheTtlMs = config.authCacheTtlMs;
+    this.unsubscribe = invalidations.subscribe((keyId) => this.forget(keyId));
+  }
 
   /**
-   * Checks a presented bearer token. Reads the key row on every call (no cache), so a revocation or
-   * a tenant deletion takes effect on the next request on every instance.
+   * Checks a presented bearer token. A key verified in the last AUTH_CACHE_TTL_MS is taken from memory
+   * (no round trip); a revocation, an expiry change or a deletion anywhere evicts it at once on every
+   * instance (ApiKeyInvalidations), and without a live listener every call reads the key.
    */
   async verify(token: string): Promise<VerifyResult> {
     const parsed = parseToken(token);
     if (!parsed) return { ok: false, detail: 'Invalid API key' };
-    // One indexed read per request, before the tenant is known: this runs before every SCIM call.
-    const key = await this.db.systemStatement((tx) => this.keys.findForVerification(tx, parsed.keyId));
-    if (!tokenMatches(token, key?.token_hash ?? UNKNOWN_KEY_HASH) || !key) {
+    const key = await this.lookup(parsed.keyId);
+    if (!tokenMatches(token, key?.tokenHash ?? UNKNOWN_KEY_HASH) || !key) {
       return { ok: false, detail: 'Invalid API key' };
     }
     // Only a caller holding the right secret learns why a real key is refused.
-    if (key.revoked_at) return { ok: false, detail: 'API key has been revoked' };
-    if (key.expires_at && new Date(isoTimestamp(key.expires_at)).getTime() <= Date.now()) {
+    if (key.revoked) return { ok: false, detail: 'API key has been revoked' };
+    if (key.expiresAt !== null && key.expiresAt <= Date.now()) {
       return { ok: false, detail: 'API key has expired' };
     }
     this.touch(key.id);
-    return { ok: true, key: { tenantId: key.tenant_id, apiKeyId: key.id } };
+    return { ok: true, key: { tenantId: key.tenantId, apiKeyId: key.id } };
+  }
+
+  /**
+   * The key from the cache, or one indexed read before the tenant is known. Unknown ids are never
+   * cached: a key just created on another instance works at once (the failed-auth limiter bounds
+   * lookups of unknown ids).
+   */
+  private async lookup(keyId: string): Promise<KnownKey | undefined> {
+    if (this.cacheTtlMs > 0) await this.invalidations.start();
+    const cached = this.cache.get(keyId);
+    if (cached) {
+      if (this.invalidations.live && Date.now() - cached.cachedAt < this.cacheTtlMs) return cached.key;
+      this.cache.delete(keyId);
+    }
+    const generation = this.generation;
+    const row = await this.db.systemStatement((tx) => this.keys.findForVerification(tx, keyId));
+    if (!row) return undefined;
+    const key: KnownKey = {
+      id: row.id,
+      tenantId: row.tenant_id,
+      tokenHash: row.token_hash,
+      revoked: row.revoked_at !== null,
+      expiresAt: row.expires_at === null ? null : new Date(isoTimestamp(row.expires_at)).getTime(),
+    };
+    if (this.cacheTtlMs > 0 && this.invalidations.live && generation === this.generation) {
+      if (this.cache.size >= KEY_CACHE_MAX) {
+        const oldest = this.cache.keys().next();
+        if (!oldest.done) this.cache.delete(oldest.value);
+      }
+      this.cache.set(keyId, { key, cachedAt: Date.now() });
+    }
+    return key;
+  }
+
+  /** Evicts one key (`null`: every key) and keeps reads already under way from caching what they saw. */
+  private forget(keyId: string | null): void {
+    this.generation += 1;
+    if (keyId === null) this.cache.clear();
+    else this.cache.delete(keyId);
   }
 
   async create(tenantId: string, options: NewApiKeyOptions = {}): Promise<CreatedApiKey> {
@@ -134,9 +199,12 @@ export class ApiKeysService implements OnModuleDestroy {
         throw ScimError.notFound(`API key ${keyId} not found`);
       }
     });
+    // This instance without waiting for its own notification; the others through theirs.
+    this.forget(keyId);
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.unsubscribe();
     await Promise.allSettled([...this.pendingTouches]);
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeyInvalidations } from '../../storage/api-key-invalidations.js';
 import { StorageModule } from '../../storage/storage.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
@@ -9,7 +10,14 @@ import { TenantRateLimiter } from './tenant-rate-limiter.js';
 /** Tenant API keys: SCIM modules import it and put @UseGuards(ApiKeyGuard) on their controllers. */
 @Module({
   imports: [StorageModule],
-  providers: [ApiKeysService, ApiKeyStrategy, ApiKeyGuard, TenantRateLimiter, FailedAuthLimiter],
+  providers: [
+    ApiKeysService,
+    ApiKeyInvalidations,
+    ApiKeyStrategy,
+    ApiKeyGuard,
+    TenantRateLimiter,
+    FailedAuthLimiter,
+  ],
   exports: [ApiKeysService, ApiKeyGuard, TenantRateLimiter, FailedAuthLimiter],
 })
 export class AuthModule {}
