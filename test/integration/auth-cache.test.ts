@@ -115,6 +115,8 @@ describe('API key cache across instances (LISTEN/NOTIFY invalidation)', () => {
       headers: ADMIN,
     });
     expect(res.statusCode).toBe(204);
+    // The deleting instance evicts the tenant's keys without waiting for the notifications.
+    expect((await scim(a.app, tenant.apiKey)).statusCode).toBe(401);
     for (const app of [a.app, b]) {
       const refused = await untilRefused(app, tenant.apiKey);
       expect(refused.statusCode).toBe(401);

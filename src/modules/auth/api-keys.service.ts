@@ -137,6 +137,12 @@ export class ApiKeysService implements OnModuleDestroy {
     return key;
   }
 
+  /** Evicts a deleted tenant's keys on this instance at once (the others through the notifications). */
+  forgetTenant(tenantId: string): void {
+    this.generation += 1;
+    for (const [keyId, entry] of this.cache) if (entry.key.tenantId === tenantId) this.cache.delete(keyId);
+  }
+
   /** Evicts one key (`null`: every key) and keeps reads already under way from caching what they saw. */
   private forget(keyId: string | null): void {
     this.generation += 1;

@@ -64,6 +64,7 @@ export class TenantsService {
   async delete(id: string): Promise<void> {
     const deleted = await this.db.systemStatement((tx) => this.tenants.delete(tx, id));
     if (!deleted) throw ScimError.notFound(`Tenant ${id} not found`);
+    this.apiKeys.forgetTenant(id);
   }
 }
 
