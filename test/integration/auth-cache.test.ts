@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ApiKeysService } from '../../src/modules/auth/api-keys.service.js';
+import { ApiKeyInvalidations } from '../../src/storage/api-key-invalidations.js';
 import { sqlObservers, type SqlEvent } from '../../src/storage/sql.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { validateEveryResponse } from '../support/contract.js';
@@ -142,6 +143,46 @@ describe('API key cache across instances (LISTEN/NOTIFY invalidation)', () => {
     });
     expect(created.statusCode).toBe(201);
     expect((await scim(b, created.json().apiKey)).statusCode).toBe(200);
+  });
+
+  it('when the listener loses its connection the cache is dropped and bypassed until it reconnects', async () => {
+    const tenant = await createTenant(a.app, 'Listener lost');
+    await cachedOnBoth(tenant);
+    const invalidations = b.get(ApiKeyInvalidations);
+    /** `live` at each "forget every key": the loss, then the reconnection. */
+    const liveAtReset: boolean[] = [];
+    const unsubscribe = invalidations.subscribe((keyId) => {
+      if (keyId === null) liveAtReset.push(invalidations.live);
+    });
+    try {
+      const terminated = await a.db.client.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'scim-api-key-listener'`,
+      );
+      expect(terminated.rowCount).toBe(2);
+      for (let attempt = 0; attempt < 200 && liveAtReset.length === 0; attempt++) await sleep(5);
+      expect(liveAtReset[0]).toBe(false);
+      // Without the listener nothing is trusted from memory: a revocation whose notification nobody
+      // hears still takes effect on the next request.
+      await a.db.client.query('UPDATE api_key SET revoked_at = now() WHERE id = $1', [tenant.apiKeyId]);
+      if (!invalidations.live) expect((await scim(b, tenant.apiKey)).statusCode).toBe(401);
+    } finally {
+      unsubscribe();
+    }
+    // It reconnects by itself (bounded poll, 25 ms steps, at most 5 s) and caches again.
+    const other = await createTenant(a.app, 'After reconnection');
+    let readsPerRequest = 1;
+    for (let attempt = 0; attempt < 200 && readsPerRequest > 0; attempt++) {
+      await sleep(STEP_MS);
+      await scim(b, other.apiKey);
+      readsPerRequest = await apiKeyReads(async () =>
+        expect((await scim(b, other.apiKey)).statusCode).toBe(200),
+      );
+    }
+    expect(readsPerRequest).toBe(0);
+    expect(invalidations.live).toBe(true);
+    await a.db.client.query('UPDATE api_key SET revoked_at = now() WHERE id = $1', [other.apiKeyId]);
+    expect((await untilRefused(b, other.apiKey)).statusCode).toBe(401);
   });
 
   it('an expired key is refused at its expiry, cached or not, without waiting for the TTL', async () => {
