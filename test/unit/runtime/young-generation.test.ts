@@ -36,7 +36,9 @@ describe('the young generation while the server boots', () => {
 
   it('stays at its initial size while held, and grows again once released', () => {
     const sizes = youngGenerationSizes(true);
-    expect(sizes.boot).toBeLessThanOrEqual(4);
+    // Held, it stays a few MiB (1 on a quiet machine, up to ~8 seen under load: V8 still resizes it by
+    // its own heuristics); left alone, the same program takes it to 16 MiB or more (the test above).
+    expect(sizes.boot).toBeLessThan(16);
     expect(sizes.served).toBeGreaterThan(sizes.boot);
   });
 
