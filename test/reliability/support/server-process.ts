@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../../../src/database/embedded-postgres.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const SERVER_ENTRY = resolve(REPO_ROOT, 'dist/src/main.js');
@@ -157,19 +157,6 @@ export async function readiness(baseUrl: string): Promise<number> {
 /** Ends every server process this test file started and that still runs (afterAll). */
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...running].map((server) => server.kill9()));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
 }
 
 export function sleep(ms: number): Promise<void> {
