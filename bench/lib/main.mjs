@@ -18,9 +18,18 @@ import {
   RESULTS_START,
 } from './report.mjs';
 import { seed } from './seed.mjs';
-import { sampleRequests, workloads } from './workloads.mjs';
+import { smokeCheck } from './smoke.mjs';
+import { workloads } from './workloads.mjs';
 
 const DATABASE = 'scim_bench';
+
+/**
+ * The servers of a run, in the order of the first round: ours, the floor that sends our statements
+ * (floor/server.mjs) and the floor that sends one statement per request (floor/one-statement.mjs).
+ */
+export const SERVERS = ['ours', 'floor', 'floor1'];
+export const SERVER_LABELS = { ours: 'ours', floor: 'floor', floor1: 'floor-1' };
+const FLOOR_SCRIPTS = { floor: 'server.mjs', floor1: 'one-statement.mjs' };
 
 /** The whole benchmark; returns the exit code. Every process it starts is stopped in `finally`. */
 export async function main(argv, { benchDir, rootDir, buildDir }) {
@@ -74,7 +83,7 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
   let rssTimer;
   try {
     console.log(
-      `bench: ${options.quick ? 'quick' : 'full'} run, ${selected.length} workloads × ${options.rounds} round(s) × 2 servers, ` +
+      `bench: ${options.quick ? 'quick' : 'full'} run, ${selected.length} workloads × ${options.rounds} round(s) × ${SERVERS.length} servers, ` +
         `${options.duration} s per run, on ${machine.cpus} × ${machine.cpuModel} (load ${machine.loadBefore})`,
     );
     database = await startEmbeddedPostgres({ dataDir: join(benchDir, '.data'), database: 'postgres' });
@@ -117,47 +126,60 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
     );
     checkInterrupt();
 
-    const floorPort = await freePort();
-    const floor = await startServer({
-      name: 'floor',
-      args: [join(benchDir, 'floor', 'server.mjs')],
-      cwd: benchDir,
-      port: floorPort,
-      readyPath: '/health/ready',
-      env: { PORT: String(floorPort), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, POOL_MAX: '20' },
-    });
-    servers.push(floor);
-    console.log(`floor server: pid ${floor.pid}, port ${floorPort}`);
-    const targets = {
-      ours: { key: 'ours', server: ours, port: oursPort },
-      floor: { key: 'floor', server: floor, port: floorPort },
-    };
+    const targets = { ours: { key: 'ours', server: ours, port: oursPort } };
+    for (const key of SERVERS.filter((k) => k !== 'ours')) {
+      const port = await freePort();
+      const server = await startServer({
+        name: SERVER_LABELS[key],
+        args: [join(benchDir, 'floor', FLOOR_SCRIPTS[key])],
+        cwd: benchDir,
+        port,
+        readyPath: '/health/ready',
+        env: floorEnv(port, databaseUrl),
+      });
+      servers.push(server);
+      targets[key] = { key, server, port };
+      console.log(
+        `${SERVER_LABELS[key]} server (floor/${FLOOR_SCRIPTS[key]}): pid ${server.pid}, port ${port}`,
+      );
+    }
 
     // Polled VmRSS, overall and per workload in the first round (RSS rarely falls again), to tell which
     // request shape drives the peak.
-    const peakPolled = { ours: 0, floor: 0 };
+    const peakPolled = Object.fromEntries(SERVERS.map((key) => [key, 0]));
     const rssByWorkload = {};
     let current;
     let firstRound = true;
     rssTimer = setInterval(() => {
-      for (const key of ['ours', 'floor']) {
+      for (const key of SERVERS) {
         const rss = targets[key].server.rss() ?? 0;
         peakPolled[key] = Math.max(peakPolled[key], rss);
         if (current && firstRound) {
-          rssByWorkload[current] ??= { ours: 0, floor: 0 };
+          rssByWorkload[current] ??= Object.fromEntries(SERVERS.map((k) => [k, 0]));
           rssByWorkload[current][key] = Math.max(rssByWorkload[current][key], rss);
         }
       }
     }, 250);
 
-    await smokeCheck(selected, targets, tenant.apiKey);
+    const smoke = await smokeCheck(selected, targets, tenant.apiKey, SERVERS, SERVER_LABELS);
     checkInterrupt();
+    if (options.check) {
+      const differing = smoke.filter((entry) => Object.values(entry.differences).some(Boolean));
+      console.log(
+        differing.length
+          ? `smoke check: ${differing.length} workload(s) differ: ${differing.map((e) => e.workload).join(', ')}`
+          : 'smoke check: every answer equals ours (normalized)',
+      );
+      return differing.length ? 1 : 0;
+    }
 
-    const runs = Object.fromEntries(selected.map((w) => [w.name, { ours: [], floor: [] }]));
-    const totalRuns = selected.length * options.rounds * 2;
+    const runs = Object.fromEntries(
+      selected.map((w) => [w.name, Object.fromEntries(SERVERS.map((key) => [key, []]))]),
+    );
+    const totalRuns = selected.length * options.rounds * SERVERS.length;
     let done = 0;
     let rssBeforeLargeGet;
-    // Rounds outermost: each round runs every workload on both servers, so a burst of load from other
+    // Rounds outermost: each round runs every workload on every server, so a burst of load from other
     // processes lands on one round of many workloads rather than on every round of one workload (the
     // targets compare workloads with each other, e.g. PATCH at 100k vs at 10 members).
     for (let round = 0; round < options.rounds; round++) {
@@ -167,7 +189,7 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
         current = workload.name;
         firstRound = round === 0;
         if (round === 0) {
-          for (const target of [targets.ours, targets.floor]) {
+          for (const target of SERVERS.map((key) => targets[key])) {
             await load(
               benchDir,
               target,
@@ -180,8 +202,9 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
             checkInterrupt();
           }
         }
-        // Alternate who goes first, so neither always runs on a just-warmed database.
-        const order = round % 2 === 0 ? [targets.ours, targets.floor] : [targets.floor, targets.ours];
+        // Rotate who goes first, so no server always runs on a just-warmed database (with 3 rounds, each
+        // server goes first once).
+        const order = SERVERS.map((_, i) => targets[SERVERS[(i + round) % SERVERS.length]]);
         for (const target of order) {
           const cpuBefore = target.server.cpuMs();
           const result = await load(benchDir, target, tenant.apiKey, workload, dataset, duration);
@@ -194,7 +217,7 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
           done++;
           console.log(
             `[${String(done).padStart(String(totalRuns).length)}/${totalRuns}] round ${round + 1} ` +
-              `${workload.name.padEnd(18)} ${target.key.padEnd(5)} ${result.rps.toFixed(0).padStart(6)} rps  ` +
+              `${workload.name.padEnd(18)} ${SERVER_LABELS[target.key].padEnd(7)} ${result.rps.toFixed(0).padStart(6)} rps  ` +
               `p50 ${result.p50?.toFixed(2) ?? '–'} ms  p99 ${result.p99?.toFixed(2) ?? '–'} ms  ` +
               `cpu ${result.cpuPerRequest?.toFixed(2) ?? '–'} ms/req` +
               (result.non2xx + result.errors + result.timeouts
@@ -206,8 +229,7 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
     }
     clearInterval(rssTimer);
     const rss = {
-      ours: ours.peakRss() ?? peakPolled.ours,
-      floor: floor.peakRss() ?? peakPolled.floor,
+      ...Object.fromEntries(SERVERS.map((key) => [key, targets[key].server.peakRss() ?? peakPolled[key]])),
       polled: peakPolled,
       beforeLargeGet: rssBeforeLargeGet,
       byWorkload: rssByWorkload,
@@ -221,8 +243,7 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
       name: w.name,
       label: w.label,
       connections: w.connections,
-      ours: summarize(runs[w.name].ours),
-      floor: summarize(runs[w.name].floor),
+      ...Object.fromEntries(SERVERS.map((key) => [key, summarize(runs[w.name][key])])),
     }));
     const run = {
       date: new Date().toISOString(),
@@ -232,6 +253,7 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
       duration: options.duration,
       machine,
       seed: seeded,
+      smoke,
       rss,
       summary,
       targets: options.only ? [] : evaluateTargets(summary, rss, dataset.groupSizes),
@@ -310,6 +332,10 @@ function ourEnv(port, databaseUrl, adminToken) {
   };
 }
 
+function floorEnv(port, databaseUrl) {
+  return { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, POOL_MAX: '20' };
+}
+
 async function createTenant(port, adminToken) {
   const response = await fetch(`http://127.0.0.1:${port}/admin/v1/tenants`, {
     method: 'POST',
@@ -338,67 +364,6 @@ async function load(benchDir, target, apiKey, workload, dataset, duration) {
 }
 
 /**
- * One cycle of every workload on both servers before measuring: all must answer 2xx, and the floor's
- * answers must have the shape of ours (same keys, counts and members), or the comparison is unfair.
- */
-async function smokeCheck(selected, targets, apiKey) {
-  console.log('smoke check (one cycle of each workload on both servers):');
-  for (const workload of selected) {
-    const notes = [];
-    const sizes = {};
-    // The same requests on both servers (the same random user), but a new user for each POST.
-    const shared = sampleRequests(workload);
-    for (const key of ['ours', 'floor']) {
-      const shapes = [];
-      const requests = shared.some((r) => r.method === 'POST') ? sampleRequests(workload) : shared;
-      for (const request of requests) {
-        const response = await fetch(`http://127.0.0.1:${targets[key].port}${request.path}`, {
-          method: request.method,
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/scim+json' },
-          body: request.body,
-        });
-        const text = await response.text();
-        if (response.status >= 300) {
-          throw new Error(
-            `${workload.name} on ${key}: ${request.method} ${request.path} → ${response.status} ${text.slice(0, 300)}`,
-          );
-        }
-        sizes[key] = (sizes[key] ?? 0) + text.length;
-        shapes.push(shapeOf(JSON.parse(text)));
-      }
-      targets[key].shapes = shapes;
-    }
-    const a = JSON.stringify(targets.ours.shapes);
-    const b = JSON.stringify(targets.floor.shapes);
-    if (a !== b) notes.push(`shapes differ:\n      ours  ${a.slice(0, 400)}\n      floor ${b.slice(0, 400)}`);
-    console.log(
-      `  ${workload.name.padEnd(18)} ${String(sizes.ours).padStart(9)} B ours, ${String(sizes.floor).padStart(9)} B floor` +
-        (notes.length ? `  WARNING ${notes.join('; ')}` : '  same shape'),
-    );
-  }
-}
-
-/** The structure of a response: keys, list counts, member counts; not the values that vary per request. */
-function shapeOf(body) {
-  const keys = (object) => Object.keys(object).sort().join(',');
-  const one = (resource) => ({
-    keys: keys(resource),
-    meta: resource.meta ? keys(resource.meta) : undefined,
-    members: Array.isArray(resource.members) ? resource.members.length : undefined,
-    groups: Array.isArray(resource.groups) ? resource.groups.length : undefined,
-  });
-  if (Array.isArray(body.Resources)) {
-    return {
-      keys: keys(body),
-      totalResults: body.totalResults,
-      itemsPerPage: body.itemsPerPage,
-      first: body.Resources[0] ? one(body.Resources[0]) : undefined,
-    };
-  }
-  return one(body);
-}
-
-/**
  * Runs one workload against a fresh instance of each server under `node --cpu-prof` and prints where
  * each spends its CPU, per answered request, by package or source folder; then our server's hottest
  * functions. Profiles and the digest are kept under bench/results/profiles/.
@@ -418,24 +383,21 @@ async function profileWorkload(context) {
     servers,
   } = context;
   const dir = join(benchDir, 'results', 'profiles', `${stamp}-${workload.name}`);
-  console.log(`\nprofiling ${workload.name} on both servers (node --cpu-prof; profiles in ${dir})`);
+  console.log(`\nprofiling ${workload.name} on every server (node --cpu-prof; profiles in ${dir})`);
   const duration = Math.max(2, Math.round(options.duration * (workload.durationFactor ?? 1)));
   const digests = {};
-  for (const key of ['ours', 'floor']) {
+  for (const key of SERVERS) {
     const port = await freePort();
     const profileDir = join(dir, key);
     mkdirSync(profileDir, { recursive: true });
-    const script = key === 'ours' ? serverMain : join(benchDir, 'floor', 'server.mjs');
+    const script = key === 'ours' ? serverMain : join(benchDir, 'floor', FLOOR_SCRIPTS[key]);
     const server = await startServer({
-      name: `${key} (profiled)`,
+      name: `${SERVER_LABELS[key]} (profiled)`,
       args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, script],
       cwd: key === 'ours' ? rootDir : benchDir,
       port,
       readyPath: '/health/ready',
-      env:
-        key === 'ours'
-          ? ourEnv(port, databaseUrl, adminToken)
-          : { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl },
+      env: key === 'ours' ? ourEnv(port, databaseUrl, adminToken) : floorEnv(port, databaseUrl),
     });
     servers.push(server);
     const target = { key, server, port };
@@ -451,7 +413,7 @@ async function profileWorkload(context) {
       summary: summarizeProfile(join(profileDir, file), rootDir, { lastMs: windowMs, top: 60 }),
     };
   }
-  const text = renderProfile(workload.name, digests);
+  const text = renderProfile(workload.name, digests, SERVERS, SERVER_LABELS);
   writeFileSync(join(dir, 'digest.txt'), `${text}\n`);
   console.log(text);
 }

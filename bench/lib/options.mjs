@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util';
 export const USAGE = `usage: npm run bench -- [options]
   --quick              10k users, groups of 10 / 1k / 10k, 2 s per run, 1 round; does not touch docs/
   --rounds <n>         interleaved rounds per workload and server (default 3; quick 1)
-  --duration <s>       seconds per run (default 10; quick 2); some workloads run half as long
+  --duration <s>       seconds per run (default 8; quick 2); some workloads run half as long
   --only <a,b>         only these workloads (names as in the table)
-  --profile <a,b>      afterwards, run these workloads on fresh instances of both servers under
+  --profile <a,b>      afterwards, run these workloads on fresh instances of all three servers under
                        node --cpu-prof and print where each spends its CPU per request
+  --check              only the smoke check: start the servers, compare one cycle of every workload's
+                       answers, stop (no load, no results written)
   --write-docs         write docs/benchmarks.md even in quick mode
   --no-docs            do not write docs/benchmarks.md
   --no-build           reuse the last build (under the system temp directory)`;
@@ -16,6 +18,7 @@ export function parseOptions(argv) {
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       duration: { type: 'string' },
       only: { type: 'string' },
@@ -36,8 +39,9 @@ export function parseOptions(argv) {
   return {
     help: values.help,
     quick: values.quick,
+    check: values.check,
     rounds: Math.round(positive('rounds', values.rounds, values.quick ? 1 : 3)),
-    duration: positive('duration', values.duration, values.quick ? 2 : 10),
+    duration: positive('duration', values.duration, values.quick ? 2 : 8),
     only: values.only ? values.only.split(',').map((s) => s.trim()) : undefined,
     profile: values.profile ? values.profile.split(',').map((s) => s.trim()) : [],
     writeDocs: !values['no-docs'] && (!values.quick || values['write-docs']),

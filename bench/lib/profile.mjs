@@ -80,11 +80,12 @@ function bucketOf(callFrame, root) {
   return ours ? `server: ${ours[1]}` : path;
 }
 
-/** Both servers' CPU per answered request by package, then our hottest functions (self and inclusive). */
-export function renderProfile(workload, digests) {
+/** Every server's CPU per answered request by package, then our hottest functions (self and inclusive). */
+export function renderProfile(workload, digests, keys = Object.keys(digests), labels = {}) {
+  const label = (key) => labels[key] ?? key;
   const perRequest = (digest, entry) => entry.ms / Math.max(1, digest.result.ok);
   const buckets = new Map();
-  for (const key of ['ours', 'floor']) {
+  for (const key of keys) {
     for (const entry of digests[key].summary.buckets) {
       buckets.set(entry.name, { ...buckets.get(entry.name), [key]: perRequest(digests[key], entry) });
     }
@@ -92,13 +93,19 @@ export function renderProfile(workload, digests) {
   const rows = [...buckets.entries()].sort((a, b) => (b[1].ours ?? 0) - (a[1].ours ?? 0)).slice(0, 25);
   const cell = (v) => (v == null ? '–' : v.toFixed(3)).padStart(8);
   const line = (e) => `  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.name}`;
-  const { ours, floor } = digests;
+  const { ours } = digests;
   return [
-    `CPU profiles during ${workload}: ours ${ours.result.rps.toFixed(0)} rps (${ours.result.ok} requests), ` +
-      `floor ${floor.result.rps.toFixed(0)} rps (${floor.result.ok} requests), under the profiler`,
+    `CPU profiles during ${workload}: ` +
+      keys
+        .map(
+          (key) =>
+            `${label(key)} ${digests[key].result.rps.toFixed(0)} rps (${digests[key].result.ok} requests)`,
+        )
+        .join(', ') +
+      ', under the profiler',
     ' sampled ms per request by package / folder ((idle): waiting, mostly on PostgreSQL):',
-    `  ${'ours'.padStart(8)}  ${'floor'.padStart(8)}  package`,
-    ...rows.map(([name, v]) => `  ${cell(v.ours)}  ${cell(v.floor)}  ${name}`),
+    `  ${keys.map((key) => label(key).padStart(8)).join('  ')}  package`,
+    ...rows.map(([name, v]) => `  ${keys.map((key) => cell(v[key])).join('  ')}  ${name}`),
     ' ours, self time by function:',
     ...ours.summary.self.slice(0, 20).map(line),
     ' ours, inclusive time by function (synchronous stacks only; awaits cut them):',
