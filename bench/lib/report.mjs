@@ -161,7 +161,7 @@ export function renderResults(run) {
   return [
     `Run of ${run.date} (${run.mode}: ${run.dataset.users.toLocaleString('en-US')} users, groups of ` +
       `${run.dataset.groupSizes.map((s) => s.toLocaleString('en-US')).join(' / ')} members; ` +
-      `${run.rounds} rounds of ${run.duration} s per workload and server, interleaved; medians).`,
+      `${run.rounds} round${run.rounds === 1 ? '' : 's'} of ${run.duration} s per workload and server, interleaved; medians).`,
     '',
     `Machine: ${run.machine.cpus} × ${run.machine.cpuModel}, ${fmt.mib(run.machine.memory)} memory, ` +
       `Linux ${run.machine.kernel}, Node.js ${run.machine.node}, ${run.machine.postgres}. ` +
