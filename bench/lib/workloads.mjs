@@ -114,7 +114,7 @@ export function workloads({ users, groupSizes }) {
       name: `group-full-${sizeLabel(largest)}`,
       label: `GET /Groups/{id} with ${sizeLabel(largest)} members`,
       connections: 2,
-      // Its answer (18 MB at 100k members) sets both servers' peak RSS; it runs last in each round.
+      // Its answer (18 MB at 100k members) sets every server's peak RSS; it runs last in each round.
       largeRead: true,
       durationFactor: 0.5,
       requests: () => [{ method: 'GET', path: `/scim/v2/Groups/${groupId(largest)}` }],
