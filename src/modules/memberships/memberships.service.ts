@@ -3,6 +3,7 @@ import { ScimError } from '../../domain/errors.js';
 import type { MemberOp, MemberRef } from '../../domain/patch/engine.js';
 import { isUuid } from '../../domain/ids.js';
 import type { TenantTx } from '../../storage/database.js';
+import { allInOrder } from '../../storage/pipeline.js';
 import {
   MembershipsRepository,
   type GroupRefRow,
@@ -50,17 +51,18 @@ export class MembershipsService {
     const typeOf = new Map(
       (await this.resolveMembers(tx, groupId, added)).map((member) => [member.id, member.type]),
     );
-    let changed = false;
-    for (const op of ops) {
-      if (op.kind === 'removeAll') changed = (await this.memberships.removeAll(tx, groupId)) > 0 || changed;
-      else if (op.kind === 'remove') changed = (await this.remove(tx, groupId, op.ids)) || changed;
-      else {
-        const ids = [...new Set(op.members.map((member) => member.value))];
-        const members = ids.map((id) => ({ id, type: typeOf.get(id)! }));
-        changed = (await this.insert(tx, groupId, members)) || changed;
-      }
-    }
-    return changed;
+    // Every change is sent at once (pipelined, in order): one round trip for the whole set.
+    const changes = ops.map((op) => {
+      if (op.kind === 'removeAll') return this.memberships.removeAll(tx, groupId).then((n) => n > 0);
+      if (op.kind === 'remove') return this.remove(tx, groupId, op.ids);
+      const ids = [...new Set(op.members.map((member) => member.value))];
+      return this.insert(
+        tx,
+        groupId,
+        ids.map((id) => ({ id, type: typeOf.get(id)! })),
+      );
+    });
+    return (await allInOrder(...changes)).some(Boolean);
   }
 
   /**
@@ -70,8 +72,10 @@ export class MembershipsService {
   async replace(tx: TenantTx, groupId: string, members: readonly MemberRef[]): Promise<boolean> {
     const ids = members.map((member) => member.value);
     const typed = await this.resolveMembers(tx, groupId, members);
-    const removed = await this.memberships.removeAllBut(tx, groupId, ids);
-    const added = await this.insert(tx, groupId, typed);
+    const [removed, added] = await allInOrder(
+      this.memberships.removeAllBut(tx, groupId, ids),
+      this.insert(tx, groupId, typed),
+    );
     return removed > 0 || added;
   }
 
