@@ -70,7 +70,7 @@ export function ormConfig(settings: OrmSettings): Options {
     clientUrl: settings.databaseUrl,
     entities: ENTITIES,
     extensions: [Migrator],
-    // Never a global identity map: every request gets its own unit of work (RequestContext).
+    // Never a global identity map: work that uses the ORM forks a unit of work of its own.
     allowGlobalContext: false,
     debug: settings.debug ?? false,
     pool: { min: 0, max: 20 },
