@@ -37,7 +37,7 @@ export class PipelinedTransaction {
     ) as Promise<pg.QueryResult>;
     const result = query.then((answer) => {
       const rows = answer.rows as R[];
-      const affected = DML.has(answer.command) ? (answer.rowCount ?? 0) : rows.length;
+      const affected = DML.has(answer.command) ? (answer.rowCount ?? 0) : reportedAffected(rows);
       if (observed)
         for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected });
       return { rows, affected };
@@ -102,6 +102,15 @@ export class PipelinedTransaction {
       stream.uncork!();
     });
   }
+}
+
+/**
+ * The rows a SELECT returned, or, for a data-modifying CTE that reports its own count in one row with
+ * an `affected` column (the flagged membership changes), that count.
+ */
+function reportedAffected(rows: unknown[]): number {
+  const reported = rows.length === 1 ? (rows[0] as { affected?: unknown }).affected : undefined;
+  return typeof reported === 'number' ? reported : rows.length;
 }
 
 /** A statement that failed only because an earlier statement of its transaction had failed. */

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ListQuery } from '../../domain/list/list-query.js';
-import { applyPatch, parsePatchRequest, type MemberRef } from '../../domain/patch/engine.js';
+import {
+  applyPatch,
+  memberValuesNamedBy,
+  parsePatchRequest,
+  type MemberRef,
+} from '../../domain/patch/engine.js';
 import {
   ALL_ATTRIBUTES,
   includesAttribute,
@@ -186,11 +191,20 @@ export class GroupsService {
     projection = PATCH_DEFAULT_PROJECTION,
   ) {
     const operations = parsePatchRequest(body);
+    // Members the request may add, known before the group is read: locked in the group's round trip.
+    const candidates = memberValuesNamedBy(operations);
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const row = await this.lockForWrite(tx, id, ifMatch);
+      const [row, locked] = await allInOrder(
+        this.lockForWrite(tx, id, ifMatch),
+        this.memberships.lockCandidates(tx, candidates),
+      );
       const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
       this.noteDialects(result.dialects);
-      const membersChanged = await this.memberships.apply(tx, id, result.memberOps);
+      // The change set, the version bump, the audit row and COMMIT then go in one round trip; the bump
+      // and the audit row only happen if a membership row changed (MEMBERS_CHANGED).
+      const typeOf = await this.memberships.resolve(tx, id, result.memberOps, locked);
+      const membersChanged =
+        result.memberOps.length > 0 ? this.memberships.issue(tx, id, result.memberOps, typeOf) : false;
       return this.save(
         tx,
         scope,
@@ -237,26 +251,34 @@ export class GroupsService {
   /**
    * The last round trip of a PUT or PATCH: the row updated (`stored`), or only its version bumped when
    * membership alone changed, its audit row, the members when projected, and COMMIT, sent together.
-   * Nothing changed: no write, no audit, the version kept.
+   * `membersChanged` is known (PUT) or the pending outcome of membership changes sent just before
+   * (PATCH): then the bump and the audit row are conditional in SQL. Nothing changed: no write, no
+   * audit, the version kept.
    */
   private async save(
     tx: TenantTx,
     scope: RequestScope,
     row: ResourceRow,
     stored: ScimResource | undefined,
-    membersChanged: boolean,
+    membersChanged: boolean | Promise<boolean>,
     event: AuditEventInput,
     projection: Projection,
   ): Promise<ScimResource> {
-    const changed = stored !== undefined || membersChanged;
-    const saved = stored
-      ? this.groups.update(tx, row.id, stored)
-      : membersChanged
-        ? this.groups.touch(tx, row.id)
-        : Promise.resolve(row);
-    const audited = changed ? this.audit.record(tx, event) : Promise.resolve();
+    const pending = typeof membersChanged !== 'boolean';
+    let saved: Promise<ResourceRow> = Promise.resolve(row);
+    let audited: Promise<void> = Promise.resolve();
+    if (stored) {
+      saved = this.groups.update(tx, row.id, stored);
+      audited = this.audit.record(tx, event);
+    } else if (pending) {
+      saved = this.groups.touchIfMembersChanged(tx, row.id).then((touched) => touched ?? row);
+      audited = this.audit.record(tx, event, { ifMembersChanged: true });
+    } else if (membersChanged) {
+      saved = this.groups.touch(tx, row.id);
+      audited = this.audit.record(tx, event);
+    }
     const presented = this.present(tx, scope, row.id, saved, projection);
-    const [, resource] = await allInOrder(audited, presented);
+    const [, , resource] = await allInOrder(Promise.resolve(membersChanged), audited, presented);
     return resource;
   }
 

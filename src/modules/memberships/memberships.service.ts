@@ -13,6 +13,12 @@ import {
 
 export type { GroupRefRow, MemberRow, MemberType };
 
+/** Members looked up and locked ahead (lockCandidates): the ids asked for, and those that exist. */
+export interface LockedMembers {
+  ids: ReadonlySet<string>;
+  found: ReadonlyMap<string, MemberType>;
+}
+
 /**
  * Group membership rules: members exist in the tenant, no group nests itself, and every change
  * touches only the rows it names (the statements are MembershipsRepository's).
@@ -42,16 +48,47 @@ export class MembershipsService {
   }
 
   /**
-   * Applies a PATCH member change set in order; true when any row was added or removed. Every member
-   * the set adds is resolved (locked, checked, cycle-checked) before any row changes, so the locks are
-   * always taken member rows first, membership rows after: the order a DELETE of a member takes them in.
+   * Locks (FOR KEY SHARE) the users and groups among `ids` that exist, for `resolve`: sent in the same
+   * round trip as the group's own lock, with the ids a PATCH names before the group is read
+   * (memberValuesNamedBy). Malformed ids are left out (they are refused by `resolve`).
    */
-  async apply(tx: TenantTx, groupId: string, ops: readonly MemberOp[]): Promise<boolean> {
+  lockCandidates(tx: TenantTx, ids: readonly string[]): Promise<LockedMembers> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return Promise.resolve({ ids: new Set(), found: new Map() });
+    return this.memberships.lockMembers(tx, valid).then((rows) => ({
+      ids: new Set(valid),
+      found: new Map(rows.map((row) => [row.id, row.type])),
+    }));
+  }
+
+  /**
+   * Resolves every member the change set adds (locked, checked, cycle-checked) before any row changes,
+   * so the locks are always taken member rows first, membership rows after: the order a DELETE of a
+   * member takes them in. Members already locked by `lockCandidates` cost no round trip.
+   */
+  async resolve(
+    tx: TenantTx,
+    groupId: string,
+    ops: readonly MemberOp[],
+    locked?: LockedMembers,
+  ): Promise<Map<string, MemberType>> {
     const added = ops.flatMap((op) => (op.kind === 'add' ? op.members : []));
-    const typeOf = new Map(
-      (await this.resolveMembers(tx, groupId, added)).map((member) => [member.id, member.type]),
+    return new Map(
+      (await this.resolveMembers(tx, groupId, added, locked)).map((member) => [member.id, member.type]),
     );
-    // Every change is sent at once (pipelined, in order): one round trip for the whole set.
+  }
+
+  /**
+   * Sends the statements of a resolved change set now, in order, without waiting (one round trip with
+   * whatever the caller sends next), and resolves to whether any row was added or removed. A change
+   * that adds or removes a row also turns on MEMBERS_CHANGED for the rest of the transaction.
+   */
+  issue(
+    tx: TenantTx,
+    groupId: string,
+    ops: readonly MemberOp[],
+    typeOf: ReadonlyMap<string, MemberType>,
+  ): Promise<boolean> {
     const changes = ops.map((op) => {
       if (op.kind === 'removeAll') return this.memberships.removeAll(tx, groupId).then((n) => n > 0);
       if (op.kind === 'remove') return this.remove(tx, groupId, op.ids);
@@ -62,7 +99,7 @@ export class MembershipsService {
         ids.map((id) => ({ id, type: typeOf.get(id)! })),
       );
     });
-    return (await allInOrder(...changes)).some(Boolean);
+    return allInOrder(...changes).then((changed) => changed.some(Boolean));
   }
 
   /**
@@ -108,6 +145,7 @@ export class MembershipsService {
     tx: TenantTx,
     groupId: string,
     members: readonly MemberRef[],
+    locked?: LockedMembers,
   ): Promise<{ id: string; type: MemberType }[]> {
     const ids = [...new Set(members.map((member) => member.value))];
     const malformed = ids.filter((id) => !isUuid(id));
@@ -115,8 +153,10 @@ export class MembershipsService {
       throw ScimError.badRequest('invalidValue', `No such member: ${malformed.slice(0, 5).join(', ')}`);
     }
     if (ids.length === 0) return [];
-    const rows = await this.memberships.lockMembers(tx, ids);
-    const found = new Map(rows.map((row) => [row.id, row.type]));
+    const found = new Map(locked?.found);
+    const unlocked = ids.filter((id) => !locked?.ids.has(id));
+    if (unlocked.length > 0)
+      for (const row of await this.memberships.lockMembers(tx, unlocked)) found.set(row.id, row.type);
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0) {
       throw ScimError.badRequest('invalidValue', `No such member: ${missing.slice(0, 5).join(', ')}`);
