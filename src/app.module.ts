@@ -40,7 +40,9 @@ export class AppModule {
             timeouts: { statementMs: config.dbStatementTimeoutMs, acquireMs: config.dbAcquireTimeoutMs },
           }),
           driver: PostgreSqlDriver,
-          registerRequestContext: true,
+          // No unit of work per request: SCIM requests run their SQL on a pipelined connection of their own
+          // (Database.transaction), and the few that use the ORM fork it themselves (Database.system).
+          registerRequestContext: false,
         }),
         HealthModule,
         AuthModule,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantTx } from './database.js';
+import { MEMBERS_CHANGED_SQL } from './memberships.repository.js';
 
 /** One SCIM write of the transaction's tenant, as the audit trail stores it. */
 export interface AuditRowInput {
@@ -25,11 +26,15 @@ export interface AuditRow {
 /** audit_event: written in the transaction of the change it describes, read newest first. */
 @Injectable()
 export class AuditRepository {
-  async insert(tx: TenantTx, event: AuditRowInput): Promise<void> {
+  /**
+   * With `ifMembersChanged`, the row is written only if a membership change of this transaction added
+   * or removed a row (MEMBERS_CHANGED_SQL), so it can travel with the changes in one round trip.
+   */
+  async insert(tx: TenantTx, event: AuditRowInput, ifMembersChanged = false): Promise<void> {
     // Plain SQL on the caller's transaction: this runs on every SCIM write.
     await tx.sql(
       `INSERT INTO audit_event (tenant_id, api_key_id, request_id, operation, resource_type, resource_id, attributes)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::text[])`,
+       SELECT $1, $2, $3, $4, $5, $6, $7::text[]${ifMembersChanged ? ` WHERE ${MEMBERS_CHANGED_SQL}` : ''}`,
       [
         tx.tenantId,
         event.apiKeyId,

@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Compilable, Kysely } from 'kysely';
 import type { DB } from './schema.js';
-import { runQuery, runSql, streamSql, type QueryResult } from './sql.js';
+import type pg from 'pg';
+import { failedBecauseOfEarlier, PipelinedTransaction } from './pipeline.js';
+import { runSql, streamSql, type QueryResult } from './sql.js';
 import { TENANT_SCOPE_SQL, tenantScopeParams } from './tenant-scope.js';
+
+type Executor = <R>(text: string, values: readonly unknown[]) => Promise<QueryResult<R>>;
 
 /**
  * One unit of database work: statements run on its connection, in its transaction when it has one.
@@ -11,52 +15,75 @@ import { TENANT_SCOPE_SQL, tenantScopeParams } from './tenant-scope.js';
  */
 export class Tx {
   constructor(
-    /** The unit of work; inside `transactional`, bound to the transaction's connection. */
-    protected readonly em: EntityManager,
+    private readonly execute: Executor,
+    private readonly kysely: Kysely<DB>,
   ) {}
 
   /** The typed query builder, for building statements (run them with `query`). */
   get builder(): Kysely<DB> {
-    return this.em.getKysely<DB>();
+    return this.kysely;
   }
 
   /** Runs a statement built with `builder`. */
   query<R>(query: Compilable<R>): Promise<QueryResult<R>> {
-    return runQuery(this.em, query);
+    const compiled = query.compile();
+    return this.execute<R>(compiled.sql, compiled.parameters);
   }
 
   /** Runs a parameterized statement the builder cannot express (locks in CTEs, unnest, compiled filters). */
   sql<R = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<QueryResult<R>> {
-    return runSql<R>(this.em, text, values);
+    return this.execute<R>(text, values);
   }
 }
 
 /**
  * A transaction of one tenant: its first statement scoped it to `tenantId` (row-level security reads
  * that setting), and repositories name the tenant in their keys from here, never from a caller.
+ *
+ * Statements are pipelined (PipelinedTransaction): each is sent when it is issued, so statements
+ * issued before awaiting any of them share one round trip. `commit()` sends COMMIT behind them
+ * without waiting, which makes a read (or a write whose statements do not depend on each other) one
+ * round trip in all: issue the statements, `commit()`, then await their answers.
  */
 export class TenantTx extends Tx {
   constructor(
-    em: EntityManager,
+    private readonly pipeline: PipelinedTransaction,
+    kysely: Kysely<DB>,
     readonly tenantId: string,
   ) {
-    super(em);
+    super((text, values) => pipeline.issue(text, values), kysely);
+  }
+
+  /**
+   * Sends COMMIT now, behind the statements issued so far; no statement may be issued after it. The
+   * transaction still reports (throws) the failure of any of them when it ends; a failed statement
+   * turns this COMMIT into a rollback.
+   */
+  commit(): void {
+    this.pipeline.commit();
   }
 }
-
-/** Work that belongs to no single tenant: tenant CRUD, finding an API key before its tenant is known. */
-export class SystemTx extends Tx {}
 
 /**
  * The one way services reach PostgreSQL. Tenant work goes through `transaction(tenantId, …)`; the
  * few statements that are not one tenant's go through the separately named `system(…)`.
  */
+/** Work that belongs to no single tenant: tenant CRUD, finding an API key before its tenant is known. */
+export class SystemTx extends Tx {}
+
+function systemTx(em: EntityManager, kysely: Kysely<DB>): SystemTx {
+  return new SystemTx((text, values) => runSql(em, text, values), kysely);
+}
+
 @Injectable()
 export class Database {
   constructor(
     private readonly em: EntityManager,
     private readonly orm: MikroORM,
   ) {}
+
+  private kysely?: Kysely<DB>;
+  private nativePool?: pg.Pool;
 
   /** One round trip to PostgreSQL (readiness). */
   async ping(): Promise<void> {
@@ -73,11 +100,35 @@ export class Database {
    * TENANT_SCOPE_SQL: it is transaction-local, so nothing carries over to the next user of the
    * pooled connection (also through PgBouncer in transaction mode).
    */
-  transaction<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
-    return this.em.fork().transactional(async (em) => {
-      await runSql(em, TENANT_SCOPE_SQL, tenantScopeParams(tenantId));
-      return work(new TenantTx(em, tenantId));
-    });
+  async transaction<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+    const client = await (await this.pool()).connect();
+    const pipeline = new PipelinedTransaction(client);
+    let failure: unknown;
+    let result: T | undefined;
+    let workFailed = false;
+    try {
+      pipeline.issue('BEGIN', [], false);
+      pipeline.issue(TENANT_SCOPE_SQL, tenantScopeParams(tenantId));
+      result = await work(new TenantTx(pipeline, this.builder, tenantId));
+    } catch (error) {
+      workFailed = true;
+      failure = error;
+    }
+    if (!pipeline.ended) {
+      if (workFailed) pipeline.rollback();
+      else pipeline.commit();
+    }
+    const statementFailure = await pipeline.settle();
+    pipeline.release(statementFailure);
+    // A statement that failed only because an earlier one had (or the work's own rethrow of it) is
+    // reported as that earlier failure; a work error of its own (a ScimError) stands.
+    if (workFailed) {
+      if (statementFailure !== undefined && (failedBecauseOfEarlier(failure) || failure === undefined))
+        throw statementFailure;
+      throw failure;
+    }
+    if (statementFailure !== undefined) throw statementFailure;
+    return result as T;
   }
 
   /**
@@ -90,7 +141,7 @@ export class Database {
 
   /** Runs `work` in one transaction that is not scoped to a tenant (tenant CRUD, API key lookup). */
   system<T>(work: (tx: SystemTx) => Promise<T>): Promise<T> {
-    return this.em.fork().transactional((em) => work(new SystemTx(em)));
+    return this.em.fork().transactional((em) => work(systemTx(em, this.builder)));
   }
 
   /**
@@ -98,6 +149,17 @@ export class Database {
    * every SCIM request, where BEGIN and COMMIT would triple the round trips.
    */
   systemStatement<T>(work: (tx: SystemTx) => Promise<T>): Promise<T> {
-    return work(new SystemTx(this.em.fork()));
+    return work(systemTx(this.em.fork(), this.builder));
+  }
+
+  /** The query builder, for compiling statements only (they run on the transaction's connection). */
+  private get builder(): Kysely<DB> {
+    this.kysely ??= this.em.getKysely<DB>();
+    return this.kysely;
+  }
+
+  private async pool(): Promise<pg.Pool> {
+    this.nativePool ??= (await this.em.getConnection().getNativeClient()) as pg.Pool;
+    return this.nativePool;
   }
 }

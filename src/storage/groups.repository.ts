@@ -34,6 +34,11 @@ export class GroupsRepository {
     return this.table.touch(tx, id);
   }
 
+  /** Bumps version and lastModified if a membership change of this transaction changed a row. */
+  touchIfMembersChanged(tx: TenantTx, id: string): Promise<ResourceRow | undefined> {
+    return this.table.touchIfMembersChanged(tx, id);
+  }
+
   /** A new group; 409 uniqueness when its displayName is taken in the tenant. */
   async insert(tx: TenantTx, id: string, stored: ScimResource, now = new Date()): Promise<ResourceRow> {
     const { rows } = await tx

@@ -17,6 +17,29 @@ const MEMBERS_SQL = `SELECT m.group_id, m.member_id AS value, m.member_type AS t
   WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
   ORDER BY m.group_id, m.member_id`;
 
+/**
+ * A transaction-local setting that the membership changes of a transaction turn on when they add or
+ * remove a row. Later statements of the same transaction read it (`MEMBERS_CHANGED_SQL`), so the
+ * group's version bump and its audit row can be sent in the same round trip as the changes, and
+ * still happen only when a row changed.
+ */
+const MEMBERS_CHANGED_SETTING = 'app.members_changed';
+
+/** A predicate: some membership change of this transaction added or removed a row. */
+export const MEMBERS_CHANGED_SQL = `current_setting('${MEMBERS_CHANGED_SETTING}', true) = 'on'`;
+
+/** Wraps a membership INSERT/DELETE (without RETURNING): its affected rows, flagging the change. */
+function flaggingChange(dml: string): string {
+  return `WITH changed AS (${dml} RETURNING 1)
+    SELECT count(*)::int AS affected,
+           CASE WHEN count(*) > 0 THEN set_config('${MEMBERS_CHANGED_SETTING}', 'on', true) END AS flag
+      FROM changed`;
+}
+
+async function affectedBy(pending: Promise<{ rows: { affected: number }[] }>): Promise<number> {
+  return (await pending).rows[0]?.affected ?? 0;
+}
+
 export interface MemberRow {
   group_id: string;
   value: string;
@@ -74,28 +97,35 @@ export class MembershipsRepository {
 
   /** Removes every member of the group not in `keep`; the number of rows removed. */
   async removeAllBut(tx: TenantTx, groupId: string, keep: readonly string[]): Promise<number> {
-    const { affected } = await tx.sql(
-      `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND NOT (member_id = ANY($3::uuid[]))`,
-      [tx.tenantId, groupId, keep],
+    return affectedBy(
+      tx.sql(
+        flaggingChange(
+          `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND NOT (member_id = ANY($3::uuid[]))`,
+        ),
+        [tx.tenantId, groupId, keep],
+      ),
     );
-    return affected;
   }
 
   /** Removes the named members (valid ids) from the group; the number of rows removed. */
   async remove(tx: TenantTx, groupId: string, memberIds: readonly string[]): Promise<number> {
-    const { affected } = await tx.sql(
-      `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])`,
-      [tx.tenantId, groupId, memberIds],
+    return affectedBy(
+      tx.sql(
+        flaggingChange(
+          `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])`,
+        ),
+        [tx.tenantId, groupId, memberIds],
+      ),
     );
-    return affected;
   }
 
   async removeAll(tx: TenantTx, groupId: string): Promise<number> {
-    const { affected } = await tx.sql(`DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2`, [
-      tx.tenantId,
-      groupId,
-    ]);
-    return affected;
+    return affectedBy(
+      tx.sql(flaggingChange(`DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2`), [
+        tx.tenantId,
+        groupId,
+      ]),
+    );
   }
 
   /** Removes a user or group from every group it is a member of. */
@@ -112,14 +142,17 @@ export class MembershipsRepository {
     groupId: string,
     members: readonly { id: string; type: MemberType }[],
   ): Promise<number> {
-    const { affected } = await tx.sql(
-      `INSERT INTO scim_membership (tenant_id, group_id, member_id, member_type)
-       SELECT $1, $2, member.id, member.type
-         FROM unnest($3::uuid[], $4::text[]) AS member(id, type)
-       ON CONFLICT DO NOTHING`,
-      [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type)],
+    return affectedBy(
+      tx.sql(
+        flaggingChange(
+          `INSERT INTO scim_membership (tenant_id, group_id, member_id, member_type)
+           SELECT $1, $2, member.id, member.type
+             FROM unnest($3::uuid[], $4::text[]) AS member(id, type)
+           ON CONFLICT DO NOTHING`,
+        ),
+        [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type)],
+      ),
     );
-    return affected;
   }
 
   /**

@@ -9,6 +9,7 @@ import { sortKeyFor } from '../domain/list/sort-key.js';
 import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ResourceTypeName } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
+import { MEMBERS_CHANGED_SQL } from './memberships.repository.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from './pg-errors.js';
 import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
 import { SqlBuilder } from './sql.js';
@@ -77,6 +78,19 @@ export class ResourceTable {
     const { rows } = await tx.sql<ResourceRow>(
       `UPDATE ${this.table} AS r SET version = r.version + 1, last_modified = $3
         WHERE r.tenant_id = $1 AND r.id = $2 RETURNING ${RESOURCE_COLUMNS}`,
+      [tx.tenantId, id, new Date()],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Bumps version and lastModified only if a membership change of this transaction added or removed a
+   * row (MEMBERS_CHANGED_SQL): sent in the same round trip as the changes. Undefined when none did.
+   */
+  async touchIfMembersChanged(tx: TenantTx, id: string): Promise<ResourceRow | undefined> {
+    const { rows } = await tx.sql<ResourceRow>(
+      `UPDATE ${this.table} AS r SET version = r.version + 1, last_modified = $3
+        WHERE r.tenant_id = $1 AND r.id = $2 AND ${MEMBERS_CHANGED_SQL} RETURNING ${RESOURCE_COLUMNS}`,
       [tx.tenantId, id, new Date()],
     );
     return rows[0];

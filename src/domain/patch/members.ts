@@ -157,3 +157,28 @@ export function applyMemberOps(
   }
   return result;
 }
+
+/**
+ * Every member value a PATCH request names where it may add members (add or replace on `members`, or
+ * a path-less add or replace whose value has `members`), as sent: a superset of what the change set
+ * will add, known before the group is read. The Groups module locks these rows in the same round trip
+ * as the group itself; ids it did not name this way are still resolved, one round trip later.
+ */
+export function memberValuesNamedBy(operations: readonly PatchOperation[]): string[] {
+  const values = new Set<string>();
+  const collect = (value: unknown) => {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const id = isPlainObject(item) ? getKey(item, 'value') : undefined;
+      if (typeof id === 'string') values.add(id);
+    }
+  };
+  for (const op of operations) {
+    if (op.op === 'remove') continue;
+    if (op.path === undefined) {
+      if (isPlainObject(op.value)) collect(getKey(op.value, 'members'));
+      continue;
+    }
+    if (op.path.path.attribute.toLowerCase() === 'members') collect(op.value);
+  }
+  return [...values];
+}

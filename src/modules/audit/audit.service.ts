@@ -51,12 +51,21 @@ export class AuditService {
 
   /**
    * Inserts the event in `tx`, the transaction of the change it describes: the trail commits or rolls
-   * back with it. `tx` is the event's tenant's transaction.
+   * back with it. `tx` is the event's tenant's transaction. With `ifMembersChanged`, only if a
+   * membership change of the transaction added or removed a row (sent with the changes, unawaited).
    */
-  async record(tx: TenantTx, event: AuditEventInput): Promise<void> {
+  async record(
+    tx: TenantTx,
+    event: AuditEventInput,
+    options: { ifMembersChanged?: boolean } = {},
+  ): Promise<void> {
     if (event.tenantId !== tx.tenantId)
       throw new Error('Audit event recorded in another tenant’s transaction');
-    await this.events.insert(tx, { ...event, attributes: [...new Set(event.attributes)] });
+    await this.events.insert(
+      tx,
+      { ...event, attributes: [...new Set(event.attributes)] },
+      options.ifMembersChanged ?? false,
+    );
   }
 
   /** A tenant's trail, newest first, one page at a time. */

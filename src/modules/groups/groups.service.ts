@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ListQuery } from '../../domain/list/list-query.js';
-import { applyPatch, parsePatchRequest, type MemberRef } from '../../domain/patch/engine.js';
+import {
+  applyPatch,
+  memberValuesNamedBy,
+  parsePatchRequest,
+  type MemberRef,
+} from '../../domain/patch/engine.js';
 import {
   ALL_ATTRIBUTES,
   includesAttribute,
@@ -14,11 +19,12 @@ import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
 import { GROUP_SCHEMA } from '../../domain/schema/urns.js';
 import { Database, type TenantTx } from '../../storage/database.js';
+import { allInOrder } from '../../storage/pipeline.js';
 import { GroupsRepository } from '../../storage/groups.repository.js';
 import type { ResourceRow } from '../../storage/resource-rows.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { auditEvent } from '../audit/audit-event.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import {
@@ -63,11 +69,14 @@ export class GroupsService {
     const { stored, members } = splitMembers(resource);
     const id = randomUUID();
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      await this.tenants.holdForWrite(tx);
-      const row = await this.groups.insert(tx, id, stored);
-      if (members.length > 0) await this.memberships.replace(tx, id, members);
+      const held = this.tenants.holdForWrite(tx);
+      const inserted = this.groups.insert(tx, id, stored);
+      if (members.length > 0) {
+        await allInOrder(held, inserted);
+        await this.memberships.replace(tx, id, members);
+      }
       const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
-      await this.audit.record(
+      const audited = this.audit.record(
         tx,
         auditEvent(
           scope,
@@ -77,7 +86,8 @@ export class GroupsService {
           members.length > 0 ? [...attributes, 'members'] : attributes,
         ),
       );
-      return this.present(tx, scope, row, projection);
+      const row = allInOrder(held, inserted, audited).then(([, inserted]) => inserted);
+      return this.present(tx, scope, id, row, projection);
     });
   }
 
@@ -89,11 +99,14 @@ export class GroupsService {
     const streamMembers =
       includesAttribute(scimRegistry, projection, 'Group', 'members') && wantsWholeMembers(projection);
     const { row, resource } = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const found = await this.groups.find(tx, id);
-      return {
-        row: found,
-        resource: streamMembers ? undefined : await this.present(tx, scope, found, projection),
-      };
+      const found = this.groups.find(tx, id);
+      if (streamMembers) {
+        tx.commit();
+        return { row: await found, resource: undefined };
+      }
+      const presented = this.present(tx, scope, id, found, projection);
+      const [row, resource] = await allInOrder(found, presented);
+      return { row, resource };
     });
     if (resource) return { resource, version: row.version };
     // The stream runs on a connection of its own, after this transaction has given its connection back.
@@ -157,14 +170,15 @@ export class GroupsService {
         row.data,
         stored,
       );
-      const updated = await this.save(tx, row, stored, changed, membersChanged);
-      if (updated !== row) {
-        await this.audit.record(
-          tx,
-          auditEvent(scope, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
-        );
-      }
-      return this.present(tx, scope, updated, projection);
+      return this.save(
+        tx,
+        scope,
+        row,
+        changed ? stored : undefined,
+        membersChanged,
+        auditEvent(scope, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
+        projection,
+      );
     });
   }
 
@@ -177,15 +191,29 @@ export class GroupsService {
     projection = PATCH_DEFAULT_PROJECTION,
   ) {
     const operations = parsePatchRequest(body);
+    // Members the request may add, known before the group is read: locked in the group's round trip.
+    const candidates = memberValuesNamedBy(operations);
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const row = await this.lockForWrite(tx, id, ifMatch);
+      const [row, locked] = await allInOrder(
+        this.lockForWrite(tx, id, ifMatch),
+        this.memberships.lockCandidates(tx, candidates),
+      );
       const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
       this.noteDialects(result.dialects);
-      const membersChanged = await this.memberships.apply(tx, id, result.memberOps);
-      const updated = await this.save(tx, row, result.resource, result.changed, membersChanged);
-      if (updated !== row)
-        await this.audit.record(tx, auditEvent(scope, 'patch', 'Group', id, result.changedAttributes));
-      return this.present(tx, scope, updated, projection);
+      // The change set, the version bump, the audit row and COMMIT then go in one round trip; the bump
+      // and the audit row only happen if a membership row changed (MEMBERS_CHANGED).
+      const typeOf = await this.memberships.resolve(tx, id, result.memberOps, locked);
+      const membersChanged =
+        result.memberOps.length > 0 ? this.memberships.issue(tx, id, result.memberOps, typeOf) : false;
+      return this.save(
+        tx,
+        scope,
+        row,
+        result.changed ? result.resource : undefined,
+        membersChanged,
+        auditEvent(scope, 'patch', 'Group', id, result.changedAttributes),
+        projection,
+      );
     });
   }
 
@@ -195,9 +223,11 @@ export class GroupsService {
       // below sees their rows; later ones wait for this and then find no such member.
       await this.lockForWrite(tx, id, ifMatch, 'delete');
       // Its own member rows cascade; its rows as a member of other groups do not.
-      await this.memberships.removeEverywhere(tx, id);
-      await this.groups.delete(tx, id);
-      await this.audit.record(tx, auditEvent(scope, 'delete', 'Group', id, []));
+      const removed = this.memberships.removeEverywhere(tx, id);
+      const deleted = this.groups.delete(tx, id);
+      const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'Group', id, []));
+      tx.commit();
+      await allInOrder(removed, deleted, audited);
     });
   }
 
@@ -211,31 +241,63 @@ export class GroupsService {
     ifMatch: string | undefined,
     lock: 'update' | 'delete' = 'update',
   ): Promise<ResourceRow> {
-    await this.tenants.holdForWrite(tx);
-    const row = await this.groups.find(tx, id, lock);
+    const held = this.tenants.holdForWrite(tx);
+    const found = this.groups.find(tx, id, lock);
+    const [, row] = await allInOrder(held, found);
     assertIfMatch(ifMatch, row.version);
     return row;
   }
 
+  /**
+   * The last round trip of a PUT or PATCH: the row updated (`stored`), or only its version bumped when
+   * membership alone changed, its audit row, the members when projected, and COMMIT, sent together.
+   * `membersChanged` is known (PUT) or the pending outcome of membership changes sent just before
+   * (PATCH): then the bump and the audit row are conditional in SQL. Nothing changed: no write, no
+   * audit, the version kept.
+   */
   private async save(
     tx: TenantTx,
+    scope: RequestScope,
     row: ResourceRow,
-    stored: ScimResource,
-    changed: boolean,
-    membersChanged: boolean,
-  ): Promise<ResourceRow> {
-    if (!changed) {
-      return membersChanged ? this.groups.touch(tx, row.id) : row;
+    stored: ScimResource | undefined,
+    membersChanged: boolean | Promise<boolean>,
+    event: AuditEventInput,
+    projection: Projection,
+  ): Promise<ScimResource> {
+    const pending = typeof membersChanged !== 'boolean';
+    let saved: Promise<ResourceRow> = Promise.resolve(row);
+    let audited: Promise<void> = Promise.resolve();
+    if (stored) {
+      saved = this.groups.update(tx, row.id, stored);
+      audited = this.audit.record(tx, event);
+    } else if (pending) {
+      saved = this.groups.touchIfMembersChanged(tx, row.id).then((touched) => touched ?? row);
+      audited = this.audit.record(tx, event, { ifMembersChanged: true });
+    } else if (membersChanged) {
+      saved = this.groups.touch(tx, row.id);
+      audited = this.audit.record(tx, event);
     }
-    return this.groups.update(tx, row.id, stored);
+    const presented = this.present(tx, scope, row.id, saved, projection);
+    const [, , resource] = await allInOrder(Promise.resolve(membersChanged), audited, presented);
+    return resource;
   }
 
-  private async present(tx: TenantTx, scope: RequestScope, row: ResourceRow, projection: Projection) {
-    const related: Record<string, unknown> = {};
-    if (includesAttribute(scimRegistry, projection, 'Group', 'members')) {
-      const members = await this.memberships.membersOf(tx, [row.id]);
-      related.members = memberRefs(scope, members.get(row.id));
-    }
+  /**
+   * The row as a SCIM Group, its members read when projected. Sends COMMIT behind the statements: the
+   * last step of every transaction that answers with a group.
+   */
+  private async present(
+    tx: TenantTx,
+    scope: RequestScope,
+    id: string,
+    found: ResourceRow | Promise<ResourceRow>,
+    projection: Projection,
+  ): Promise<ScimResource> {
+    const withMembers = includesAttribute(scimRegistry, projection, 'Group', 'members');
+    const members = withMembers ? this.memberships.membersOf(tx, [id]) : Promise.resolve(undefined);
+    tx.commit();
+    const [row, byGroup] = await allInOrder(Promise.resolve(found), members);
+    const related = byGroup ? { members: memberRefs(scope, byGroup.get(id)) } : {};
     return project(scimRegistry, 'Group', toScimResource('Group', row, scope.baseUrl, related), projection);
   }
 

@@ -3,6 +3,7 @@ import { ScimError } from '../../domain/errors.js';
 import type { MemberOp, MemberRef } from '../../domain/patch/engine.js';
 import { isUuid } from '../../domain/ids.js';
 import type { TenantTx } from '../../storage/database.js';
+import { allInOrder } from '../../storage/pipeline.js';
 import {
   MembershipsRepository,
   type GroupRefRow,
@@ -11,6 +12,12 @@ import {
 } from '../../storage/memberships.repository.js';
 
 export type { GroupRefRow, MemberRow, MemberType };
+
+/** Members looked up and locked ahead (lockCandidates): the ids asked for, and those that exist. */
+export interface LockedMembers {
+  ids: ReadonlySet<string>;
+  found: ReadonlyMap<string, MemberType>;
+}
 
 /**
  * Group membership rules: members exist in the tenant, no group nests itself, and every change
@@ -41,26 +48,58 @@ export class MembershipsService {
   }
 
   /**
-   * Applies a PATCH member change set in order; true when any row was added or removed. Every member
-   * the set adds is resolved (locked, checked, cycle-checked) before any row changes, so the locks are
-   * always taken member rows first, membership rows after: the order a DELETE of a member takes them in.
+   * Locks (FOR KEY SHARE) the users and groups among `ids` that exist, for `resolve`: sent in the same
+   * round trip as the group's own lock, with the ids a PATCH names before the group is read
+   * (memberValuesNamedBy). Malformed ids are left out (they are refused by `resolve`).
    */
-  async apply(tx: TenantTx, groupId: string, ops: readonly MemberOp[]): Promise<boolean> {
+  lockCandidates(tx: TenantTx, ids: readonly string[]): Promise<LockedMembers> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return Promise.resolve({ ids: new Set(), found: new Map() });
+    return this.memberships.lockMembers(tx, valid).then((rows) => ({
+      ids: new Set(valid),
+      found: new Map(rows.map((row) => [row.id, row.type])),
+    }));
+  }
+
+  /**
+   * Resolves every member the change set adds (locked, checked, cycle-checked) before any row changes,
+   * so the locks are always taken member rows first, membership rows after: the order a DELETE of a
+   * member takes them in. Members already locked by `lockCandidates` cost no round trip.
+   */
+  async resolve(
+    tx: TenantTx,
+    groupId: string,
+    ops: readonly MemberOp[],
+    locked?: LockedMembers,
+  ): Promise<Map<string, MemberType>> {
     const added = ops.flatMap((op) => (op.kind === 'add' ? op.members : []));
-    const typeOf = new Map(
-      (await this.resolveMembers(tx, groupId, added)).map((member) => [member.id, member.type]),
+    return new Map(
+      (await this.resolveMembers(tx, groupId, added, locked)).map((member) => [member.id, member.type]),
     );
-    let changed = false;
-    for (const op of ops) {
-      if (op.kind === 'removeAll') changed = (await this.memberships.removeAll(tx, groupId)) > 0 || changed;
-      else if (op.kind === 'remove') changed = (await this.remove(tx, groupId, op.ids)) || changed;
-      else {
-        const ids = [...new Set(op.members.map((member) => member.value))];
-        const members = ids.map((id) => ({ id, type: typeOf.get(id)! }));
-        changed = (await this.insert(tx, groupId, members)) || changed;
-      }
-    }
-    return changed;
+  }
+
+  /**
+   * Sends the statements of a resolved change set now, in order, without waiting (one round trip with
+   * whatever the caller sends next), and resolves to whether any row was added or removed. A change
+   * that adds or removes a row also turns on MEMBERS_CHANGED for the rest of the transaction.
+   */
+  issue(
+    tx: TenantTx,
+    groupId: string,
+    ops: readonly MemberOp[],
+    typeOf: ReadonlyMap<string, MemberType>,
+  ): Promise<boolean> {
+    const changes = ops.map((op) => {
+      if (op.kind === 'removeAll') return this.memberships.removeAll(tx, groupId).then((n) => n > 0);
+      if (op.kind === 'remove') return this.remove(tx, groupId, op.ids);
+      const ids = [...new Set(op.members.map((member) => member.value))];
+      return this.insert(
+        tx,
+        groupId,
+        ids.map((id) => ({ id, type: typeOf.get(id)! })),
+      );
+    });
+    return allInOrder(...changes).then((changed) => changed.some(Boolean));
   }
 
   /**
@@ -70,8 +109,10 @@ export class MembershipsService {
   async replace(tx: TenantTx, groupId: string, members: readonly MemberRef[]): Promise<boolean> {
     const ids = members.map((member) => member.value);
     const typed = await this.resolveMembers(tx, groupId, members);
-    const removed = await this.memberships.removeAllBut(tx, groupId, ids);
-    const added = await this.insert(tx, groupId, typed);
+    const [removed, added] = await allInOrder(
+      this.memberships.removeAllBut(tx, groupId, ids),
+      this.insert(tx, groupId, typed),
+    );
     return removed > 0 || added;
   }
 
@@ -104,6 +145,7 @@ export class MembershipsService {
     tx: TenantTx,
     groupId: string,
     members: readonly MemberRef[],
+    locked?: LockedMembers,
   ): Promise<{ id: string; type: MemberType }[]> {
     const ids = [...new Set(members.map((member) => member.value))];
     const malformed = ids.filter((id) => !isUuid(id));
@@ -111,8 +153,10 @@ export class MembershipsService {
       throw ScimError.badRequest('invalidValue', `No such member: ${malformed.slice(0, 5).join(', ')}`);
     }
     if (ids.length === 0) return [];
-    const rows = await this.memberships.lockMembers(tx, ids);
-    const found = new Map(rows.map((row) => [row.id, row.type]));
+    const found = new Map(locked?.found);
+    const unlocked = ids.filter((id) => !locked?.ids.has(id));
+    if (unlocked.length > 0)
+      for (const row of await this.memberships.lockMembers(tx, unlocked)) found.set(row.id, row.type);
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0) {
       throw ScimError.badRequest('invalidValue', `No such member: ${missing.slice(0, 5).join(', ')}`);

@@ -12,9 +12,10 @@ import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
 import { Database, type TenantTx } from '../../storage/database.js';
+import { allInOrder } from '../../storage/pipeline.js';
 import type { ResourceRow } from '../../storage/resource-rows.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
-import { UsersRepository } from '../../storage/users.repository.js';
+import { UsersRepository, type GroupRef } from '../../storage/users.repository.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
@@ -51,20 +52,14 @@ export class UsersService {
     this.noteDialects(dialects);
     const stored = withoutPassword(resource);
     const id = randomUUID();
+    const attributes = compareResources(scimRegistry, 'User', undefined, stored).changedAttributes;
+    // One round trip: the tenant held, the row and its audit row inserted, COMMIT, sent together.
     const row = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      await this.tenants.holdForWrite(tx);
-      const inserted = await this.users.insert(tx, id, stored);
-      await this.audit.record(
-        tx,
-        auditEvent(
-          scope,
-          'create',
-          'User',
-          id,
-          compareResources(scimRegistry, 'User', undefined, stored).changedAttributes,
-        ),
-      );
-      return inserted;
+      const held = this.tenants.holdForWrite(tx);
+      const inserted = this.users.insert(tx, id, stored);
+      const audited = this.audit.record(tx, auditEvent(scope, 'create', 'User', id, attributes));
+      tx.commit();
+      return (await allInOrder(held, inserted, audited))[1];
     });
     return project(
       scimRegistry,
@@ -74,10 +69,23 @@ export class UsersService {
     );
   }
 
+  /** One user (with its groups when projected), in one statement and one round trip. */
   async get(scope: RequestScope, id: string, projection: Projection = ALL_ATTRIBUTES): Promise<ReadResult> {
+    const withGroups = includesAttribute(scimRegistry, projection, 'User', 'groups');
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const row = await this.users.find(tx, id);
-      return { resource: await this.present(tx, scope, row, projection), version: row.version };
+      const found = withGroups ? this.users.findWithGroups(tx, id) : this.users.find(tx, id);
+      tx.commit();
+      const row = await found;
+      const related = withGroups ? { groups: groupRefs(scope, (row as { groups?: GroupRef[] }).groups) } : {};
+      return {
+        resource: project(
+          scimRegistry,
+          'User',
+          toScimResource('User', row, scope.baseUrl, related),
+          projection,
+        ),
+        version: row.version,
+      };
     });
   }
 
@@ -117,10 +125,15 @@ export class UsersService {
       this.noteDialects(dialects);
       const stored = withoutPassword(resource);
       const { changed, changedAttributes } = compareResources(scimRegistry, 'User', row.data, stored);
-      const updated = changed ? await this.users.update(tx, row.id, stored) : row;
-      if (updated !== row)
-        await this.audit.record(tx, auditEvent(scope, 'replace', 'User', id, changedAttributes));
-      return this.present(tx, scope, updated, projection);
+      return this.save(
+        tx,
+        scope,
+        row,
+        changed ? stored : undefined,
+        'replace',
+        changedAttributes,
+        projection,
+      );
     });
   }
 
@@ -134,10 +147,15 @@ export class UsersService {
       // The engine decided what changed; the password it may carry is dropped, never stored (as on PUT).
       const changedAttributes = result.changedAttributes.filter((name) => name !== 'password');
       const changed = result.changed && changedAttributes.length > 0;
-      const updated = changed ? await this.users.update(tx, row.id, withoutPassword(result.resource)) : row;
-      if (updated !== row)
-        await this.audit.record(tx, auditEvent(scope, 'patch', 'User', id, changedAttributes));
-      return this.present(tx, scope, updated, projection);
+      return this.save(
+        tx,
+        scope,
+        row,
+        changed ? withoutPassword(result.resource) : undefined,
+        'patch',
+        changedAttributes,
+        projection,
+      );
     });
   }
 
@@ -146,15 +164,18 @@ export class UsersService {
       // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
       // removal below sees their rows; later ones wait for this and then find no such member.
       await this.lockForWrite(tx, id, ifMatch, 'delete');
-      await this.memberships.removeEverywhere(tx, id);
-      await this.users.delete(tx, id);
-      await this.audit.record(tx, auditEvent(scope, 'delete', 'User', id, []));
+      const removed = this.memberships.removeEverywhere(tx, id);
+      const deleted = this.users.delete(tx, id);
+      const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'User', id, []));
+      tx.commit();
+      await allInOrder(removed, deleted, audited);
     });
   }
 
   /**
-   * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
-   * at the version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
+   * The row a write is about to change: the tenant, then the row, locked for the transaction (one
+   * round trip, behind BEGIN and the scope); and still at the version If-Match names (412 otherwise).
+   * `lock: 'delete'` for a DELETE.
    */
   private async lockForWrite(
     tx: TenantTx,
@@ -162,19 +183,36 @@ export class UsersService {
     ifMatch: string | undefined,
     lock: 'update' | 'delete' = 'update',
   ): Promise<ResourceRow> {
-    await this.tenants.holdForWrite(tx);
-    const row = await this.users.find(tx, id, lock);
+    const held = this.tenants.holdForWrite(tx);
+    const found = this.users.find(tx, id, lock);
+    const [, row] = await allInOrder(held, found);
     assertIfMatch(ifMatch, row.version);
     return row;
   }
 
-  private async present(tx: TenantTx, scope: RequestScope, row: ResourceRow, projection: Projection) {
-    const related: Record<string, unknown> = {};
-    if (includesAttribute(scimRegistry, projection, 'User', 'groups')) {
-      const groups = await this.memberships.groupsOf(tx, [row.id]);
-      related.groups = groupRefs(scope, groups.get(row.id));
-    }
-    return project(scimRegistry, 'User', toScimResource('User', row, scope.baseUrl, related), projection);
+  /**
+   * The second and last round trip of a PUT or PATCH: the update and its audit row when something
+   * changed (`stored`), the user's groups when projected, and COMMIT, sent together.
+   */
+  private async save(
+    tx: TenantTx,
+    scope: RequestScope,
+    row: ResourceRow,
+    stored: ScimResource | undefined,
+    operation: 'replace' | 'patch',
+    changedAttributes: string[],
+    projection: Projection,
+  ): Promise<ScimResource> {
+    const updated = stored ? this.users.update(tx, row.id, stored) : Promise.resolve(row);
+    const audited = stored
+      ? this.audit.record(tx, auditEvent(scope, operation, 'User', row.id, changedAttributes))
+      : Promise.resolve();
+    const withGroups = includesAttribute(scimRegistry, projection, 'User', 'groups');
+    const groups = withGroups ? this.memberships.groupsOf(tx, [row.id]) : Promise.resolve(undefined);
+    tx.commit();
+    const [saved, , byMember] = await allInOrder(updated, audited, groups);
+    const related = byMember ? { groups: groupRefs(scope, byMember.get(row.id)) } : {};
+    return project(scimRegistry, 'User', toScimResource('User', saved, scope.baseUrl, related), projection);
   }
 
   private noteIgnored(ignored: string[]): void {

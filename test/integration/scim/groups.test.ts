@@ -247,7 +247,7 @@ describe('/scim/v2/Groups and memberships', () => {
         sqlObservers.delete(observe);
       }
       const membershipWrites = events.filter((e) =>
-        /^\s*(INSERT INTO|DELETE FROM) scim_membership/.test(e.text),
+        /^\s*(WITH changed AS \(\s*)?(INSERT INTO|DELETE FROM) scim_membership/.test(e.text),
       );
       expect(membershipWrites.map((e) => e.affected)).toEqual([1, 1]);
       // No statement returned or touched more than a handful of rows.
