@@ -6,6 +6,7 @@ import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
 import { derivedValues } from './resource-columns.js';
+import { USER_GROUPS, type ListedGroup } from './resource-list.js';
 import type { ResourceRow } from './resource-rows.js';
 import { ResourceTable, rethrowUniqueness, type RowLock, type RowPage } from './resource-table.js';
 import { USER_COLUMN_MAP, USER_COLUMNS } from './user-columns.js';
@@ -21,8 +22,14 @@ export class UsersRepository {
     return this.table.find(tx, id, lock);
   }
 
-  list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
-    return this.table.list(tx, query, registry);
+  /** One page of users, with their groups (User.groups) when `groups`, in one statement. */
+  list(
+    tx: TenantTx,
+    query: ListQuery,
+    registry: SchemaRegistry,
+    { groups }: { groups: boolean },
+  ): Promise<RowPage<{ groups: ListedGroup[] }>> {
+    return this.table.list(tx, query, registry, groups ? [USER_GROUPS] : []);
   }
 
   delete(tx: TenantTx, id: string): Promise<void> {

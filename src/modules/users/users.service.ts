@@ -81,19 +81,15 @@ export class UsersService {
     });
   }
 
+  /** One page: the users, the total (index paging) and, when asked for, their groups in one statement. */
   async list(scope: RequestScope, query: ListQuery): Promise<ScimResource> {
-    const withGroups = includesAttribute(scimRegistry, query.projection, 'User', 'groups');
-    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const page = await this.users.list(tx, query, scimRegistry);
-      const groups = withGroups
-        ? await this.memberships.groupsOf(
-            tx,
-            page.rows.map((row) => row.id),
-          )
-        : undefined;
-      const related = groups ? (id: string) => ({ groups: groupRefs(scope, groups.get(id)) }) : undefined;
-      return listOfRows(scimRegistry, 'User', page, scope.baseUrl, query.projection, related);
-    });
+    const groups = includesAttribute(scimRegistry, query.projection, 'User', 'groups');
+    const page = await this.db.transaction(scope.tenant.tenantId, (tx) =>
+      this.users.list(tx, query, scimRegistry, { groups }),
+    );
+    return listOfRows(scimRegistry, 'User', page, scope.baseUrl, query.projection, (row) =>
+      groups ? { groups: groupRefs(scope, row.related.groups) } : {},
+    );
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones in the body are ignored. */
