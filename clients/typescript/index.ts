@@ -73,7 +73,8 @@ export interface ListQuery {
 }
 
 interface ListPage<T> {
-  totalResults: number;
+  /** Absent on cursor pages: the server counts nothing for them (RFC 9865 §2.2). */
+  totalResults?: number;
   itemsPerPage: number;
   nextCursor?: string;
   Resources: T[];

@@ -583,7 +583,7 @@ export interface components {
             /** @description Schema URNs; recomputed by the server from the attributes sent, unknown URNs are ignored. */
             schemas?: string[];
         };
-        /** @description A page of Groups (RFC 7644 §3.4.2). */
+        /** @description A page of Groups (RFC 7644 §3.4.2, RFC 9865). */
         GroupListResponse: {
             Resources: components["schemas"]["Group"][];
             /** @description Resources on this page. */
@@ -595,8 +595,8 @@ export interface components {
             schemas: "urn:ietf:params:scim:api:messages:2.0:ListResponse"[];
             /** @description 1-based index of the first result on this page. */
             startIndex: number;
-            /** @description Results matching the query, on all pages. */
-            totalResults: number;
+            /** @description Results matching the query, on all pages. Present with index paging and with count=0; absent on cursor pages (the request has `cursor`), which count nothing (RFC 9865 §2.2). */
+            totalResults?: number;
         };
         /** @description Resource metadata (RFC 7643 §3.1). */
         Meta: {
@@ -1127,7 +1127,7 @@ export interface components {
                 value?: string | null;
             }[] | null;
         };
-        /** @description A page of Users (RFC 7644 §3.4.2). */
+        /** @description A page of Users (RFC 7644 §3.4.2, RFC 9865). */
         UserListResponse: {
             Resources: components["schemas"]["User"][];
             /** @description Resources on this page. */
@@ -1139,8 +1139,8 @@ export interface components {
             schemas: "urn:ietf:params:scim:api:messages:2.0:ListResponse"[];
             /** @description 1-based index of the first result on this page. */
             startIndex: number;
-            /** @description Results matching the query, on all pages. */
-            totalResults: number;
+            /** @description Results matching the query, on all pages. Present with index paging and with count=0; absent on cursor pages (the request has `cursor`), which count nothing (RFC 9865 §2.2). */
+            totalResults?: number;
         };
     };
     responses: never;
@@ -2113,7 +2113,7 @@ export interface operations {
                 startIndex?: number;
                 /** @description Page size; default 100, at most 1000 (larger values are clamped); 0 returns only totalResults. */
                 count?: number;
-                /** @description RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page. */
+                /** @description RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page. Cursor pages carry no totalResults (RFC 9865 §2.2); count=0 still returns it. */
                 cursor?: string;
                 /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;
@@ -3248,7 +3248,7 @@ export interface operations {
                 startIndex?: number;
                 /** @description Page size; default 100, at most 1000 (larger values are clamped); 0 returns only totalResults. */
                 count?: number;
-                /** @description RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page. */
+                /** @description RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page. Cursor pages carry no totalResults (RFC 9865 §2.2); count=0 still returns it. */
                 cursor?: string;
                 /** @description Comma-separated attributes to return (plus id and schemas) (RFC 7644 §3.9), e.g. `userName,displayName`. */
                 attributes?: string;

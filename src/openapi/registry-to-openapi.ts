@@ -197,14 +197,35 @@ function resourceSchema(registry: SchemaRegistry, type: ResourceTypeName, direct
   };
 }
 
-function listResponseSchema(items: JsonSchema, description: string): JsonSchema {
+/**
+ * A ListResponse (RFC 7644 §3.4.2). A list that pages by cursor (RFC 9865) leaves totalResults out of
+ * its cursor pages: RFC 9865 §2.2 allows it, and counting every match is what a cursor page saves.
+ */
+function listResponseSchema(
+  items: JsonSchema,
+  description: string,
+  { cursorPaging = false }: { cursorPaging?: boolean } = {},
+): JsonSchema {
   return {
     type: 'object',
     description,
-    required: ['schemas', 'totalResults', 'startIndex', 'itemsPerPage', 'Resources'],
+    required: [
+      'schemas',
+      ...(cursorPaging ? [] : ['totalResults']),
+      'startIndex',
+      'itemsPerPage',
+      'Resources',
+    ],
     properties: {
       schemas: { type: 'array', items: { type: 'string', const: LIST_RESPONSE_SCHEMA }, minItems: 1 },
-      totalResults: { type: 'integer', minimum: 0, description: 'Results matching the query, on all pages.' },
+      totalResults: {
+        type: 'integer',
+        minimum: 0,
+        description: cursorPaging
+          ? 'Results matching the query, on all pages. Present with index paging and with count=0; ' +
+            'absent on cursor pages (the request has `cursor`), which count nothing (RFC 9865 §2.2).'
+          : 'Results matching the query, on all pages.',
+      },
       startIndex: {
         type: 'integer',
         minimum: 1,
@@ -466,7 +487,8 @@ export function registryToOpenApi(registry: SchemaRegistry): Record<string, Json
     schemas[COMPONENTS.resourceInput(type)] = resourceSchema(registry, type, 'request');
     schemas[COMPONENTS.resourceList(type)] = listResponseSchema(
       ref(COMPONENTS.resource(type)),
-      `A page of ${resourceType.endpoint.slice(1)} (RFC 7644 §3.4.2).`,
+      `A page of ${resourceType.endpoint.slice(1)} (RFC 7644 §3.4.2, RFC 9865).`,
+      { cursorPaging: true },
     );
     for (const ext of registry.schemasOf(type).extensions) {
       for (const direction of ['response', 'request'] as const) {

@@ -155,7 +155,8 @@ const LIST_QUERIES: MethodDecorator[] = [
     name: 'cursor',
     required: false,
     description:
-      'RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page.',
+      'RFC 9865 cursor paging: empty for the first page, then the nextCursor of the previous page. ' +
+      'Cursor pages carry no totalResults (RFC 9865 §2.2); count=0 still returns it.',
     schema: { type: 'string' },
   }),
 ];

@@ -7,6 +7,7 @@ import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
 import { GROUP_COLUMN_MAP, GROUP_COLUMNS } from './group-columns.js';
 import { derivedValues } from './resource-columns.js';
+import { GROUP_MEMBERS, type ListedMember } from './resource-list.js';
 import type { ResourceRow } from './resource-rows.js';
 import { ResourceTable, rethrowUniqueness, type RowLock, type RowPage } from './resource-table.js';
 
@@ -21,8 +22,14 @@ export class GroupsRepository {
     return this.table.find(tx, id, lock);
   }
 
-  list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
-    return this.table.list(tx, query, registry);
+  /** One page of groups, with their members (Group.members) when `members`, in one statement. */
+  list(
+    tx: TenantTx,
+    query: ListQuery,
+    registry: SchemaRegistry,
+    { members }: { members: boolean },
+  ): Promise<RowPage<{ members: ListedMember[] }>> {
+    return this.table.list(tx, query, registry, members ? [GROUP_MEMBERS] : []);
   }
 
   delete(tx: TenantTx, id: string): Promise<void> {

@@ -1,20 +1,22 @@
-import { Logger } from '@nestjs/common';
 import type { ColumnMap } from '../domain/filter/columns.js';
-import { compileFilter } from '../domain/filter/to-sql.js';
 import { ScimError } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
-import { decodeCursor, encodeCursor, type CursorPosition } from '../domain/list/cursor.js';
 import type { ListQuery } from '../domain/list/list-query.js';
-import { sortKeyFor } from '../domain/list/sort-key.js';
 import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ResourceTypeName } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
 import { MEMBERS_CHANGED_SQL } from './memberships.repository.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from './pg-errors.js';
+import {
+  listStatement,
+  readListRows,
+  type ListedRow,
+  type RelatedList,
+  type RowPage,
+} from './resource-list.js';
 import { RESOURCE_COLUMNS, TABLES, type ResourceRow } from './resource-rows.js';
-import { SqlBuilder } from './sql.js';
 
-const logger = new Logger('ResourceList');
+export type { RowPage } from './resource-list.js';
 
 /**
  * How a write locks the row it changes. An update takes FOR NO KEY UPDATE, which still lets other
@@ -27,14 +29,6 @@ const LOCK_CLAUSES: Record<RowLock, string> = {
   update: ' FOR NO KEY UPDATE',
   delete: ' FOR UPDATE',
 };
-
-export interface RowPage {
-  rows: ResourceRow[];
-  totalResults: number;
-  startIndex: number;
-  /** RFC 9865: present on every cursor page but the last. */
-  nextCursor?: string;
-}
 
 /**
  * The statements scim_user and scim_group share: reading, locking, paging, deleting a resource row
@@ -97,82 +91,27 @@ export class ResourceTable {
   }
 
   /**
-   * One page of the tenant's resources: the filter compiled to one SQL predicate, a stable order (the
-   * sort key, then id), index or cursor paging. totalResults counts the same WHERE clause.
+   * One page of the tenant's resources, its total (index paging) and the related lists asked for, in
+   * ONE statement (listStatement): a read is one round trip.
    */
-  async list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
-    const sql = new SqlBuilder();
-    const where = [`r.tenant_id = ${sql.param(tx.tenantId)}`];
-    if (query.filter) {
-      const predicate = compileFilter(query.filter, this.resourceType, {
-        columns: this.columns,
-        paramOffset: sql.offset,
-        registry,
-      });
-      if (predicate.dialects)
-        logger.debug({ dialects: predicate.dialects }, 'identity-provider dialect applied');
-      where.push(`(${sql.adopt(predicate)})`);
-    }
-    const countValues = [...sql.values];
-    const countSql = `SELECT count(*)::int AS total FROM ${this.table} r WHERE ${where.join(' AND ')}`;
-    const total = tx.sql<{ total: number }>(countSql, countValues);
-
-    if (query.count === 0) {
-      return { rows: [], totalResults: (await total).rows[0].total, startIndex: query.startIndex };
-    }
-
-    const key = sortKeyFor(query.sortBy, this.columns);
-    const descending = query.sortOrder === 'descending';
-    const direction = descending ? 'DESC' : 'ASC';
-    const position: CursorPosition | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
-    let offset = query.cursor === undefined ? query.startIndex - 1 : 0;
-    if (position?.kind === 'offset') offset = position.offset;
-    if (position?.kind === 'keyset') {
-      const comparison = descending ? '<' : '>';
-      where.push(
-        `(${key.sql}, r.id) ${comparison} (${sql.param(position.value)}::${key.cast}, ${sql.param(position.id)}::uuid)`,
-      );
-    }
-    const useKeyset = query.cursor !== undefined && key.notNull;
-    // Absent values sort last either way (RFC 7644 §3.4.2.3). A key that is never NULL needs no NULLS
-    // clause, and without one a descending page walks the ascending index backward.
-    const nulls = key.notNull ? '' : ' NULLS LAST';
-    const pageSql =
-      `SELECT ${RESOURCE_COLUMNS}${useKeyset ? `, ${key.sql} AS sort_key` : ''} FROM ${this.table} r ` +
-      `WHERE ${where.join(' AND ')} ORDER BY ${key.sql} ${direction}${nulls}, r.id ${direction} ` +
-      `LIMIT ${sql.param(query.count + 1)} OFFSET ${sql.param(offset)}`;
-    const [page, counted] = await Promise.all([
-      tx.sql<ResourceRow & { sort_key?: unknown }>(pageSql, sql.values),
-      total,
-    ]);
-    const hasMore = page.rows.length > query.count;
-    const rows = hasMore ? page.rows.slice(0, query.count) : page.rows;
-    let nextCursor: string | undefined;
-    if (query.cursor !== undefined && hasMore) {
-      const last = rows[rows.length - 1] as ResourceRow & { sort_key?: unknown };
-      nextCursor = useKeyset
-        ? encodeCursor({ kind: 'keyset', value: cursorValue(last.sort_key), id: last.id })
-        : encodeCursor({ kind: 'offset', offset: offset + rows.length });
-    }
-    return {
-      rows: rows.map(({ id, data, created_at, last_modified, version }) => ({
-        id,
-        data,
-        created_at,
-        last_modified,
-        version,
-      })),
-      totalResults: counted.rows[0].total,
-      startIndex: query.cursor === undefined ? query.startIndex : 1,
-      nextCursor,
-    };
+  async list<Related extends object = object>(
+    tx: TenantTx,
+    query: ListQuery,
+    registry: SchemaRegistry,
+    related: readonly RelatedList[] = [],
+  ): Promise<RowPage<Related>> {
+    const statement = listStatement({
+      table: this.table,
+      resourceType: this.resourceType,
+      columns: this.columns,
+      tenantId: tx.tenantId,
+      query,
+      registry,
+      related,
+    });
+    const { rows } = await tx.sql<ListedRow>(statement.text, statement.values);
+    return readListRows<Related>(statement, query, rows);
   }
-}
-
-function cursorValue(value: unknown): string | number | boolean {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  return String(value);
 }
 
 /** A unique violation as the 409 of RFC 7644 §3.3 (`uniqueness`), anything else unchanged. */

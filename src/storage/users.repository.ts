@@ -6,24 +6,11 @@ import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
 import { derivedValues } from './resource-columns.js';
+import { USER_GROUPS, type ListedGroup } from './resource-list.js';
 import { RESOURCE_COLUMNS, type ResourceRow } from './resource-rows.js';
 import { isUuid } from '../domain/ids.js';
 import { ResourceTable, rethrowUniqueness, type RowLock, type RowPage } from './resource-table.js';
 import { USER_COLUMN_MAP, USER_COLUMNS } from './user-columns.js';
-
-/** A group a user is a direct member of, as User.groups lists it. */
-export interface GroupRef {
-  value: string;
-  display: string;
-}
-
-/**
- * The groups of the user aliased `r`, as a JSON array ordered by display name, then id (a correlated
- * subquery: one statement reads a user and its groups).
- */
-export const USER_GROUPS_SQL = `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'display', g.display_name) ORDER BY g.display_name, g.id), '[]'::json)
-     FROM scim_membership m JOIN scim_group g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
-    WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id)`;
 
 const RETURNED = ['id', 'data', 'created_at', 'last_modified', 'version'] as const;
 
@@ -40,12 +27,14 @@ export class UsersRepository {
    * One user of the tenant with its groups (User.groups, RFC 7643 §4.1.2), in one statement; 404 when
    * there is none.
    */
-  async findWithGroups(tx: TenantTx, id: string): Promise<ResourceRow & { groups: GroupRef[] }> {
+  async findWithGroups(tx: TenantTx, id: string): Promise<ResourceRow & { groups: ListedGroup[] }> {
     const row = isUuid(id)
       ? (
-          await tx.sql<ResourceRow & { groups: GroupRef[] }>(
-            `SELECT ${RESOURCE_COLUMNS}, ${USER_GROUPS_SQL} AS groups
-               FROM scim_user r WHERE r.tenant_id = $1 AND r.id = $2`,
+          await tx.sql<ResourceRow & { groups: ListedGroup[] }>(
+            `WITH one AS (SELECT ${RESOURCE_COLUMNS} FROM scim_user r WHERE r.tenant_id = $1 AND r.id = $2),
+                  related AS (${USER_GROUPS.sql('$1', 'one')})
+             SELECT one.*, coalesce(related.list, '[]'::json) AS groups
+               FROM one LEFT JOIN related ON related.id = one.id`,
             [tx.tenantId, id],
           )
         ).rows[0]
@@ -54,8 +43,14 @@ export class UsersRepository {
     return row;
   }
 
-  list(tx: TenantTx, query: ListQuery, registry: SchemaRegistry): Promise<RowPage> {
-    return this.table.list(tx, query, registry);
+  /** One page of users, with their groups (User.groups) when `groups`, in one statement. */
+  list(
+    tx: TenantTx,
+    query: ListQuery,
+    registry: SchemaRegistry,
+    { groups }: { groups: boolean },
+  ): Promise<RowPage<{ groups: ListedGroup[] }>> {
+    return this.table.list(tx, query, registry, groups ? [USER_GROUPS] : []);
   }
 
   delete(tx: TenantTx, id: string): Promise<void> {

@@ -135,19 +135,18 @@ export class GroupsService {
     };
   }
 
+  /** One page: the groups, the total (index paging) and, when asked for, their members in one statement. */
   async list(scope: RequestScope, query: ListQuery): Promise<ScimResource> {
-    const withMembers = includesAttribute(scimRegistry, query.projection, 'Group', 'members');
-    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const page = await this.groups.list(tx, query, scimRegistry);
-      const members = withMembers
-        ? await this.memberships.membersOf(
-            tx,
-            page.rows.map((row) => row.id),
-          )
-        : undefined;
-      const related = members ? (id: string) => ({ members: memberRefs(scope, members.get(id)) }) : undefined;
-      return listOfRows(scimRegistry, 'Group', page, scope.baseUrl, query.projection, related);
+    const members = includesAttribute(scimRegistry, query.projection, 'Group', 'members');
+    // One statement, COMMIT sent behind it: one round trip.
+    const page = await this.db.transaction(scope.tenant.tenantId, (tx) => {
+      const listed = this.groups.list(tx, query, scimRegistry, { members });
+      tx.commit();
+      return listed;
     });
+    return listOfRows(scimRegistry, 'Group', page, scope.baseUrl, query.projection, (row) =>
+      members ? { members: memberRefs(scope, row.related.members) } : {},
+    );
   }
 
   /** PUT (RFC 7644 §3.5.1): the member list becomes exactly the one sent; only differing rows change. */
@@ -318,7 +317,7 @@ function splitMembers(resource: ScimResource): { stored: ScimResource; members: 
   return { stored, members: Array.isArray(members) ? (members as MemberRef[]) : [] };
 }
 
-function memberRefs(scope: RequestScope, rows: MemberRow[] = []) {
+function memberRefs(scope: RequestScope, rows: Pick<MemberRow, 'value' | 'type' | 'display'>[] = []) {
   return rows.map((member) => ({
     value: member.value,
     $ref: locationOf(scope.baseUrl, member.type, member.value),

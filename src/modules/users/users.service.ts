@@ -15,7 +15,8 @@ import { Database, type TenantTx } from '../../storage/database.js';
 import { allInOrder } from '../../storage/pipeline.js';
 import type { ResourceRow } from '../../storage/resource-rows.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
-import { UsersRepository, type GroupRef } from '../../storage/users.repository.js';
+import { UsersRepository } from '../../storage/users.repository.js';
+import type { ListedGroup } from '../../storage/resource-list.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
@@ -76,7 +77,9 @@ export class UsersService {
       const found = withGroups ? this.users.findWithGroups(tx, id) : this.users.find(tx, id);
       tx.commit();
       const row = await found;
-      const related = withGroups ? { groups: groupRefs(scope, (row as { groups?: GroupRef[] }).groups) } : {};
+      const related = withGroups
+        ? { groups: groupRefs(scope, (row as { groups?: ListedGroup[] }).groups) }
+        : {};
       return {
         resource: project(
           scimRegistry,
@@ -89,19 +92,18 @@ export class UsersService {
     });
   }
 
+  /** One page: the users, the total (index paging) and, when asked for, their groups in one statement. */
   async list(scope: RequestScope, query: ListQuery): Promise<ScimResource> {
-    const withGroups = includesAttribute(scimRegistry, query.projection, 'User', 'groups');
-    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const page = await this.users.list(tx, query, scimRegistry);
-      const groups = withGroups
-        ? await this.memberships.groupsOf(
-            tx,
-            page.rows.map((row) => row.id),
-          )
-        : undefined;
-      const related = groups ? (id: string) => ({ groups: groupRefs(scope, groups.get(id)) }) : undefined;
-      return listOfRows(scimRegistry, 'User', page, scope.baseUrl, query.projection, related);
+    const groups = includesAttribute(scimRegistry, query.projection, 'User', 'groups');
+    // One statement, COMMIT sent behind it: one round trip.
+    const page = await this.db.transaction(scope.tenant.tenantId, (tx) => {
+      const listed = this.users.list(tx, query, scimRegistry, { groups });
+      tx.commit();
+      return listed;
     });
+    return listOfRows(scimRegistry, 'User', page, scope.baseUrl, query.projection, (row) =>
+      groups ? { groups: groupRefs(scope, row.related.groups) } : {},
+    );
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones in the body are ignored. */

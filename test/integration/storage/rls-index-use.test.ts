@@ -67,7 +67,7 @@ describe('case-insensitive lookups keep their index under row-level security', (
   });
   afterAll(() => t?.close());
 
-  /** The page statement a request sends (SELECT of the resources, not the count), with its values. */
+  /** The one statement of a list page (ResourceTable.list: rows, total, related lists), with its values. */
   async function pageStatement(
     path: string,
   ): Promise<{ statement: SqlEvent; body: Record<string, unknown> }> {
@@ -82,7 +82,7 @@ describe('case-insensitive lookups keep their index under row-level security', (
     } finally {
       sqlObservers.delete(observe);
     }
-    const pages = events.filter((event) => /^SELECT r\.id, r\.data\b.* ORDER BY /s.test(event.text));
+    const pages = events.filter((event) => /^WITH page AS \(SELECT r\.id\b.* ORDER BY /s.test(event.text));
     expect(pages).toHaveLength(1);
     return { statement: pages[0], body };
   }
