@@ -35,6 +35,8 @@ export interface AppConfig {
    * this bounds staleness should a notification be lost.
    */
   authCacheTtlMs: number;
+  /** Days change events are kept for readers (docs/events.md); older ones are pruned. */
+  eventRetentionDays: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,6 +66,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authFailureRps: parsePositiveNumber('AUTH_FAILURE_RPS', env.AUTH_FAILURE_RPS, 2),
     authFailureBurst: parsePositiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, 20),
     authCacheTtlMs: parseNonNegativeInt('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, 5_000),
+    eventRetentionDays: parsePositiveInt('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 30),
   };
 }
 

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       authFailureRps: 2,
       authFailureBurst: 20,
       authCacheTtlMs: 5000,
+      eventRetentionDays: 30,
     });
   });
 
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       AUTH_FAILURE_RPS: '0.5',
       AUTH_FAILURE_BURST: '5',
       AUTH_CACHE_TTL_MS: '0',
+      EVENT_RETENTION_DAYS: '7',
     });
     expect(config).toEqual({
       port: 8080,
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
       authFailureRps: 0.5,
       authFailureBurst: 5,
       authCacheTtlMs: 0,
+      eventRetentionDays: 7,
     });
   });
 
@@ -84,6 +87,8 @@ describe('loadConfig', () => {
     ['AUTH_FAILURE_BURST', '2.5', /AUTH_FAILURE_BURST must be a positive integer/],
     ['AUTH_CACHE_TTL_MS', '-1', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
     ['AUTH_CACHE_TTL_MS', '5s', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
+    ['EVENT_RETENTION_DAYS', '0', /EVENT_RETENTION_DAYS must be a positive integer/],
+    ['EVENT_RETENTION_DAYS', '30d', /EVENT_RETENTION_DAYS must be a positive integer/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
