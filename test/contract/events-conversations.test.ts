@@ -346,7 +346,11 @@ describe('change events of the Entra conversation', () => {
     expect(events.at(-1)!.data).toMatchObject({
       changedAttributes: ['displayName', 'externalId'],
       // The version the PATCH answered with: the event carries the group as it is after the change.
-      resource: { displayName: 'Renamed', externalId: 'obj-2', meta: { version: renamed.json().meta.version } },
+      resource: {
+        displayName: 'Renamed',
+        externalId: 'obj-2',
+        meta: { version: renamed.json().meta.version },
+      },
     });
   });
 
