@@ -4870,7 +4870,14 @@ export interface operations {
     webhook_group_created: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4892,7 +4899,14 @@ export interface operations {
     webhook_group_deleted: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4914,7 +4928,14 @@ export interface operations {
     webhook_group_member_added: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4936,7 +4957,14 @@ export interface operations {
     webhook_group_member_removed: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4958,7 +4986,14 @@ export interface operations {
     webhook_group_updated: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4980,7 +5015,14 @@ export interface operations {
     webhook_user_created: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5002,7 +5044,14 @@ export interface operations {
     webhook_user_deactivated: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5024,7 +5073,14 @@ export interface operations {
     webhook_user_deleted: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5046,7 +5102,14 @@ export interface operations {
     webhook_user_reactivated: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5068,7 +5131,14 @@ export interface operations {
     webhook_user_role_changed: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5090,7 +5160,14 @@ export interface operations {
     webhook_user_updated: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
             path?: never;
             cookie?: never;
         };

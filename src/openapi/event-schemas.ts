@@ -191,6 +191,19 @@ export function eventSchemas(): Record<string, JsonSchema> {
   return schemas;
 }
 
+/** The Standard Webhooks headers (https://www.standardwebhooks.com) a delivery carries. */
+const WEBHOOK_HEADERS = [
+  ['webhook-id', 'The event id: the same on every attempt, for deduplication.'],
+  ['webhook-timestamp', 'Seconds since the epoch when the attempt was signed.'],
+  ['webhook-signature', 'v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret.'],
+].map(([name, description]) => ({
+  name,
+  in: 'header',
+  required: true,
+  description,
+  schema: { type: 'string' },
+}));
+
 /**
  * OpenAPI 3.1 `webhooks`: one per event type, the body a receiver will get (the event as the events
  * API returns it). Delivery itself (signatures, retries) is documented in docs/events.md.
@@ -204,6 +217,9 @@ export function eventWebhooks(): Record<string, JsonSchema> {
           operationId: `webhook_${type.replace('.', '_')}`,
           summary: (DATA[type] as { description: string }).description,
           tags: ['events'],
+          // Not a bearer token: the receiver verifies the Standard Webhooks signature headers below.
+          security: [],
+          parameters: WEBHOOK_HEADERS,
           requestBody: {
             required: true,
             content: { 'application/json': { schema: ref(eventComponentName(type)) } },
