@@ -30,7 +30,22 @@ export interface EventPageQuery {
   types?: readonly string[];
 }
 
-const INSERT_COLUMNS = 'tenant_id, request_id, api_key_id, type, resource_type, resource_id, data';
+const INSERT_COLUMNS = 'tenant_id, request_id, api_key_id, type, resource_type, resource_id, data, xid';
+
+/**
+ * The position (`xid`) of a write's events about one resource: the writing transaction's id, or the
+ * position of the resource's newest event when that is larger. Writes to one resource are serialized by
+ * its row lock, but transaction ids are assigned at a transaction's first write (the tenant hold), so the
+ * write that got the lock second may have the smaller id; taking the larger of the two keeps the feed in
+ * commit order per resource. Safe for the feed's rule (docs/events.md): the position is never below the
+ * transaction's own id, so an event whose position is below a snapshot's xmin is from a transaction that
+ * has ended. `$tenant` and `$resource` are SQL expressions.
+ */
+function positionOf(tenant: string, resource: string): string {
+  return `greatest(pg_current_xact_id(), (
+    SELECT p.xid FROM change_event p WHERE p.tenant_id = ${tenant} AND p.resource_id = ${resource}
+     ORDER BY p.xid DESC LIMIT 1))`;
+}
 
 /**
  * The CTE that appends one group.member_added / group.member_removed event per row a membership
@@ -43,13 +58,18 @@ export function memberEventsCte(
   type: 'group.member_added' | 'group.member_removed',
   placeholders: { requestId: string; apiKeyId: string },
 ): string {
-  return `events AS (
+  return `positioned AS (
+      SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${positionOf('g.tenant_id', 'g.id')} AS xid
+        FROM scim_group g
+       WHERE (g.tenant_id, g.id) IN (SELECT DISTINCT c.tenant_id, c.group_id FROM changed c)
+    ), events AS (
       INSERT INTO change_event (${INSERT_COLUMNS})
       SELECT c.tenant_id, ${placeholders.requestId}, ${placeholders.apiKeyId}::uuid, '${type}', 'Group', c.group_id,
              jsonb_build_object('version', 1,
                'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
-               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type))
-        FROM changed c JOIN scim_group g ON g.tenant_id = c.tenant_id AND g.id = c.group_id
+               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type)),
+             g.xid
+        FROM changed c JOIN positioned g ON g.tenant_id = c.tenant_id AND g.id = c.group_id
        ORDER BY c.group_id, c.member_id
     )`;
 }
@@ -72,7 +92,8 @@ export class EventsRepository {
     if (events.length === 0) return;
     await tx.sql(
       `INSERT INTO change_event (${INSERT_COLUMNS})
-       SELECT $1, $2, $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data'
+       SELECT $1, $2, $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
+              ${positionOf('$1', "(e.event->>'resourceId')::uuid")}
          FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
         ORDER BY e.n`,
       [tx.tenantId, cause.requestId, cause.apiKeyId, JSON.stringify(events)],

@@ -5,6 +5,8 @@
  */
 import pg from 'pg';
 import { EventsService } from '../../src/modules/events/events.service.js';
+import { Database } from '../../src/storage/database.js';
+import { EventsRepository } from '../../src/storage/events.repository.js';
 import { encodeEventCursor } from '../../src/domain/events/event-cursor.js';
 import { sqlObservers, type SqlEvent } from '../../src/storage/sql.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -262,6 +264,53 @@ describe('ordering: transactions that commit out of order', () => {
       }
     },
   );
+
+  it('per resource, commit order: a write with the smaller transaction id that commits second comes second', async () => {
+    const userId = await createUser(scimA, `resource-order-${Math.random()}@example.com`);
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+    const db = t.app.get(Database, { strict: false });
+    const repository = t.app.get(EventsRepository, { strict: false });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const hasId = new Promise<void>((resolve) => (started = resolve));
+    // The first write takes its transaction id (as the tenant hold of every write does), then waits...
+    const first = db.transaction(a.tenantId, async (tx) => {
+      await tx.sql('SELECT pg_current_xact_id()');
+      started();
+      await gate;
+      // ...for the second write to the same user to commit; then it appends its event (as after the row lock).
+      await repository.insert(
+        tx,
+        [
+          {
+            type: 'user.deleted',
+            resourceType: 'User',
+            resourceId: userId,
+            data: {
+              version: 1,
+              resource: { id: userId, userName: 'x', externalId: null, meta: { resourceType: 'User' } },
+            },
+          },
+        ],
+        { requestId: 'first', apiKeyId: a.apiKeyId },
+      );
+    });
+    await hasId;
+    const second = await scimA.patch(
+      `Users/${userId}`,
+      patchOp({ op: 'replace', path: 'displayName', value: 'Second' }),
+    );
+    expect(second.statusCode).toBe(200);
+    release();
+    await first;
+    const events = await feed.poll();
+    expect(events.map((e) => `${e.type} ${e.requestId === 'first' ? 'first' : 'second'}`)).toEqual([
+      'user.updated second',
+      'user.deleted first',
+    ]);
+  });
 
   it('a reader paging by seq alone would have missed it (the trap this order avoids)', async () => {
     await held.query('BEGIN');

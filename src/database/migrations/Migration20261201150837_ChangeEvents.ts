@@ -39,6 +39,9 @@ export class Migration20261201150837_ChangeEvents extends Migration {
     );
     this.addSql(`create index "change_event_occurred_at_idx" on "change_event" ("occurred_at");`);
     this.addSql(
+      `create index "change_event_resource_idx" on "change_event" ("tenant_id", "resource_id", "xid");`,
+    );
+    this.addSql(
       `create table "change_event_horizon" ("tenant_id" uuid not null, "xid" xid8 not null, "seq" bigint not null, primary key ("tenant_id"));`,
     );
 

@@ -12,7 +12,10 @@ export const ChangeEventEntity = defineEntity({
   properties: {
     /** Increasing in insertion order; orders the events of one transaction. */
     seq: p.bigint('string').primary().autoincrement(),
-    /** The writing transaction (pg_current_xact_id(), 64 bits: never wraps around). */
+    /**
+     * The writing transaction (pg_current_xact_id(), 64 bits: never wraps around), or the `xid` of the
+     * resource's previous event when that is larger (EventsRepository: commit order per resource).
+     */
     xid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()'),
     /** The public id of the event (the webhook-id of its deliveries). */
     id: p.uuid().defaultRaw('gen_random_uuid()'),
@@ -30,6 +33,8 @@ export const ChangeEventEntity = defineEntity({
     { name: 'change_event_order_idx', properties: ['xid', 'seq'] },
     { name: 'change_event_tenant_order_idx', properties: ['tenantId', 'xid', 'seq'] },
     { name: 'change_event_occurred_at_idx', properties: ['occurredAt'] },
+    // The newest event of a resource: a write orders its events after it (EventsRepository).
+    { name: 'change_event_resource_idx', properties: ['tenantId', 'resourceId', 'xid'] },
   ],
 });
 
