@@ -7,6 +7,6 @@ import { EventsService } from './events.service.js';
 @Module({
   imports: [StorageModule],
   providers: [EventsService, EventsRetention],
-  exports: [EventsService, EventsRetention],
+  exports: [EventsService],
 })
 export class EventsModule {}
