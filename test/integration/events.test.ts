@@ -371,5 +371,12 @@ describe('retention', () => {
     expect(fromHorizon.status).toBe(200);
     expect(fromHorizon.body.events.map((e) => e.data.resource?.id)).toEqual([fresh]);
     expect((await getFeed(t.app, `tenants/${b.tenantId}/events`, { after: before })).status).toBe(410);
+
+    // Tenant A has nothing left: a reader starting now gets an empty page whose cursor keeps working.
+    const empty = await getFeed(t.app, `tenants/${a.tenantId}/events`);
+    expect(empty.status).toBe(200);
+    expect(empty.body.events).toEqual([]);
+    const polled = await getFeed(t.app, `tenants/${a.tenantId}/events`, { after: empty.body.nextCursor });
+    expect(polled.status).toBe(200);
   });
 });

@@ -84,7 +84,7 @@ export class EventsService {
     return this.db.transaction(tenantId, async (tx) => {
       // One round trip: the tenant, the horizon and the page, sent together with COMMIT.
       const known = this.tenants.require(tx);
-      const horizon = after === undefined ? Promise.resolve(undefined) : this.events.horizon(tx, tenantId);
+      const horizon = this.events.horizon(tx, tenantId);
       const rows = this.events.page(tx, this.pageQuery(after, query, tenantId));
       tx.commit();
       const [, pruned, page] = await allInOrder(known, horizon, rows);
@@ -97,7 +97,7 @@ export class EventsService {
     const after = query.after === undefined ? undefined : decodeEventCursor(query.after);
     return this.db.system(async (tx) => {
       // The ORM's transaction runs one statement at a time.
-      const pruned = after === undefined ? undefined : await this.events.horizon(tx);
+      const pruned = await this.events.horizon(tx);
       const rows = await this.events.page(tx, this.pageQuery(after, query));
       return this.page(after, pruned, rows);
     });
@@ -135,9 +135,12 @@ export class EventsService {
       );
     }
     const last = rows.at(-1);
+    // An empty first page starts the reader at the newest pruned event: nothing before it is left, so
+    // polling from there is no 410.
+    const start = after ?? horizon ?? FEED_START;
     return {
       events: rows.map(toView),
-      nextCursor: encodeEventCursor(last ? { xid: last.xid, seq: last.seq } : (after ?? FEED_START)),
+      nextCursor: encodeEventCursor(last ? { xid: last.xid, seq: last.seq } : start),
     };
   }
 }
