@@ -330,6 +330,9 @@ describe('ordering: transactions that commit out of order', () => {
 describe('retention', () => {
   it('prunes events past EVENT_RETENTION_DAYS; a cursor from before them answers 410; idempotent', async () => {
     const events = t.app.get(EventsService, { strict: false });
+    // Events of both tenants that will be old (the test also runs alone).
+    await createUser(scimA, 'old-a@example.com');
+    await createUser(scimB, 'old-b@example.com');
     // A reader that polled long ago, before any event of B: pruned events of B come after it.
     const stale = encodeEventCursor({ xid: '0', seq: '0' });
     const fresh = await createUser(scimB, 'fresh@example.com');
