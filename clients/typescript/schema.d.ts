@@ -667,7 +667,7 @@ export interface components {
         ChangeEventPageDto: {
             /** @description Oldest first, in commit-safe order (docs/events.md) */
             events: components["schemas"]["ChangeEvent"][];
-            /** @description Where to poll from next (after=): the last event of this page, or the given cursor when the page is empty; present on every page */
+            /** @description Where to poll from next (after=), present on every page: the last event of this page; on an empty page the given cursor, or without one the start of what is kept */
             nextCursor: string;
         };
         CreateApiKeyBody: {

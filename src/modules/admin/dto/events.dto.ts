@@ -78,7 +78,7 @@ export class ChangeEventPageDto {
   @ApiProperty({
     type: String,
     description:
-      'Where to poll from next (after=): the last event of this page, or the given cursor when the page is empty; present on every page',
+      'Where to poll from next (after=), present on every page: the last event of this page; on an empty page the given cursor, or without one the start of what is kept',
   })
   nextCursor!: string;
 }
