@@ -10,6 +10,29 @@ export interface BatchedStatement {
   reject(error: unknown): void;
 }
 
+/** How many named statements one connection keeps prepared (least recently used closed first). */
+const PREPARED_PER_CONNECTION = 64;
+/** How many distinct statement texts get a name at all (filters are the client's: unbounded). */
+const NAMED_TEXTS = 2_000;
+
+const names = new Map<string, string>();
+
+/** The statement name of `text`: one per distinct text, in this process; undefined once the table is full. */
+function nameOf(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < NAMED_TEXTS) {
+    name = `scim_${names.size.toString(36)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * The statements prepared on one connection, most recently used last. A statement's plan is kept by
+ * PostgreSQL for the connection (after a few runs, a generic plan: no parsing or planning per request).
+ */
+const preparedOn = new WeakMap<object, Map<string, true>>();
+
 /** The connection methods of pg's protocol writer that a submittable uses (as pg's own Query does). */
 interface ProtocolWriter {
   stream: { cork?(): void; uncork?(): void };
@@ -23,6 +46,7 @@ interface ProtocolWriter {
   describe(message: { type: 'P'; name: string }): void;
   execute(message: { portal: string }): void;
   sync(): void;
+  close(message: { type: 'S'; name: string }): void;
   sendCopyFail(message: string): void;
 }
 
@@ -39,6 +63,9 @@ interface ProtocolWriter {
  */
 export class ImplicitTransaction {
   private index = 0;
+  /** Names this batch prepared (Parse sent), by statement position: forgotten again if it fails. */
+  private readonly parsedHere = new Map<number, string>();
+  private prepared?: Map<string, true>;
   private current?: Result;
   private finished = false;
   private readonly done: Promise<void>;
@@ -57,13 +84,34 @@ export class ImplicitTransaction {
   }
 
   submit(connection: ProtocolWriter): Error | null {
+    let prepared = preparedOn.get(connection);
+    if (!prepared) preparedOn.set(connection, (prepared = new Map()));
+    this.prepared = prepared;
     connection.stream.cork?.();
     try {
-      for (const statement of this.statements) {
-        connection.parse({ text: statement.text, name: '' });
+      for (const [position, statement] of this.statements.entries()) {
+        const name = nameOf(statement.text) ?? '';
+        if (name === '') {
+          connection.parse({ text: statement.text, name });
+        } else if (prepared.has(name)) {
+          prepared.delete(name);
+          prepared.set(name, true);
+        } else {
+          // A name whose Parse may have failed on this connection before is closed first (closing a
+          // statement that does not exist is no error); the least recently used one makes room.
+          connection.close({ type: 'S', name });
+          connection.parse({ text: statement.text, name });
+          prepared.set(name, true);
+          this.parsedHere.set(position, name);
+          if (prepared.size > PREPARED_PER_CONNECTION) {
+            const oldest = prepared.keys().next().value as string;
+            prepared.delete(oldest);
+            connection.close({ type: 'S', name: oldest });
+          }
+        }
         connection.bind({
           portal: '',
-          statement: '',
+          statement: name,
           values: statement.values,
           valueMapper: pgUtils.prepareValue,
         });
@@ -108,6 +156,8 @@ export class ImplicitTransaction {
   /** The backend's error for the current statement (pg's client stops routing to this after it). */
   handleError(error: unknown): void {
     if (this.finished) return;
+    // This statement's Parse may have failed, and later ones were never parsed: not prepared.
+    for (const [position, name] of this.parsedHere) if (position >= this.index) this.prepared?.delete(name);
     this.statements[this.index]?.reject(error);
     this.index++;
     this.skipRest(error);

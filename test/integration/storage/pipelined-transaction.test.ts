@@ -149,4 +149,31 @@ describe('pipelined tenant transactions', () => {
       for (const client of clients) client.release();
     }
   });
+
+  it('prepares a statement once per connection, and a failed one is prepared again, never lost', async () => {
+    const run = (text: string, values: unknown[]) =>
+      db
+        .transaction(tenant.tenantId, (tx) => {
+          const read = tx.sql<{ v: number }>(text, values);
+          tx.commit();
+          return read;
+        })
+        .then(
+          (result) => result.rows[0].v,
+          (error: { code?: string }) => error.code,
+        );
+    const divide = 'SELECT 10 / $1::int AS v';
+    const outcomes = [];
+    // More runs than the pool has connections, failing at execution (division by zero) in between.
+    for (let i = 0; i < 45; i++) outcomes.push(await run(divide, [i % 3 === 0 ? 0 : 5]));
+    expect(outcomes.filter((v) => v === '22012')).toHaveLength(15);
+    expect(outcomes.filter((v) => v === 2)).toHaveLength(30);
+    // Failing at parse time, then the same name's statement still works on every connection.
+    expect(await run('SELECT 1 AS v FROM no_such_table', [])).toBe('42P01');
+    const prepared = await t.db.client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%no_such_table%'`,
+    );
+    expect(prepared.rows[0].n).toBe(0);
+    for (let i = 0; i < 25; i++) expect(await run(divide, [5])).toBe(2);
+  });
 });
