@@ -11,6 +11,7 @@ import { installDraining } from './http/draining.js';
 import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
 import { registerJsonBodyParser } from './http/scim-media-type.js';
+import { attachMetrics } from './metrics/metrics-listener.js';
 
 export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
   /** Where log lines go; stdout by default (tests capture them). */
@@ -49,6 +50,8 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   );
   app.useLogger(app.get(Logger));
   configureApp(app, { docs: options.docs ?? true });
+  // Served on a listener of their own (server.ts), never on this app's port.
+  if (options.config.metricsPort !== 0) attachMetrics(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
