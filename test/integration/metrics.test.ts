@@ -176,7 +176,9 @@ describe('Prometheus metrics on their own port', () => {
     expect(families.get('db_pool_connections')?.type).toBe('GAUGE');
     expect(value(families, 'db_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(0);
     expect(families.get('db_pool_waiting_requests')?.metrics[0]?.value).toBe('0');
-    expect(Number(families.get('db_statement_duration_seconds')?.metrics[0]?.count)).toBeGreaterThanOrEqual(statements + 1);
+    expect(Number(families.get('db_statement_duration_seconds')?.metrics[0]?.count)).toBeGreaterThanOrEqual(
+      statements + 1,
+    );
   });
 });
 
