@@ -40,6 +40,11 @@ export interface AppConfig {
    * public port never exposes metrics; 0 turns metrics off.
    */
   metricsPort: number;
+  /**
+   * OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT; spans go to `<url>/v1/traces`);
+   * undefined: no tracing, and no OpenTelemetry SDK module is even loaded.
+   */
+  otlpEndpoint?: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -70,6 +75,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authFailureBurst: parsePositiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, 20),
     authCacheTtlMs: parseNonNegativeInt('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, 5_000),
     metricsPort: parseMetricsPort(env),
+    otlpEndpoint: parseOtlpEndpoint(env.OTEL_EXPORTER_OTLP_ENDPOINT),
   };
 }
 
@@ -121,6 +127,21 @@ function parsePositiveNumber(name: string, raw: string | undefined, fallback: nu
     throw new ConfigError(`${name} must be a positive number, got "${value}"`);
   }
   return Number(value);
+}
+
+function parseOtlpEndpoint(raw: string | undefined): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function parseDatabaseUrl(raw: string | undefined): string | undefined {

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       authFailureBurst: 20,
       authCacheTtlMs: 5000,
       metricsPort: 9464,
+      otlpEndpoint: undefined,
     });
   });
 
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
       AUTH_FAILURE_BURST: '5',
       AUTH_CACHE_TTL_MS: '0',
       METRICS_PORT: '9100',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
     });
     expect(config).toEqual({
       port: 8080,
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       authFailureBurst: 5,
       authCacheTtlMs: 0,
       metricsPort: 9100,
+      otlpEndpoint: 'http://collector:4318',
     });
   });
 
@@ -89,6 +92,7 @@ describe('loadConfig', () => {
     ['AUTH_CACHE_TTL_MS', '5s', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
     ['METRICS_PORT', '65536', /METRICS_PORT must be an integer from 0 to 65535/],
     ['METRICS_PORT', '3000', /METRICS_PORT must differ from PORT/],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
