@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ImplicitTransaction, type BatchedStatement } from './implicit-transaction.js';
+import { timedStatement } from '../metrics/statement-timing.js';
 import { sqlObservers, type QueryResult } from './sql.js';
 
 /** The SQLSTATE of "current transaction is aborted": a statement that failed only because an earlier one did. */
@@ -57,7 +58,7 @@ export class PipelinedTransaction {
       if (this.queue.length === 0) process.nextTick(() => this.flush());
       this.queue.push({ text, values, observed, resolve, reject });
     });
-    const result = answer.then((answered) => {
+    const result = timedStatement(() => answer, text).then((answered) => {
       const rows = answered.rows as R[];
       const affected = DML.has(answered.command) ? (answered.rowCount ?? 0) : reportedAffected(rows);
       if (observed)
