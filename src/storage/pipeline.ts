@@ -82,7 +82,8 @@ export class PipelinedTransaction {
     if (whole) {
       const inner = batch.slice(1, -1);
       const types = (this.client as unknown as { _types?: unknown })._types;
-      const implicit = new ImplicitTransaction(inner, types);
+      const named = (this.client as unknown as { preparedStatements?: boolean }).preparedStatements !== false;
+      const implicit = new ImplicitTransaction(inner, types, named);
       void this.client.query(implicit as unknown as pg.QueryConfig);
       const ended = () => {
         batch[0].resolve(EMPTY_RESULT);
