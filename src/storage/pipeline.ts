@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ImplicitTransaction, type BatchedStatement } from './implicit-transaction.js';
-import { timedStatement } from '../metrics/statement-timing.js';
+import { startStatement } from '../metrics/statement-timing.js';
 import { sqlObservers, type QueryResult } from './sql.js';
 
 /** The SQLSTATE of "current transaction is aborted": a statement that failed only because an earlier one did. */
@@ -58,13 +58,22 @@ export class PipelinedTransaction {
       if (this.queue.length === 0) process.nextTick(() => this.flush());
       this.queue.push({ text, values, observed, resolve, reject });
     });
-    const result = timedStatement(() => answer, text).then((answered) => {
-      const rows = answered.rows as R[];
-      const affected = DML.has(answered.command) ? (answered.rowCount ?? 0) : reportedAffected(rows);
-      if (observed)
-        for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected });
-      return { rows, affected };
-    });
+    const timed = startStatement(text);
+    const result = answer.then(
+      (answered) => {
+        timed?.();
+        const rows = answered.rows as R[];
+        const affected = DML.has(answered.command) ? (answered.rowCount ?? 0) : reportedAffected(rows);
+        if (observed)
+          for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected });
+        return { rows, affected };
+      },
+      timed &&
+        ((error: unknown) => {
+          timed(error);
+          throw error;
+        }),
+    );
     // Handled here so that a statement nobody awaits (the work failed before it) never goes unhandled;
     // `settle` reports the first failure in the order the statements were sent.
     result.catch(() => undefined);
