@@ -16,9 +16,12 @@ describe('loadConfig', () => {
       rateLimitBurst: 200,
       dbStatementTimeoutMs: 10000,
       dbAcquireTimeoutMs: 5000,
+      dbPreparedStatements: true,
       authFailureRps: 2,
       authFailureBurst: 20,
       authCacheTtlMs: 5000,
+      metricsPort: 9464,
+      otlpEndpoint: undefined,
       eventRetentionDays: 30,
     });
   });
@@ -38,9 +41,12 @@ describe('loadConfig', () => {
       RATE_LIMIT_BURST: '20',
       DB_STATEMENT_TIMEOUT_MS: '3000',
       DB_ACQUIRE_TIMEOUT_MS: '1000',
+      DB_PREPARED_STATEMENTS: 'false',
       AUTH_FAILURE_RPS: '0.5',
       AUTH_FAILURE_BURST: '5',
       AUTH_CACHE_TTL_MS: '0',
+      METRICS_PORT: '9100',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
       EVENT_RETENTION_DAYS: '7',
     });
     expect(config).toEqual({
@@ -57,9 +63,12 @@ describe('loadConfig', () => {
       rateLimitBurst: 20,
       dbStatementTimeoutMs: 3000,
       dbAcquireTimeoutMs: 1000,
+      dbPreparedStatements: false,
       authFailureRps: 0.5,
       authFailureBurst: 5,
       authCacheTtlMs: 0,
+      metricsPort: 9100,
+      otlpEndpoint: 'http://collector:4318',
       eventRetentionDays: 7,
     });
   });
@@ -82,17 +91,26 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_BURST', 'lots', /RATE_LIMIT_BURST must be a positive integer/],
     ['DB_STATEMENT_TIMEOUT_MS', '0', /DB_STATEMENT_TIMEOUT_MS must be a positive integer/],
     ['DB_ACQUIRE_TIMEOUT_MS', '1s', /DB_ACQUIRE_TIMEOUT_MS must be a positive integer/],
+    ['DB_PREPARED_STATEMENTS', 'maybe', /DB_PREPARED_STATEMENTS must be true or false/],
     ['AUTH_FAILURE_RPS', '0', /AUTH_FAILURE_RPS must be a positive number/],
     ['AUTH_FAILURE_RPS', '-1', /AUTH_FAILURE_RPS must be a positive number/],
     ['AUTH_FAILURE_BURST', '2.5', /AUTH_FAILURE_BURST must be a positive integer/],
     ['AUTH_CACHE_TTL_MS', '-1', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
     ['AUTH_CACHE_TTL_MS', '5s', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
+    ['METRICS_PORT', '65536', /METRICS_PORT must be an integer from 0 to 65535/],
+    ['METRICS_PORT', '3000', /METRICS_PORT must differ from PORT/],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
     ['EVENT_RETENTION_DAYS', '0', /EVENT_RETENTION_DAYS must be a positive integer/],
     ['EVENT_RETENTION_DAYS', '30d', /EVENT_RETENTION_DAYS must be a positive integer/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(message);
+  });
+
+  it('turns metrics off with METRICS_PORT=0, also beside an ephemeral PORT=0', () => {
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' })).toMatchObject({ port: 0, metricsPort: 0 });
   });
 
   it('treats blank values as unset', () => {
