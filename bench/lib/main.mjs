@@ -109,7 +109,7 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
       cwd: rootDir,
       port: oursPort,
       readyPath: '/health/ready',
-      env: ourEnv(oursPort, databaseUrl, adminToken),
+      env: ourEnv(oursPort, await freePort(), databaseUrl, adminToken),
     });
     servers.push(ours);
     const tenant = await createTenant(oursPort, adminToken);
@@ -318,9 +318,11 @@ async function removeCreatedUsers(databaseUrl) {
   }
 }
 
-function ourEnv(port, databaseUrl, adminToken) {
+function ourEnv(port, metricsPort, databaseUrl, adminToken) {
   return {
     PORT: String(port),
+    // Metrics stay on, as by default, on a port of their own: a second instance (profiling) must not collide.
+    METRICS_PORT: String(metricsPort),
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     ADMIN_TOKEN: adminToken,
@@ -397,7 +399,10 @@ async function profileWorkload(context) {
       cwd: key === 'ours' ? rootDir : benchDir,
       port,
       readyPath: '/health/ready',
-      env: key === 'ours' ? ourEnv(port, databaseUrl, adminToken) : floorEnv(port, databaseUrl),
+      env:
+        key === 'ours'
+          ? ourEnv(port, await freePort(), databaseUrl, adminToken)
+          : floorEnv(port, databaseUrl),
     });
     servers.push(server);
     const target = { key, server, port };
