@@ -2,6 +2,7 @@ import { ApiKeyEntity } from '../storage/entities/api-key.entity.js';
 import { AuditEventEntity } from '../storage/entities/audit-event.entity.js';
 import { GroupEntity } from '../storage/entities/group.entity.js';
 import { MembershipEntity } from '../storage/entities/membership.entity.js';
+import { RateLimitEntity } from '../storage/entities/rate-limit.entity.js';
 import { TenantEntity } from '../storage/entities/tenant.entity.js';
 import { UserEntity } from '../storage/entities/user.entity.js';
 
@@ -13,4 +14,5 @@ export const ENTITIES = [
   MembershipEntity,
   ApiKeyEntity,
   AuditEventEntity,
+  RateLimitEntity,
 ];
