@@ -1,0 +1,181 @@
+import type { TakeResult } from './token-bucket.js';
+
+/** What the shared store answers to a reservation of `points` for a key. */
+export interface WindowCount {
+  /** Points counted in the key's current window, the reservation included. */
+  consumed: number;
+  /** Milliseconds until that window ends. */
+  msBeforeNext: number;
+}
+
+export interface SharedBudgetOptions {
+  /** Requests one key may make per window, all processes together. */
+  windowPoints: number;
+  /** Points reserved from the shared store at once (at least 1, at most windowPoints). */
+  blockSize: number;
+  /** Adds `points` to the key's shared counter (one database round trip). */
+  reserve(key: string, points: number): Promise<WindowCount>;
+  /** The shared store failed: requests are allowed (fail open) until it answers again. */
+  onStoreDown(error: unknown): void;
+  onStoreUp(): void;
+  /** How long after a failure the store is left alone before one request tries again, in ms. */
+  retryAfterFailureMs?: number;
+  now?: () => number;
+}
+
+interface Budget {
+  /** Requests this process has reserved in the key's current window and not spent yet. */
+  tokens: number;
+  /** When the window of those tokens ends (local clock, epoch ms); they lapse with it. */
+  windowEndsAt: number;
+  /** The window has nothing left for anyone: refuse until it ends, without asking the store. */
+  exhausted: boolean;
+  /** Requests waiting for the reservation in flight. */
+  waiting: number;
+  pending: Promise<void> | undefined;
+}
+
+const ALLOWED: TakeResult = { allowed: true };
+const MAX_BUDGETS = 10_000;
+
+/**
+ * A per-key request limit shared by every process through a store of fixed-window counters
+ * (RateLimitCounters: `windowPoints` per window, all processes together), without a round trip per
+ * request: each process reserves `blockSize` requests at once and spends them from memory, so the
+ * store sees one write per `blockSize` requests. A reservation that finds less than a block left in
+ * the window gets what is left (the counter's total tells exactly how much), and the window is then
+ * known to be used up: every request refused until it ends is refused from memory too.
+ *
+ * Requests that find no reserved token wait for one reservation per key and process (it reserves
+ * enough for all of them); the others never wait. A store that fails is not a reason to refuse
+ * anyone: requests are allowed (fail open, `onStoreDown` once) and, while it keeps failing, one
+ * request per `retryAfterFailureMs` probes it in the background, never on a request's path.
+ *
+ * Precision: tokens a process reserved but did not spend before the window ends are lost, so all
+ * processes together allow between windowPoints − N × (blockSize − 1) and windowPoints per window.
+ */
+export class SharedTokenBudgets {
+  private readonly budgets = new Map<string, Budget>();
+  private readonly now: () => number;
+  private readonly retryAfterFailureMs: number;
+  /** Failing open: set while the store fails, with the time of the next probe. */
+  private storeDownUntil: number | undefined;
+  private probing = false;
+
+  constructor(private readonly options: SharedBudgetOptions) {
+    this.now = options.now ?? Date.now;
+    this.retryAfterFailureMs = options.retryAfterFailureMs ?? 1_000;
+  }
+
+  /** Spends one request of `key`; a promise only when a reservation from the store is needed. */
+  take(key: string): TakeResult | Promise<TakeResult> {
+    const now = this.now();
+    if (this.storeDownUntil !== undefined) {
+      this.probe(key, now);
+      return ALLOWED;
+    }
+    const budget = this.budget(key, now);
+    if (budget.tokens > 0) {
+      budget.tokens -= 1;
+      return ALLOWED;
+    }
+    if (budget.exhausted) return refusal(budget.windowEndsAt - now);
+    return this.waitForReservation(key, budget);
+  }
+
+  /** Keys with local state (for tests). */
+  get size(): number {
+    return this.budgets.size;
+  }
+
+  private async waitForReservation(key: string, budget: Budget): Promise<TakeResult> {
+    budget.waiting += 1;
+    budget.pending ??= this.reserve(key, budget).finally(() => {
+      budget.pending = undefined;
+    });
+    await budget.pending;
+    budget.waiting -= 1;
+    // The reservation covered every waiter; one that lost its token to a newer window asks again.
+    return this.take(key);
+  }
+
+  private async reserve(key: string, budget: Budget): Promise<void> {
+    const points = Math.min(this.options.windowPoints, Math.max(this.options.blockSize, budget.waiting));
+    let count: WindowCount;
+    try {
+      count = await this.options.reserve(key, points);
+    } catch (error) {
+      this.storeFailed(error);
+      return;
+    }
+    this.storeAnswered();
+    this.apply(budget, points, count);
+  }
+
+  /** Takes a reservation's answer into the budget: what was left of the window, up to `points`. */
+  private apply(budget: Budget, points: number, count: WindowCount): void {
+    const before = count.consumed - points;
+    const granted = Math.max(0, Math.min(points, this.options.windowPoints - before));
+    // Only a budget without tokens reserves, so nothing unspent is replaced (a probe's budget may
+    // hold tokens of the window before the outage: they lapse).
+    budget.tokens = granted;
+    budget.windowEndsAt = this.now() + Math.max(0, count.msBeforeNext);
+    budget.exhausted = count.consumed >= this.options.windowPoints;
+  }
+
+  /** While failing open: one reservation now and then, off the request path, to see the store back. */
+  private probe(key: string, now: number): void {
+    if (this.probing || now < (this.storeDownUntil ?? 0)) return;
+    this.probing = true;
+    const budget = this.budget(key, now);
+    const points = Math.min(this.options.windowPoints, this.options.blockSize);
+    this.options
+      .reserve(key, points)
+      .then(
+        (count) => {
+          this.storeAnswered();
+          this.apply(budget, points, count);
+        },
+        (error: unknown) => this.storeFailed(error),
+      )
+      .finally(() => {
+        this.probing = false;
+      });
+  }
+
+  private storeFailed(error: unknown): void {
+    const wasUp = this.storeDownUntil === undefined;
+    this.storeDownUntil = this.now() + this.retryAfterFailureMs;
+    if (wasUp) this.options.onStoreDown(error);
+  }
+
+  private storeAnswered(): void {
+    if (this.storeDownUntil === undefined) return;
+    this.storeDownUntil = undefined;
+    this.options.onStoreUp();
+  }
+
+  private budget(key: string, now: number): Budget {
+    let budget = this.budgets.get(key);
+    if (!budget) {
+      if (this.budgets.size >= MAX_BUDGETS) this.sweep(now);
+      budget = { tokens: 0, windowEndsAt: 0, exhausted: false, waiting: 0, pending: undefined };
+      this.budgets.set(key, budget);
+    } else if (budget.windowEndsAt <= now && !budget.pending) {
+      budget.tokens = 0;
+      budget.exhausted = false;
+    }
+    return budget;
+  }
+
+  /** A budget whose window has ended holds nothing: forget it. */
+  private sweep(now: number): void {
+    for (const [key, budget] of this.budgets) {
+      if (budget.windowEndsAt <= now && !budget.pending) this.budgets.delete(key);
+    }
+  }
+}
+
+function refusal(msLeft: number): TakeResult {
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)) };
+}
