@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { ApiKeysService } from '../../src/modules/auth/api-keys.service.js';
 import { ApiKeyInvalidations } from '../../src/storage/api-key-invalidations.js';
 import { sqlObservers, type SqlEvent } from '../../src/storage/sql.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { databaseEnv, startTestApp, type TestApp } from '../support/app.js';
 import { validateEveryResponse } from '../support/contract.js';
 import { createTenant, type TestTenant } from '../support/tenants.js';
 
@@ -26,7 +26,7 @@ async function startSecondInstance(
   first: TestApp,
   env: Record<string, string>,
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...databaseEnv(first.db), ...env });
   const app = await createApp({ config, databaseUrl: first.db.url });
   validateEveryResponse(app);
   return app;

@@ -21,6 +21,14 @@ export interface TestAppOptions {
   validateContract?: boolean;
 }
 
+/**
+ * What an application on `db` needs besides its URL: behind PgBouncer (`npm run test:pgbouncer`), the
+ * direct URL its API key invalidation listener LISTENs on (DATABASE_LISTEN_URL).
+ */
+export function databaseEnv(db: TestDatabase): Record<string, string> {
+  return db.url === db.directUrl ? {} : { DATABASE_LISTEN_URL: db.directUrl };
+}
+
 /** The real application (createApp) on a fresh database of its own; requests go through app.inject. */
 export async function startTestApp(
   env: Record<string, string> = {},
@@ -28,7 +36,7 @@ export async function startTestApp(
   { validateContract = process.env.CONTRACT_VALIDATION !== 'off' }: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...databaseEnv(db), ...env });
   const app = await createApp({ config, databaseUrl: db.url, logDestination });
   if (validateContract) validateEveryResponse(app);
   return {
