@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { createRootLogger, installRequestLogging, requestIdFor } from './http/request-logging.js';
 import { mountDocsUi } from './http/docs-ui.js';
@@ -11,6 +12,7 @@ import { installDraining } from './http/draining.js';
 import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
 import { registerJsonBodyParser } from './http/scim-media-type.js';
+import { attachMetrics } from './metrics/metrics-listener.js';
 
 export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
   /** Where log lines go; stdout by default (tests capture them). */
@@ -20,6 +22,8 @@ export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
    * the document from an app without them: it must not need the file it is about to write.
    */
   docs?: boolean;
+  /** Where spans go instead of OTEL_EXPORTER_OTLP_ENDPOINT (tests: an in-memory exporter). */
+  spanExporter?: SpanExporter;
 }
 
 /**
@@ -49,6 +53,13 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   );
   app.useLogger(app.get(Logger));
   configureApp(app, { docs: options.docs ?? true });
+  // Served on a listener of their own (server.ts), never on this app's port.
+  if (options.config.metricsPort !== 0) attachMetrics(app);
+  // Only now, and only then, is the OpenTelemetry SDK loaded.
+  if (options.config.otlpEndpoint) {
+    const { installTracing } = await import('./tracing/tracing.js');
+    installTracing(app, options.config.otlpEndpoint, options.spanExporter);
+  }
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

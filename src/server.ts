@@ -5,12 +5,15 @@ import { type AppConfig, redactDatabaseUrl } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { migrateDatabase } from './database/migrate.js';
 import { rowLevelSecurityBypass } from './database/rls-check.js';
+import { listenForMetrics, type MetricsListener } from './metrics/metrics-listener.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
   /** Absolute base URL clients use (PUBLIC_URL, else the bound address). */
   baseUrl: string;
   databaseLabel: string;
+  /** Where Prometheus scrapes (METRICS_PORT); undefined with METRICS_PORT=0. */
+  metricsUrl?: string;
   /** Where the embedded cluster keeps its data; undefined with DATABASE_URL. */
   embeddedData?: { path: string; relocated: boolean };
   /** Prints to stdout after the log lines written so far (the ready banner). */
@@ -42,8 +45,10 @@ export async function startServer(
     }
     await warnIfRowLevelSecurityBypassed(databaseUrl, log);
     const app = await createApp({ config, databaseUrl });
+    let metrics: MetricsListener | undefined;
     try {
       await app.listen({ port: config.port, host: config.host });
+      metrics = await listenForMetrics(app, config.host, config.metricsPort);
     } catch (error) {
       await app.close();
       throw error;
@@ -53,10 +58,13 @@ export async function startServer(
       app,
       baseUrl,
       databaseLabel: embedded ? 'embedded' : redactDatabaseUrl(databaseUrl),
+      metricsUrl: metrics && `http://${displayHost(config.host)}:${metrics.port}/metrics`,
       embeddedData: embedded ? { path: embedded.clusterDir, relocated: embedded.relocated } : undefined,
       print: printAfterLogs(app),
       stop: async () => {
         await app.close();
+        // After the drain: the metrics of the last requests can still be scraped meanwhile.
+        await metrics?.close();
         await embedded?.stop();
       },
     };
@@ -81,7 +89,7 @@ async function warnIfRowLevelSecurityBypassed(databaseUrl: string, log: (line: s
 
 /** The last lines at start: where everything is and how to get an API key. */
 export function readyBanner(
-  server: Pick<RunningServer, 'baseUrl' | 'databaseLabel' | 'embeddedData'>,
+  server: Pick<RunningServer, 'baseUrl' | 'databaseLabel' | 'embeddedData' | 'metricsUrl'>,
 ): string {
   const base = server.baseUrl;
   const database = server.embeddedData
@@ -94,6 +102,7 @@ export function readyBanner(
     `  Swagger UI:     ${base}/docs`,
     `  Console:        coming soon (at ${base}/console)`,
     `  Health:         ${base}/health/ready`,
+    ...(server.metricsUrl ? [`  Metrics:        ${server.metricsUrl}`] : []),
     `  API key:        npm run cli -- tenants create <name>   (creates a tenant; prints its API key once)`,
     '',
   ].join('\n');

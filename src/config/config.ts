@@ -41,6 +41,16 @@ export interface AppConfig {
    * this bounds staleness should a notification be lost.
    */
   authCacheTtlMs: number;
+  /**
+   * Port of the Prometheus listener (GET /metrics), bound to `host` beside the public port so that the
+   * public port never exposes metrics; 0 turns metrics off.
+   */
+  metricsPort: number;
+  /**
+   * OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT; spans go to `<url>/v1/traces`);
+   * undefined: no tracing, and no OpenTelemetry SDK module is even loaded.
+   */
+  otlpEndpoint?: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -54,7 +64,7 @@ type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): AppConfig {
   return {
-    port: parsePort(env.PORT),
+    port: parsePort('PORT', env.PORT, 3000),
     host: nonEmpty(env.HOST) ?? '0.0.0.0',
     databaseUrl: parseDatabaseUrl(env.DATABASE_URL),
     databaseListenUrl: parseListenUrl(env.DATABASE_LISTEN_URL),
@@ -71,6 +81,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authFailureRps: parsePositiveNumber('AUTH_FAILURE_RPS', env.AUTH_FAILURE_RPS, 2),
     authFailureBurst: parsePositiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, 20),
     authCacheTtlMs: parseNonNegativeInt('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, 5_000),
+    metricsPort: parseMetricsPort(env),
+    otlpEndpoint: parseOtlpEndpoint(env.OTEL_EXPORTER_OTLP_ENDPOINT),
   };
 }
 
@@ -79,13 +91,22 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-function parsePort(raw: string | undefined): number {
+function parsePort(name: string, raw: string | undefined, fallback: number): number {
   const value = nonEmpty(raw);
-  if (value === undefined) return 3000;
+  if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) > 65535) {
-    throw new ConfigError(`PORT must be an integer from 0 to 65535, got "${value}"`);
+    throw new ConfigError(`${name} must be an integer from 0 to 65535, got "${value}"`);
   }
   return Number(value);
+}
+
+/** The metrics port; 9464 is the default of OpenTelemetry's Prometheus exporter. */
+function parseMetricsPort(env: Env): number {
+  const metricsPort = parsePort('METRICS_PORT', env.METRICS_PORT, 9464);
+  if (metricsPort !== 0 && metricsPort === parsePort('PORT', env.PORT, 3000)) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${metricsPort}); 0 turns metrics off`);
+  }
+  return metricsPort;
 }
 
 function parsePositiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -113,6 +134,21 @@ function parsePositiveNumber(name: string, raw: string | undefined, fallback: nu
     throw new ConfigError(`${name} must be a positive number, got "${value}"`);
   }
   return Number(value);
+}
+
+function parseOtlpEndpoint(raw: string | undefined): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function parseDatabaseUrl(raw: string | undefined, name = 'DATABASE_URL'): string | undefined {

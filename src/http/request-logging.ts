@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/config.js';
+import { requestTags } from './request-tags.js';
 
 // A client-supplied id is reused only when it is short and plain, so it cannot forge log lines.
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -26,14 +27,13 @@ export function createRootLogger(level: LogLevel, destination?: DestinationStrea
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Set by the auth guard so the request's log line names its tenant. */
-export interface TenantTagged {
-  tenantId?: string;
-}
+/** Longest User-Agent written to a log line: enough for any real client, bounded for the others. */
+const USER_AGENT_MAX = 256;
 
 /**
  * One JSON line per request: request id, method, path (without the query string: SCIM filters carry
- * PII), route, status, duration, tenant. The request id is echoed back as X-Request-Id.
+ * PII), route, status, duration, tenant and API key (once authenticated), user agent. The request id
+ * is echoed back as X-Request-Id.
  */
 export function installRequestLogging(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -41,7 +41,8 @@ export function installRequestLogging(fastify: FastifyInstance): void {
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const tenantId = (request.raw as TenantTagged).tenantId;
+    const { tenantId, apiKeyId } = requestTags(request.raw);
+    const userAgent = request.headers['user-agent'];
     request.log.info(
       {
         method: request.method,
@@ -50,6 +51,8 @@ export function installRequestLogging(fastify: FastifyInstance): void {
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
         ...(tenantId ? { tenantId } : {}),
+        ...(apiKeyId ? { apiKeyId } : {}),
+        ...(userAgent ? { userAgent: userAgent.slice(0, USER_AGENT_MAX) } : {}),
       },
       'request completed',
     );

@@ -3,7 +3,7 @@ import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Compilable, Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import type pg from 'pg';
-import { failedBecauseOfEarlier, PipelinedTransaction } from './pipeline.js';
+import { BEGIN, failedBecauseOfEarlier, PipelinedTransaction } from './pipeline.js';
 import { runSql, streamSql, type QueryResult } from './sql.js';
 import { TENANT_SCOPE_SQL, tenantScopeParams } from './tenant-scope.js';
 
@@ -107,7 +107,7 @@ export class Database {
     let result: T | undefined;
     let workFailed = false;
     try {
-      pipeline.issue('BEGIN', [], false);
+      pipeline.issue(BEGIN, [], false);
       pipeline.issue(TENANT_SCOPE_SQL, tenantScopeParams(tenantId));
       result = await work(new TenantTx(pipeline, this.builder, tenantId));
     } catch (error) {

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { ImplicitTransaction, type BatchedStatement } from './implicit-transaction.js';
+import { timedStatement } from '../metrics/statement-timing.js';
 import { sqlObservers, type QueryResult } from './sql.js';
 
 /** The SQLSTATE of "current transaction is aborted": a statement that failed only because an earlier one did. */
@@ -6,53 +8,109 @@ const IN_FAILED_TRANSACTION = '25P02';
 
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
+export const BEGIN = 'BEGIN';
+const COMMIT = 'COMMIT';
+
+/** What BEGIN and COMMIT answer when an implicit transaction stands in for them. */
+const EMPTY_RESULT = { rows: [], rowCount: null, command: '', oid: 0, fields: [] } as pg.QueryResult;
+
+interface Corkable {
+  cork?(): void;
+  uncork?(): void;
+}
+
+/** A statement issued in this tick, sent when the tick ends. */
+interface Issued extends BatchedStatement {
+  observed: boolean;
+}
+
 /**
  * One transaction on one pooled connection in pg's pipeline mode (the pool's clients are created with
- * `pipeline: true`): every statement is sent the moment it is issued, without waiting for the answers
- * to the ones before it, and the statements issued in the same tick leave in one write. A transaction
- * whose statements do not depend on each other's answers (a read, an insert with its audit row) is
- * one round trip to PostgreSQL: BEGIN, the tenant scope, the statements and COMMIT travel together.
+ * `pipeline: true`): statements are sent without waiting for the answers to the ones before them.
+ * The statements issued in one tick leave together when it ends:
+ *
+ * - a whole transaction issued at once (BEGIN, the tenant scope, the statements, COMMIT: a read, an
+ *   insert with its audit row) goes as ONE implicit transaction (ImplicitTransaction): the statements
+ *   and a single Sync, no BEGIN or COMMIT message, one round trip;
+ * - otherwise (the transaction waits for an answer before it goes on: a write that reads its row
+ *   first) each statement is a pipelined query of its own, BEGIN and COMMIT included, in one write.
  *
  * Every statement's promise is tracked here (so that one nobody awaited never becomes an unhandled
- * rejection), and `end` waits for all of them before the connection goes back to the pool.
+ * rejection), and `settle` waits for all of them before the connection goes back to the pool.
  */
 export class PipelinedTransaction {
   private readonly pending: Promise<unknown>[] = [];
-  private corked = false;
+  private queue: Issued[] = [];
+  private started = false;
   private closed = false;
 
   constructor(private readonly client: pg.PoolClient) {}
 
-  /** Whether COMMIT or ROLLBACK has been sent. */
+  /** Whether COMMIT or ROLLBACK has been issued. */
   get ended(): boolean {
     return this.closed;
   }
 
-  /** Sends a statement now; its answer comes when PostgreSQL has run everything sent before it. */
+  /** Issues a statement; it is sent at the end of this tick, behind everything issued before it. */
   issue<R>(text: string, values: readonly unknown[] = [], observed = true): Promise<QueryResult<R>> {
     if (this.closed) throw new Error('Statement issued after the transaction was ended');
-    this.cork();
-    const query = (
-      values.length > 0 ? this.client.query(text, [...values]) : this.client.query(text)
-    ) as Promise<pg.QueryResult>;
-    const result = query.then((answer) => {
-      const rows = answer.rows as R[];
-      const affected = DML.has(answer.command) ? (answer.rowCount ?? 0) : reportedAffected(rows);
+    const answer = new Promise<pg.QueryResult>((resolve, reject) => {
+      if (this.queue.length === 0) process.nextTick(() => this.flush());
+      this.queue.push({ text, values, observed, resolve, reject });
+    });
+    const result = timedStatement(() => answer, text).then((answered) => {
+      const rows = answered.rows as R[];
+      const affected = DML.has(answered.command) ? (answered.rowCount ?? 0) : reportedAffected(rows);
       if (observed)
         for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected });
       return { rows, affected };
     });
     // Handled here so that a statement nobody awaits (the work failed before it) never goes unhandled;
-    // `end` reports the first failure in the order the statements were sent.
+    // `settle` reports the first failure in the order the statements were sent.
     result.catch(() => undefined);
     this.pending.push(result);
     return result;
   }
 
+  /** Sends what this tick issued. */
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    const whole =
+      !this.started && batch.length > 2 && batch[0].text === BEGIN && batch[batch.length - 1].text === COMMIT;
+    this.started = true;
+    if (whole) {
+      const inner = batch.slice(1, -1);
+      const types = (this.client as unknown as { _types?: unknown })._types;
+      const implicit = new ImplicitTransaction(inner, types);
+      void this.client.query(implicit as unknown as pg.QueryConfig);
+      const ended = () => {
+        batch[0].resolve(EMPTY_RESULT);
+        batch[batch.length - 1].resolve(EMPTY_RESULT);
+      };
+      void implicit.then(ended, ended);
+      return;
+    }
+    const stream = (this.client as unknown as { connection?: { stream?: Corkable } }).connection?.stream;
+    stream?.cork?.();
+    try {
+      for (const statement of batch) {
+        const query = (
+          statement.values.length > 0
+            ? this.client.query(statement.text, [...statement.values])
+            : this.client.query(statement.text)
+        ) as Promise<pg.QueryResult>;
+        query.then(statement.resolve, statement.reject);
+      }
+    } finally {
+      stream?.uncork?.();
+    }
+  }
+
   /** Sends COMMIT behind everything issued so far (ROLLBACK if a statement failed: PostgreSQL decides). */
   commit(): void {
     if (this.closed) return;
-    this.issue('COMMIT', [], false);
+    this.issue(COMMIT, [], false);
     this.closed = true;
   }
 
@@ -84,23 +142,6 @@ export class PipelinedTransaction {
     const broken = failure !== undefined && !isServerError(failure);
     const idle = status === undefined || status === 'I';
     this.client.release(broken || !idle ? asError(failure ?? 'transaction left open') : undefined);
-  }
-
-  /** Holds the socket's writes until the end of this tick: the statements issued together leave together. */
-  private cork(): void {
-    if (this.corked) return;
-    const stream = (
-      this.client as unknown as {
-        connection?: { stream?: NodeJS.WritableStream & Partial<{ cork(): void; uncork(): void }> };
-      }
-    ).connection?.stream;
-    if (!stream?.cork || !stream.uncork) return;
-    stream.cork();
-    this.corked = true;
-    process.nextTick(() => {
-      this.corked = false;
-      stream.uncork!();
-    });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery, type Compilable } from 'kysely';
 import type pg from 'pg';
+import { timedStatement } from '../metrics/statement-timing.js';
 import { TENANT_SCOPE_SQL, tenantScopeParams } from './tenant-scope.js';
 
 /**
@@ -51,7 +52,10 @@ export async function runSql<R = Record<string, unknown>>(
   text: string,
   values: readonly unknown[] = [],
 ): Promise<QueryResult<R>> {
-  const result = await em.getKysely().executeQuery<R>(CompiledQuery.raw(text, [...values]));
+  const result = await timedStatement(
+    () => em.getKysely().executeQuery<R>(CompiledQuery.raw(text, [...values])),
+    text,
+  );
   const outcome = { rows: result.rows, affected: Number(result.numAffectedRows ?? result.rows.length) };
   for (const observe of sqlObservers)
     observe({ text, values, rows: result.rows.length, affected: outcome.affected });

@@ -162,6 +162,7 @@ describe('operator API /admin/v1', () => {
       expect(await app().get(ApiKeysService).verify(tenant.apiKey)).toEqual({
         ok: false,
         detail: 'Invalid API key',
+        reason: 'unknown_key',
       });
     });
   });
@@ -250,7 +251,11 @@ describe('operator API /admin/v1', () => {
       const res = await admin('DELETE', `/admin/v1/tenants/${tenant.id}/api-keys/${tenant.apiKeyId}`);
       expect(res.statusCode).toBe(204);
       const keys = app().get(ApiKeysService);
-      expect(await keys.verify(tenant.apiKey)).toEqual({ ok: false, detail: 'API key has been revoked' });
+      expect(await keys.verify(tenant.apiKey)).toEqual({
+        ok: false,
+        detail: 'API key has been revoked',
+        reason: 'revoked_key',
+      });
       const listed = (await admin('GET', `/admin/v1/tenants/${tenant.id}/api-keys`)).json();
       expect(listed.find((k: { id: string }) => k.id === tenant.apiKeyId).revokedAt).toMatch(ISO);
       expect(listed.find((k: { id: string }) => k.id === next.id).lastUsedAt).toBeNull();

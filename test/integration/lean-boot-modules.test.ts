@@ -4,6 +4,12 @@ import { pathToFileURL } from 'node:url';
 
 /** Packages only the OpenAPI generator needs: the server must not load them (idle memory). */
 const GENERATOR_ONLY = ['/@nestjs/swagger/', '/es-toolkit/', '/js-yaml/'];
+/** Tracing is loaded only with OTEL_EXPORTER_OTLP_ENDPOINT set (unset here): off is free. */
+const TRACING_ONLY = [
+  '/@opentelemetry/sdk-trace/',
+  '/@opentelemetry/exporter-trace-otlp-http/',
+  '/dist/src/tracing/',
+];
 
 /** Records every module URL the child resolves, ESM and CommonJS alike (synchronous hooks, in thread). */
 const RECORD_MODULES = `
@@ -53,9 +59,10 @@ function modulesLoadedByTheServer(): string[] {
 }
 
 describe('the modules the server loads', () => {
-  it('include the application and none of the OpenAPI generator-only packages', () => {
+  it('include the application and none of the OpenAPI generator-only or tracing packages', () => {
     const modules = modulesLoadedByTheServer();
     expect(modules.some((url) => url.endsWith('/dist/src/app.module.js'))).toBe(true);
     expect(modules.filter((url) => GENERATOR_ONLY.some((part) => url.includes(part)))).toEqual([]);
+    expect(modules.filter((url) => TRACING_ONLY.some((part) => url.includes(part)))).toEqual([]);
   });
 });

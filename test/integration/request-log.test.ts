@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { createTenant } from '../support/tenants.js';
 
 describe('request handling basics', () => {
   let t: TestApp;
@@ -32,6 +33,43 @@ describe('request handling basics', () => {
     expect(typeof line?.durationMs).toBe('number');
     expect(JSON.stringify(lines)).not.toContain('top-secret-key');
     expect(JSON.stringify(lines)).not.toContain('filter=secret');
+  });
+
+  it('names the API key and the user agent of an authenticated SCIM request, never the key itself', async () => {
+    const acme = await createTenant(t.app);
+    const userAgent = 'Okta SCIM Client 1.0.0';
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/scim/v2/Users',
+      headers: {
+        'x-request-id': 'log-fields-1',
+        authorization: `Bearer ${acme.apiKey}`,
+        'user-agent': userAgent,
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const line = lines.find((l) => l.reqId === 'log-fields-1' && l.msg === 'request completed');
+    expect(line).toMatchObject({
+      route: '/scim/v2/Users',
+      statusCode: 200,
+      tenantId: acme.tenantId,
+      apiKeyId: acme.apiKeyId,
+      userAgent,
+    });
+    expect(JSON.stringify(lines)).not.toContain(acme.apiKey);
+  });
+
+  it("keeps a refused request's line without an API key, and bounds a long user agent", async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/scim/v2/Users',
+      headers: { 'x-request-id': 'log-fields-2', 'user-agent': 'x'.repeat(5000) },
+    });
+    expect(res.statusCode).toBe(401);
+    const line = lines.find((l) => l.reqId === 'log-fields-2' && l.msg === 'request completed');
+    expect(line).toMatchObject({ statusCode: 401, userAgent: 'x'.repeat(256) });
+    expect(line).not.toHaveProperty('apiKeyId');
+    expect(line).not.toHaveProperty('tenantId');
   });
 
   it('replaces an unsafe X-Request-Id with a generated one', async () => {

@@ -326,6 +326,7 @@ describe('the start-up check', () => {
         DATABASE_URL: url,
         MIGRATE_ON_START: 'false',
         PORT: '0',
+        METRICS_PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'silent',
       });

@@ -8,7 +8,14 @@ describe('server start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'scim-data-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const config = () => loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const config = () =>
+    loadConfig({
+      PORT: '0',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+    });
 
   async function readiness(baseUrl: string): Promise<number> {
     return (await fetch(`${baseUrl}/health/ready`)).status;
@@ -40,6 +47,7 @@ describe('server start', () => {
   it('fails the start with a clear message when DATABASE_URL points nowhere', async () => {
     const bad = loadConfig({
       PORT: '0',
+      METRICS_PORT: '0',
       DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/none',
       LOG_LEVEL: 'silent',
     });

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/config.js';
 import { rateLimitWindow } from '../../src/modules/auth/tenant-rate-limiter.js';
 import { RateLimitCounters } from '../../src/storage/rate-limit-counters.js';
+import { databaseEnv } from '../support/app.js';
 import { validateEveryResponse } from '../support/contract.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTenant, type TestTenant } from '../support/tenants.js';
@@ -25,7 +26,12 @@ async function startInstances(
   env: Record<string, string>,
   logs?: Record<string, unknown>[],
 ): Promise<NestFastifyApplication[]> {
-  const config = loadConfig({ LOG_LEVEL: logs ? 'info' : 'silent', ...env });
+  const config = loadConfig({
+    LOG_LEVEL: logs ? 'info' : 'silent',
+    METRICS_PORT: '0',
+    ...databaseEnv(db),
+    ...env,
+  });
   const apps: NestFastifyApplication[] = [];
   for (let i = 0; i < count; i++) {
     const app = await createApp({ config, databaseUrl: db.url, logDestination: logs && logSink(logs) });

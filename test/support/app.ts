@@ -36,7 +36,8 @@ export async function startTestApp(
   { validateContract = process.env.CONTRACT_VALIDATION !== 'off' }: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...databaseEnv(db), ...env });
+  // No metrics listener unless a test asks for one (METRICS_PORT): tests run side by side.
+  const config = loadConfig({ LOG_LEVEL: 'silent', METRICS_PORT: '0', ...databaseEnv(db), ...env });
   const app = await createApp({ config, databaseUrl: db.url, logDestination });
   if (validateContract) validateEveryResponse(app);
   return {

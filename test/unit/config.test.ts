@@ -19,6 +19,8 @@ describe('loadConfig', () => {
       authFailureRps: 2,
       authFailureBurst: 20,
       authCacheTtlMs: 5000,
+      metricsPort: 9464,
+      otlpEndpoint: undefined,
     });
   });
 
@@ -40,6 +42,8 @@ describe('loadConfig', () => {
       AUTH_FAILURE_RPS: '0.5',
       AUTH_FAILURE_BURST: '5',
       AUTH_CACHE_TTL_MS: '0',
+      METRICS_PORT: '9100',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
     });
     expect(config).toEqual({
       port: 8080,
@@ -58,6 +62,8 @@ describe('loadConfig', () => {
       authFailureRps: 0.5,
       authFailureBurst: 5,
       authCacheTtlMs: 0,
+      metricsPort: 9100,
+      otlpEndpoint: 'http://collector:4318',
     });
   });
 
@@ -84,10 +90,18 @@ describe('loadConfig', () => {
     ['AUTH_FAILURE_BURST', '2.5', /AUTH_FAILURE_BURST must be a positive integer/],
     ['AUTH_CACHE_TTL_MS', '-1', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
     ['AUTH_CACHE_TTL_MS', '5s', /AUTH_CACHE_TTL_MS must be a non-negative integer/],
+    ['METRICS_PORT', '65536', /METRICS_PORT must be an integer from 0 to 65535/],
+    ['METRICS_PORT', '3000', /METRICS_PORT must differ from PORT/],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(message);
+  });
+
+  it('turns metrics off with METRICS_PORT=0, also beside an ephemeral PORT=0', () => {
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' })).toMatchObject({ port: 0, metricsPort: 0 });
   });
 
   it('treats blank values as unset', () => {

@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { ScimError } from '../../domain/errors.js';
+import { requestTags } from '../../http/request-tags.js';
 
 const BEARER = /^Bearer +(\S+)$/i;
 
@@ -34,6 +35,7 @@ export class AdminTokenGuard implements CanActivate {
     }
     const presented = BEARER.exec(request.headers.authorization?.trim() ?? '')?.[1];
     if (presented === undefined || !timingSafeEqual(sha256(presented), this.expected)) {
+      requestTags(request.raw).refusal = 'wrong_admin_token';
       void http.getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="admin"');
       throw new ScimError(401, 'The operator API requires Authorization: Bearer <ADMIN_TOKEN>');
     }

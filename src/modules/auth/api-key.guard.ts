@@ -2,6 +2,7 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '../../domain/errors.js';
+import { requestTags } from '../../http/request-tags.js';
 import { type ApiKeyRequest, API_KEY_STRATEGY } from './api-key.strategy.js';
 import { type AuthenticatedKey, ApiKeysService } from './api-keys.service.js';
 import type { RequestWithTenant } from './tenant-context.js';
@@ -31,6 +32,7 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     const address = http.getRequest<FastifyRequest>().ip;
     const budget = this.failures.check(address);
     if (!budget.allowed) {
+      requestTags(http.getRequest<FastifyRequest>().raw).refusal = 'auth_failure_limit';
       void http.getResponse<FastifyReply>().header('Retry-After', String(budget.retryAfterSeconds));
       throw new ScimError(
         429,
@@ -48,6 +50,7 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     const limit = this.limiter.take(tenantId);
     const result = limit instanceof Promise ? await limit : limit;
     if (!result.allowed) {
+      requestTags(http.getRequest<FastifyRequest>().raw).refusal = 'tenant_rate_limit';
       void http.getResponse<FastifyReply>().header('Retry-After', String(result.retryAfterSeconds));
       throw new ScimError(429, 'Too many requests for this tenant; retry after the Retry-After delay');
     }
@@ -58,7 +61,11 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     return {
       headers: { authorization: request.headers.authorization },
-      verifyApiKey: (token) => this.apiKeys.verify(token),
+      verifyApiKey: async (token) => {
+        const result = await this.apiKeys.verify(token);
+        if (!result.ok) requestTags(request.raw).refusal = result.reason;
+        return result;
+      },
     };
   }
 
@@ -73,6 +80,8 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     const request = http.getRequest<FastifyRequest & RequestWithTenant>();
     if (!user) {
       // No credentials, another scheme (Basic), or a Bearer header without exactly one token.
+      const refusal = request.headers.authorization ? 'malformed_credentials' : 'missing_credentials';
+      requestTags(request.raw).refusal = refusal;
       throw new ScimError(
         401,
         request.headers.authorization
@@ -82,7 +91,9 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     }
     const { tenantId, apiKeyId } = user as unknown as AuthenticatedKey;
     request.tenantContext = { tenantId, apiKeyId, requestId: request.id };
-    (request.raw as { tenantId?: string }).tenantId = tenantId;
+    const tags = requestTags(request.raw);
+    tags.tenantId = tenantId;
+    tags.apiKeyId = apiKeyId;
     return user;
   }
 }

@@ -40,7 +40,9 @@ export interface AuthenticatedKey {
   apiKeyId: string;
 }
 
-export type VerifyResult = { ok: true; key: AuthenticatedKey } | { ok: false; detail: string };
+export type VerifyResult =
+  | { ok: true; key: AuthenticatedKey }
+  | { ok: false; detail: string; reason: 'unknown_key' | 'revoked_key' | 'expired_key' };
 
 export const DEFAULT_KEY_NAME = 'default';
 
@@ -91,15 +93,15 @@ export class ApiKeysService implements OnModuleDestroy {
    */
   async verify(token: string): Promise<VerifyResult> {
     const parsed = parseToken(token);
-    if (!parsed) return { ok: false, detail: 'Invalid API key' };
+    if (!parsed) return { ok: false, detail: 'Invalid API key', reason: 'unknown_key' };
     const key = await this.lookup(parsed.keyId);
     if (!tokenMatches(token, key?.tokenHash ?? UNKNOWN_KEY_HASH) || !key) {
-      return { ok: false, detail: 'Invalid API key' };
+      return { ok: false, detail: 'Invalid API key', reason: 'unknown_key' };
     }
     // Only a caller holding the right secret learns why a real key is refused.
-    if (key.revoked) return { ok: false, detail: 'API key has been revoked' };
+    if (key.revoked) return { ok: false, detail: 'API key has been revoked', reason: 'revoked_key' };
     if (key.expiresAt !== null && key.expiresAt <= Date.now()) {
-      return { ok: false, detail: 'API key has expired' };
+      return { ok: false, detail: 'API key has expired', reason: 'expired_key' };
     }
     this.touch(key.id);
     return { ok: true, key: { tenantId: key.tenantId, apiKeyId: key.id } };

@@ -117,6 +117,8 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
       HOME: process.env.HOME,
       PORT: String(port),
       HOST: '127.0.0.1',
+      // Several servers run at once: none takes the default metrics port unless a test asks.
+      METRICS_PORT: '0',
       DATABASE_URL: options.databaseUrl,
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
