@@ -13,6 +13,7 @@ import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
 import { registerJsonBodyParser } from './http/scim-media-type.js';
 import { attachMetrics } from './metrics/metrics-listener.js';
+import { nameStatements } from './storage/implicit-transaction.js';
 
 export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
   /** Where log lines go; stdout by default (tests capture them). */
@@ -31,6 +32,7 @@ export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
  * Returns an initialised app that has not started listening.
  */
 export async function createApp(options: AppOptions): Promise<NestFastifyApplication> {
+  nameStatements(options.config.dbNamedStatements);
   const logger = createRootLogger(options.config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
