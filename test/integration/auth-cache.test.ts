@@ -217,3 +217,28 @@ describe('API key cache turned off (AUTH_CACHE_TTL_MS=0)', () => {
     ).toBe(1);
   });
 });
+
+describe('no invalidation listener (DATABASE_LISTEN_URL=none, e.g. behind a transaction-pooling PgBouncer)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ DATABASE_LISTEN_URL: 'none', ...LONG_TTL });
+  });
+  afterAll(() => t?.close());
+
+  it('trusts a verified key for AUTH_CACHE_TTL_MS alone, and opens no listener connection', async () => {
+    const tenant = await createTenant(t.app, 'TTL only');
+    expect((await scim(t.app, tenant.apiKey)).statusCode).toBe(200);
+    expect(
+      await apiKeyReads(async () => expect((await scim(t.app, tenant.apiKey)).statusCode).toBe(200)),
+    ).toBe(0);
+    const listeners = await t.db.client.query(
+      `SELECT 1 FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'scim-api-key-listener'`,
+    );
+    expect(listeners.rowCount).toBe(0);
+    // A revocation through this instance still takes effect here at once.
+    await t.app.get(ApiKeysService).revoke(tenant.tenantId, tenant.apiKeyId);
+    expect((await scim(t.app, tenant.apiKey)).statusCode).toBe(401);
+  });
+});
