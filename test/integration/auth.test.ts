@@ -15,6 +15,8 @@ import { AuthModule } from '../../src/modules/auth/auth.module.js';
 import { CurrentTenant, type TenantContext } from '../../src/modules/auth/tenant-context.js';
 import { TenantsModule } from '../../src/modules/tenants/tenants.module.js';
 import { TenantsService } from '../../src/modules/tenants/tenants.service.js';
+import { ApiKeysRepository } from '../../src/storage/api-keys.repository.js';
+import { Database } from '../../src/storage/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTenant, type TestTenant } from '../support/tenants.js';
 
@@ -264,6 +266,19 @@ describe('tenant API key authentication (ApiKeyGuard)', () => {
     await probe(app, `Bearer ${tenant.apiKey}`);
     await new Promise((done) => setTimeout(done, 200));
     expect((await lastUsed())?.getTime()).toBe(first!.getTime());
+  });
+
+  it('never moves lastUsedAt back when instances record their uses out of order', async () => {
+    const tenant = await createTenant(app, 'Used by two instances');
+    const database = app.get(Database, { strict: false });
+    const keys = app.get(ApiKeysRepository, { strict: false });
+    const later = new Date('2030-01-02T00:00:00Z');
+    await database.systemStatement((tx) => keys.touch(tx, tenant.apiKeyId, later));
+    await database.systemStatement((tx) => keys.touch(tx, tenant.apiKeyId, new Date('2030-01-01T00:00:00Z')));
+    const { rows } = await db.client.query('select last_used_at from api_key where id = $1', [
+      tenant.apiKeyId,
+    ]);
+    expect((rows[0].last_used_at as Date).toISOString()).toBe(later.toISOString());
   });
 
   it('answers 429 with Retry-After and the SCIM error body once a tenant spends its burst, per tenant', async () => {
