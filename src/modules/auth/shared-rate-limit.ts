@@ -46,13 +46,16 @@ const MAX_BUDGETS = 10_000;
  * the window gets what is left (the counter's total tells exactly how much), and the window is then
  * known to be used up: every request refused until it ends is refused from memory too.
  *
- * Requests that find no reserved token wait for one reservation per key and process (it reserves
- * enough for all of them); the others never wait. A store that fails is not a reason to refuse
- * anyone: requests are allowed (fail open, `onStoreDown` once) and, while it keeps failing, one
- * request per `retryAfterFailureMs` probes it in the background, never on a request's path.
+ * A request that finds no reserved token and no reservation in flight goes ahead and starts one
+ * (it is counted in it); only requests arriving while a reservation is in flight with nothing left
+ * in memory wait for it (one reservation per key and process at a time). A store that fails is not
+ * a reason to refuse anyone: requests are allowed (fail open, `onStoreDown` once) and, while it keeps
+ * failing, one request per `retryAfterFailureMs` probes it in the background, never on a request's
+ * path.
  *
- * Precision: tokens a process reserved but did not spend before the window ends are lost, so all
- * processes together allow between windowPoints − N × (blockSize − 1) and windowPoints per window.
+ * Precision: per window, all processes together allow at most windowPoints + N (each process's one
+ * request that went ahead of the reservation that found the window used up), and at least
+ * windowPoints − N × (blockSize − 1) under load (tokens reserved and not spent lapse with the window).
  */
 export class SharedTokenBudgets {
   private readonly budgets = new Map<string, Budget>();
@@ -67,7 +70,7 @@ export class SharedTokenBudgets {
     this.retryAfterFailureMs = options.retryAfterFailureMs ?? 1_000;
   }
 
-  /** Spends one request of `key`; a promise only when a reservation from the store is needed. */
+  /** Spends one request of `key`; a promise only when it must wait for the reservation in flight. */
   take(key: string): TakeResult | Promise<TakeResult> {
     const now = this.now();
     if (this.storeDownUntil !== undefined) {
@@ -80,6 +83,14 @@ export class SharedTokenBudgets {
       return ALLOWED;
     }
     if (budget.exhausted) return refusal(budget.windowEndsAt - now);
+    if (!budget.pending) {
+      // Nothing reserved and nothing on its way: this request goes ahead and is counted in the
+      // reservation it starts, so that no request waits for the store unless one is in flight.
+      budget.pending = this.reserve(key, budget, 1).finally(() => {
+        budget.pending = undefined;
+      });
+      return ALLOWED;
+    }
     return this.waitForReservation(key, budget);
   }
 
@@ -90,17 +101,18 @@ export class SharedTokenBudgets {
 
   private async waitForReservation(key: string, budget: Budget): Promise<TakeResult> {
     budget.waiting += 1;
-    budget.pending ??= this.reserve(key, budget).finally(() => {
-      budget.pending = undefined;
-    });
     await budget.pending;
     budget.waiting -= 1;
-    // The reservation covered every waiter; one that lost its token to a newer window asks again.
+    // The reservation was sized for the waiters it knew of; the others start or wait for the next.
     return this.take(key);
   }
 
-  private async reserve(key: string, budget: Budget): Promise<void> {
-    const points = Math.min(this.options.windowPoints, Math.max(this.options.blockSize, budget.waiting));
+  /** Reserves a block (more when requests already wait), `spent` of it by the request that asked. */
+  private async reserve(key: string, budget: Budget, spent: number): Promise<void> {
+    const points = Math.min(
+      this.options.windowPoints,
+      Math.max(this.options.blockSize, spent + budget.waiting),
+    );
     let count: WindowCount;
     try {
       count = await this.options.reserve(key, points);
@@ -109,16 +121,19 @@ export class SharedTokenBudgets {
       return;
     }
     this.storeAnswered();
-    this.apply(budget, points, count);
+    this.apply(budget, points, count, spent);
   }
 
-  /** Takes a reservation's answer into the budget: what was left of the window, up to `points`. */
-  private apply(budget: Budget, points: number, count: WindowCount): void {
+  /**
+   * Takes a reservation's answer into the budget: what was left of the window, up to `points`, less
+   * what the requests that went ahead of it spent.
+   */
+  private apply(budget: Budget, points: number, count: WindowCount, spent: number): void {
     const before = count.consumed - points;
     const granted = Math.max(0, Math.min(points, this.options.windowPoints - before));
     // Only a budget without tokens reserves, so nothing unspent is replaced (a probe's budget may
     // hold tokens of the window before the outage: they lapse).
-    budget.tokens = granted;
+    budget.tokens = Math.max(0, granted - spent);
     budget.windowEndsAt = this.now() + Math.max(0, count.msBeforeNext);
     budget.exhausted = count.consumed >= this.options.windowPoints;
   }
@@ -134,7 +149,7 @@ export class SharedTokenBudgets {
       .then(
         (count) => {
           this.storeAnswered();
-          this.apply(budget, points, count);
+          this.apply(budget, points, count, 0);
         },
         (error: unknown) => this.storeFailed(error),
       )
