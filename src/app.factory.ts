@@ -13,7 +13,6 @@ import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
 import { registerJsonBodyParser } from './http/scim-media-type.js';
 import { attachMetrics } from './metrics/metrics-listener.js';
-import { nameStatements } from './storage/implicit-transaction.js';
 
 export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
   /** Where log lines go; stdout by default (tests capture them). */
@@ -32,7 +31,6 @@ export interface AppOptions extends Omit<AppModuleOptions, 'logger'> {
  * Returns an initialised app that has not started listening.
  */
 export async function createApp(options: AppOptions): Promise<NestFastifyApplication> {
-  nameStatements(options.config.dbNamedStatements);
   const logger = createRootLogger(options.config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,

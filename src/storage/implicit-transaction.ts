@@ -16,20 +16,9 @@ const PREPARED_PER_CONNECTION = 64;
 const NAMED_TEXTS = 2_000;
 
 const names = new Map<string, string>();
-let naming = true;
-
-/**
- * Whether statements get names at all (DB_NAMED_STATEMENTS, set once at start): a PgBouncer in
- * transaction pooling mode before 1.21 (or without max_prepared_statements) cannot keep a named
- * statement from one transaction to the next, so there every statement goes unnamed.
- */
-export function nameStatements(on: boolean): void {
-  naming = on;
-}
 
 /** The statement name of `text`: one per distinct text, in this process; undefined once the table is full. */
 function nameOf(text: string): string | undefined {
-  if (!naming) return undefined;
   let name = names.get(text);
   if (name === undefined && names.size < NAMED_TEXTS) {
     name = `scim_${names.size.toString(36)}`;

@@ -23,11 +23,10 @@ export interface TestAppOptions {
 
 /**
  * What an application on `db` needs besides its URL: behind PgBouncer (`npm run test:pgbouncer`), the
- * direct URL its API key invalidation listener LISTENs on (DATABASE_LISTEN_URL), and no named
- * statements (Debian's PgBouncer 1.18 cannot carry them from one transaction to the next).
+ * direct URL its API key invalidation listener LISTENs on (DATABASE_LISTEN_URL).
  */
 export function databaseEnv(db: TestDatabase): Record<string, string> {
-  return db.url === db.directUrl ? {} : { DATABASE_LISTEN_URL: db.directUrl, DB_NAMED_STATEMENTS: 'false' };
+  return db.url === db.directUrl ? {} : { DATABASE_LISTEN_URL: db.directUrl };
 }
 
 /** The real application (createApp) on a fresh database of its own; requests go through app.inject. */
