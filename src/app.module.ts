@@ -38,6 +38,7 @@ export class AppModule {
           ...ormConfig({
             databaseUrl,
             timeouts: { statementMs: config.dbStatementTimeoutMs, acquireMs: config.dbAcquireTimeoutMs },
+            preparedStatements: config.dbPreparedStatements,
           }),
           driver: PostgreSqlDriver,
           // No unit of work per request: SCIM requests run their SQL on a pipelined connection of their own

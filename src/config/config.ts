@@ -31,6 +31,12 @@ export interface AppConfig {
   dbStatementTimeoutMs: number;
   /** Longest a request waits for a pooled database connection, in ms (503 beyond). */
   dbAcquireTimeoutMs: number;
+  /**
+   * Whether request statements are prepared once per connection (named statements: no parse or plan
+   * per request). Off for a connection pooler that cannot carry named statements (PgBouncer before
+   * 1.21, or `max_prepared_statements = 0`).
+   */
+  dbPreparedStatements: boolean;
   /** Sustained failed authentications per second per client address, may be fractional (token bucket refill). */
   authFailureRps: number;
   /** Failed authentications a client address may make at once before the sustained rate applies. */
@@ -78,6 +84,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitBurst: parsePositiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200),
     dbStatementTimeoutMs: parsePositiveInt('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 10_000),
     dbAcquireTimeoutMs: parsePositiveInt('DB_ACQUIRE_TIMEOUT_MS', env.DB_ACQUIRE_TIMEOUT_MS, 5_000),
+    dbPreparedStatements: parseBoolean('DB_PREPARED_STATEMENTS', env.DB_PREPARED_STATEMENTS, true),
     authFailureRps: parsePositiveNumber('AUTH_FAILURE_RPS', env.AUTH_FAILURE_RPS, 2),
     authFailureBurst: parsePositiveInt('AUTH_FAILURE_BURST', env.AUTH_FAILURE_BURST, 20),
     authCacheTtlMs: parseNonNegativeInt('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, 5_000),

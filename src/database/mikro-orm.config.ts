@@ -12,6 +12,8 @@ export interface OrmSettings {
    * statement may run and how long a caller waits for a pooled connection, in ms.
    */
   timeouts?: { statementMs: number; acquireMs: number };
+  /** Whether request statements may be prepared once per connection (named statements; default true). */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -26,8 +28,11 @@ const CLIENT_DEADLINE_MARGIN_MS = 1_000;
  * `query_timeout` rejects the query but keeps the connection, whose late answer would then be read
  * as the answer to the next query; a destroyed connection is discarded by the pool instead.
  */
-function clientWithDeadline(deadlineMs: number): typeof pg.Client {
+function clientWithDeadline(deadlineMs: number, preparedStatements: boolean): typeof pg.Client {
   return class DeadlineClient extends pg.Client {
+    /** Read by the storage layer (src/storage/pipeline.ts): may statements be named on this connection. */
+    readonly preparedStatements = preparedStatements;
+
     override query(...args: unknown[]): never {
       const result = (super.query as (...a: unknown[]) => unknown)(...args);
       if (result && typeof (result as Promise<unknown>).then === 'function') {
@@ -52,7 +57,10 @@ function clientWithDeadline(deadlineMs: number): typeof pg.Client {
  */
 const PIPELINE = { pipeline: true };
 
-function driverOptions(timeouts: OrmSettings['timeouts']): Options['driverOptions'] {
+function driverOptions(
+  timeouts: OrmSettings['timeouts'],
+  preparedStatements = true,
+): Options['driverOptions'] {
   if (!timeouts) return PIPELINE;
   return {
     ...PIPELINE,
@@ -60,7 +68,7 @@ function driverOptions(timeouts: OrmSettings['timeouts']): Options['driverOption
     statement_timeout: timeouts.statementMs,
     // Waiting for a free pooled connection, or for a new connection to be established.
     connectionTimeoutMillis: timeouts.acquireMs,
-    Client: clientWithDeadline(timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS),
+    Client: clientWithDeadline(timeouts.statementMs + CLIENT_DEADLINE_MARGIN_MS, preparedStatements),
   };
 }
 
@@ -74,7 +82,7 @@ export function ormConfig(settings: OrmSettings): Options {
     allowGlobalContext: false,
     debug: settings.debug ?? false,
     pool: { min: 0, max: 20 },
-    driverOptions: driverOptions(settings.timeouts),
+    driverOptions: driverOptions(settings.timeouts, settings.preparedStatements),
     migrations: {
       tableName: 'mikro_orm_migrations',
       // Listed explicitly so the same migrations run from src (tests) and dist (server) without globbing.

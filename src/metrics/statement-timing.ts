@@ -21,6 +21,20 @@ export function observeStatement(seconds: number): void {
 }
 
 /**
+ * Starts timing one statement sent now (its answer comes later: pipelined statements); the returned
+ * function ends it when the answer is in. Undefined, and nothing timed, with metrics and tracing off.
+ */
+export function startStatement(text: string): ((error?: unknown) => void) | undefined {
+  if (observers.size === 0 && tracer === undefined) return undefined;
+  const endSpan = tracer?.(text);
+  const started = performance.now();
+  return (error?: unknown) => {
+    observeStatement((performance.now() - started) / 1000);
+    endSpan?.(error);
+  };
+}
+
+/**
  * Runs one statement and reports how long it took, whether it succeeded or failed; with tracing on,
  * in a span of its own that carries `text` (never the parameters).
  */

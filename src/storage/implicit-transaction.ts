@@ -74,6 +74,8 @@ export class ImplicitTransaction {
   constructor(
     private readonly statements: readonly BatchedStatement[],
     private readonly types?: unknown,
+    /** Whether statements may be prepared (named) on this connection: off behind an old pooler. */
+    private readonly named = true,
   ) {
     this.done = new Promise((resolve) => (this.markDone = resolve));
   }
@@ -90,7 +92,7 @@ export class ImplicitTransaction {
     connection.stream.cork?.();
     try {
       for (const [position, statement] of this.statements.entries()) {
-        const name = nameOf(statement.text) ?? '';
+        const name = (this.named && nameOf(statement.text)) || '';
         if (name === '') {
           connection.parse({ text: statement.text, name });
         } else if (prepared.has(name)) {

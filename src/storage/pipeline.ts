@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ImplicitTransaction, type BatchedStatement } from './implicit-transaction.js';
-import { timedStatement } from '../metrics/statement-timing.js';
+import { startStatement } from '../metrics/statement-timing.js';
 import { sqlObservers, type QueryResult } from './sql.js';
 
 /** The SQLSTATE of "current transaction is aborted": a statement that failed only because an earlier one did. */
@@ -58,13 +58,22 @@ export class PipelinedTransaction {
       if (this.queue.length === 0) process.nextTick(() => this.flush());
       this.queue.push({ text, values, observed, resolve, reject });
     });
-    const result = timedStatement(() => answer, text).then((answered) => {
-      const rows = answered.rows as R[];
-      const affected = DML.has(answered.command) ? (answered.rowCount ?? 0) : reportedAffected(rows);
-      if (observed)
-        for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected });
-      return { rows, affected };
-    });
+    const timed = startStatement(text);
+    const result = answer.then(
+      (answered) => {
+        timed?.();
+        const rows = answered.rows as R[];
+        const affected = DML.has(answered.command) ? (answered.rowCount ?? 0) : reportedAffected(rows);
+        if (observed)
+          for (const observe of sqlObservers) observe({ text, values, rows: rows.length, affected });
+        return { rows, affected };
+      },
+      timed &&
+        ((error: unknown) => {
+          timed(error);
+          throw error;
+        }),
+    );
     // Handled here so that a statement nobody awaits (the work failed before it) never goes unhandled;
     // `settle` reports the first failure in the order the statements were sent.
     result.catch(() => undefined);
@@ -82,7 +91,8 @@ export class PipelinedTransaction {
     if (whole) {
       const inner = batch.slice(1, -1);
       const types = (this.client as unknown as { _types?: unknown })._types;
-      const implicit = new ImplicitTransaction(inner, types);
+      const named = (this.client as unknown as { preparedStatements?: boolean }).preparedStatements !== false;
+      const implicit = new ImplicitTransaction(inner, types, named);
       void this.client.query(implicit as unknown as pg.QueryConfig);
       const ended = () => {
         batch[0].resolve(EMPTY_RESULT);

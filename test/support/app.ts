@@ -23,10 +23,13 @@ export interface TestAppOptions {
 
 /**
  * What an application on `db` needs besides its URL: behind PgBouncer (`npm run test:pgbouncer`), the
- * direct URL its API key invalidation listener LISTENs on (DATABASE_LISTEN_URL).
+ * direct URL its API key invalidation listener LISTENs on (DATABASE_LISTEN_URL), and no named
+ * statements (Debian's PgBouncer 1.18 cannot carry them from one transaction to the next).
  */
 export function databaseEnv(db: TestDatabase): Record<string, string> {
-  return db.url === db.directUrl ? {} : { DATABASE_LISTEN_URL: db.directUrl };
+  return db.url === db.directUrl
+    ? {}
+    : { DATABASE_LISTEN_URL: db.directUrl, DB_PREPARED_STATEMENTS: 'false' };
 }
 
 /** The real application (createApp) on a fresh database of its own; requests go through app.inject. */

@@ -6,6 +6,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       databaseUrl: undefined,
+      databaseListenUrl: undefined,
       dataDir: './.data',
       publicUrl: undefined,
       adminToken: undefined,
@@ -16,6 +17,7 @@ describe('loadConfig', () => {
       rateLimitBurst: 200,
       dbStatementTimeoutMs: 10000,
       dbAcquireTimeoutMs: 5000,
+      dbPreparedStatements: true,
       authFailureRps: 2,
       authFailureBurst: 20,
       authCacheTtlMs: 5000,
@@ -29,6 +31,7 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       DATABASE_URL: 'postgres://u:p@db:5432/scim',
+      DATABASE_LISTEN_URL: 'postgres://u:p@db-direct:5432/scim',
       DATA_DIR: '/var/lib/scim',
       PUBLIC_URL: 'https://scim.example.com/',
       ADMIN_TOKEN: 'a-very-long-operator-token',
@@ -39,6 +42,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_BURST: '20',
       DB_STATEMENT_TIMEOUT_MS: '3000',
       DB_ACQUIRE_TIMEOUT_MS: '1000',
+      DB_PREPARED_STATEMENTS: 'false',
       AUTH_FAILURE_RPS: '0.5',
       AUTH_FAILURE_BURST: '5',
       AUTH_CACHE_TTL_MS: '0',
@@ -49,6 +53,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: 'postgres://u:p@db:5432/scim',
+      databaseListenUrl: 'postgres://u:p@db-direct:5432/scim',
       dataDir: '/var/lib/scim',
       publicUrl: 'https://scim.example.com',
       adminToken: 'a-very-long-operator-token',
@@ -59,6 +64,7 @@ describe('loadConfig', () => {
       rateLimitBurst: 20,
       dbStatementTimeoutMs: 3000,
       dbAcquireTimeoutMs: 1000,
+      dbPreparedStatements: false,
       authFailureRps: 0.5,
       authFailureBurst: 5,
       authCacheTtlMs: 0,
@@ -67,12 +73,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('DATABASE_LISTEN_URL=none runs without the API key listener', () => {
+    expect(loadConfig({ DATABASE_LISTEN_URL: 'none' }).databaseListenUrl).toBeNull();
+  });
+
   it.each([
     ['PORT', 'abc', /PORT must be an integer/],
     ['PORT', '70000', /PORT must be an integer/],
     ['PORT', '-1', /PORT must be an integer/],
     ['DATABASE_URL', 'not a url', /DATABASE_URL is not a URL/],
     ['DATABASE_URL', 'mysql://u:p@h/db', /postgres:\/\/ scheme/],
+    ['DATABASE_LISTEN_URL', 'not a url', /DATABASE_LISTEN_URL is not a URL/],
     ['DATABASE_URL', 'postgres://u:p@h', /must name a host and a database/],
     ['PUBLIC_URL', 'scim.example.com', /PUBLIC_URL must be an absolute/],
     ['PUBLIC_URL', 'ftp://scim.example.com', /PUBLIC_URL must be an absolute/],
@@ -85,6 +96,7 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_BURST', 'lots', /RATE_LIMIT_BURST must be a positive integer/],
     ['DB_STATEMENT_TIMEOUT_MS', '0', /DB_STATEMENT_TIMEOUT_MS must be a positive integer/],
     ['DB_ACQUIRE_TIMEOUT_MS', '1s', /DB_ACQUIRE_TIMEOUT_MS must be a positive integer/],
+    ['DB_PREPARED_STATEMENTS', 'maybe', /DB_PREPARED_STATEMENTS must be true or false/],
     ['AUTH_FAILURE_RPS', '0', /AUTH_FAILURE_RPS must be a positive number/],
     ['AUTH_FAILURE_RPS', '-1', /AUTH_FAILURE_RPS must be a positive number/],
     ['AUTH_FAILURE_BURST', '2.5', /AUTH_FAILURE_BURST must be a positive integer/],

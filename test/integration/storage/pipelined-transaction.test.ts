@@ -170,10 +170,50 @@ describe('pipelined tenant transactions', () => {
     expect(outcomes.filter((v) => v === 2)).toHaveLength(30);
     // Failing at parse time, then the same name's statement still works on every connection.
     expect(await run('SELECT 1 AS v FROM no_such_table', [])).toBe('42P01');
-    const prepared = await t.db.client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%no_such_table%'`,
-    );
-    expect(prepared.rows[0].n).toBe(0);
     for (let i = 0; i < 25; i++) expect(await run(divide, [5])).toBe(2);
+    // On the pool's connections: the statement that ran is prepared, the one that failed to parse is not.
+    const statements = await preparedOnPool(pool);
+    expect(statements.some((text) => text === divide)).toBe(true);
+    expect(statements.some((text) => text.includes('no_such_table'))).toBe(false);
+  });
+
+  it('prepares nothing with DB_PREPARED_STATEMENTS=false (a pooler that cannot carry named statements)', async () => {
+    const unprepared = await startTestApp({ DB_PREPARED_STATEMENTS: 'false' });
+    try {
+      const other = await createTenant(unprepared.app, 'Unprepared');
+      const otherDb = unprepared.app.get(Database);
+      for (let i = 0; i < 10; i++) {
+        const { rows } = await otherDb.transaction(other.tenantId, (tx) => {
+          const read = tx.sql<{ tenant: string }>(`SELECT current_setting('app.tenant_id') AS tenant`);
+          tx.commit();
+          return read;
+        });
+        expect(rows[0].tenant).toBe(other.tenantId);
+      }
+      const otherPool = (await unprepared.app
+        .get(EntityManager)
+        .getConnection()
+        .getNativeClient()) as pg.Pool;
+      expect(await preparedOnPool(otherPool)).toEqual([]);
+    } finally {
+      await unprepared.close();
+    }
   });
 });
+
+/** The statements prepared on the pool's idle connections (pg_prepared_statements is per connection). */
+async function preparedOnPool(pool: pg.Pool): Promise<string[]> {
+  const clients = await Promise.all(Array.from({ length: pool.idleCount }, () => pool.connect()));
+  try {
+    const texts: string[] = [];
+    for (const client of clients) {
+      const { rows } = await client.query<{ statement: string }>(
+        `SELECT statement FROM pg_prepared_statements WHERE name LIKE 'scim\\_%'`,
+      );
+      texts.push(...rows.map((row) => row.statement));
+    }
+    return texts;
+  } finally {
+    for (const client of clients) client.release();
+  }
+}
