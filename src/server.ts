@@ -5,6 +5,7 @@ import { type AppConfig, redactDatabaseUrl } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { migrateDatabase } from './database/migrate.js';
 import { rowLevelSecurityBypass } from './database/rls-check.js';
+import { EventsRetention } from './modules/events/events-retention.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metrics-listener.js';
 
 export interface RunningServer {
@@ -53,6 +54,8 @@ export async function startServer(
       await app.close();
       throw error;
     }
+    // Change events past EVENT_RETENTION_DAYS are pruned on an unref'd timer, stopped by app.close().
+    app.get(EventsRetention).start();
     const baseUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${boundPort(app, config.port)}`;
     return {
       app,

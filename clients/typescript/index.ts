@@ -17,6 +17,11 @@ export type GroupInput = Schemas['GroupInput'];
 export type PatchOp = Schemas['PatchOp'];
 export type ServiceProviderConfig = Schemas['ServiceProviderConfig'];
 export type ScimErrorBody = Schemas['Error'];
+/** A change event (docs/events.md), as the events API returns it and webhooks will deliver it. */
+export type ChangeEvent = Schemas['ChangeEvent'];
+/** One event type, with its `data` typed: `ChangeEventOf<'user.deactivated'>`. */
+export type ChangeEventOf<T extends ChangeEvent['type']> = Extract<ChangeEvent, { type: T }>;
+export type ChangeEventPage = Schemas['ChangeEventPageDto'];
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
 type Media = typeof SCIM_MEDIA_TYPE;

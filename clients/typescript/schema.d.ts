@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/admin/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant's change events, oldest first; poll with after=nextCursor (never misses one) */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants": {
         parameters: {
             query?: never;
@@ -84,6 +101,23 @@ export interface paths {
         };
         /** List a tenant's audit trail of SCIM writes, newest first */
         get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's change events, oldest first; poll with after=nextCursor (never misses one) */
+        get: operations["listTenantEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -399,7 +433,195 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "group.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A group was created (its members follow as group.member_added). */
+        post: operations["webhook_group_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A group was deleted, with its memberships. */
+        post: operations["webhook_group_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.member_added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A user or group became a direct member of a group. */
+        post: operations["webhook_group_member_added"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.member_removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A user or group stopped being a direct member of a group (also when the member was deleted). */
+        post: operations["webhook_group_member_removed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A group's own attributes changed (its members are events of their own). */
+        post: operations["webhook_group_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A user was created. */
+        post: operations["webhook_user_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A user became inactive (active: false). */
+        post: operations["webhook_user_deactivated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A user was deleted. */
+        post: operations["webhook_user_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.reactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An inactive user became active again. */
+        post: operations["webhook_user_reactivated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.role_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A user's team role (userType; none is Viewer) changed. */
+        post: operations["webhook_user_role_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attributes of a user changed (also written, first, for a deactivation, a reactivation or a role change). */
+        post: operations["webhook_user_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         ApiKeyDto: {
@@ -439,6 +661,14 @@ export interface components {
             events: components["schemas"]["AuditEventDto"][];
             /** @description cursor of the next (older) page; null on the last */
             nextCursor: string | null;
+        };
+        /** @description A change event of a SCIM write (docs/events.md), one of the types below. */
+        ChangeEvent: components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeactivatedEvent"] | components["schemas"]["UserReactivatedEvent"] | components["schemas"]["UserRoleChangedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["GroupCreatedEvent"] | components["schemas"]["GroupUpdatedEvent"] | components["schemas"]["GroupDeletedEvent"] | components["schemas"]["GroupMemberAddedEvent"] | components["schemas"]["GroupMemberRemovedEvent"];
+        ChangeEventPageDto: {
+            /** @description Oldest first, in commit-safe order (docs/events.md) */
+            events: components["schemas"]["ChangeEvent"][];
+            /** @description Where to poll from next (after=), present on every page: the last event of this page; on an empty page the given cursor, or without one the start of what is kept */
+            nextCursor: string;
         };
         CreateApiKeyBody: {
             /**
@@ -538,6 +768,75 @@ export interface components {
             /** @example 409 */
             status: string;
         };
+        /** @description The deleted Group: its id, displayName and externalId. */
+        EventDeletedGroup: {
+            displayName: string | null;
+            externalId: string | null;
+            /** Format: uuid */
+            id: string;
+            meta: {
+                /** @constant */
+                resourceType: "Group";
+            };
+        };
+        /** @description The deleted User: its id, userName and externalId. */
+        EventDeletedUser: {
+            externalId: string | null;
+            /** Format: uuid */
+            id: string;
+            meta: {
+                /** @constant */
+                resourceType: "User";
+            };
+            userName: string | null;
+        };
+        /** @description The Group as it is after the change: its SCIM representation (RFC 7643) without timestamps and location, and without members (member changes are events of their own). */
+        EventGroup: {
+            displayName: string;
+            externalId?: string;
+            /** Format: uuid */
+            id: string;
+            meta: {
+                /** @constant */
+                resourceType: "Group";
+                /** @description The resource version (ETag) after the change */
+                version: string;
+            };
+            schemas: string[];
+        };
+        /** @description The group, as it is when the member changes. */
+        EventGroupRef: {
+            displayName: string;
+            externalId: string | null;
+            /** Format: uuid */
+            id: string;
+        };
+        EventMemberRef: {
+            /** @enum {string} */
+            type: "User" | "Group";
+            /**
+             * Format: uuid
+             * @description The member id
+             */
+            value: string;
+        };
+        /** @description The User as it is after the change: its SCIM representation (RFC 7643) without timestamps and location. */
+        EventUser: {
+            active?: boolean;
+            externalId?: string;
+            /** Format: uuid */
+            id: string;
+            meta: {
+                /** @constant */
+                resourceType: "User";
+                /** @description The resource version (ETag) after the change */
+                version: string;
+            };
+            schemas: string[];
+            userName: string;
+            /** @description The team role: Admin, Editor or Viewer */
+            userType?: string;
+        };
         /** @description Group (Group) as the server returns it. Attribute names are in canonical case. */
         Group: {
             /** @description A human-readable name for the Group. REQUIRED. Unique, compared case-insensitively. */
@@ -566,6 +865,78 @@ export interface components {
             meta?: components["schemas"]["Meta"];
             /** @description The core schema URN, then the URN of each extension present. */
             schemas: "urn:ietf:params:scim:schemas:core:2.0:Group"[];
+        };
+        /** @description A group was created (its members follow as group.member_added). */
+        GroupCreatedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A group was created (its members follow as group.member_added). */
+            data: {
+                resource: components["schemas"]["EventGroup"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group.created";
+        };
+        /** @description A group was deleted, with its memberships. */
+        GroupDeletedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A group was deleted, with its memberships. */
+            data: {
+                resource: components["schemas"]["EventDeletedGroup"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group.deleted";
         };
         /** @description Group (Group) as a POST or PUT body. Attribute names are case-insensitive; readOnly attributes (id, meta, ...) and unknown attributes are ignored. */
         GroupInput: {
@@ -597,6 +968,118 @@ export interface components {
             startIndex: number;
             /** @description Results matching the query, on all pages. Present with index paging and with count=0; absent on cursor pages (the request has `cursor`), which count nothing (RFC 9865 §2.2). */
             totalResults?: number;
+        };
+        /** @description A user or group became a direct member of a group. */
+        GroupMemberAddedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A user or group became a direct member of a group. */
+            data: {
+                group: components["schemas"]["EventGroupRef"];
+                member: components["schemas"]["EventMemberRef"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group.member_added";
+        };
+        /** @description A user or group stopped being a direct member of a group (also when the member was deleted). */
+        GroupMemberRemovedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A user or group stopped being a direct member of a group (also when the member was deleted). */
+            data: {
+                group: components["schemas"]["EventGroupRef"];
+                member: components["schemas"]["EventMemberRef"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group.member_removed";
+        };
+        /** @description A group's own attributes changed (its members are events of their own). */
+        GroupUpdatedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A group's own attributes changed (its members are events of their own). */
+            data: {
+                /** @description Names of the changed attributes (never their values), as the audit trail names them; extension attributes URN-qualified. */
+                changedAttributes: string[];
+                resource: components["schemas"]["EventGroup"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group.updated";
         };
         /** @description Resource metadata (RFC 7643 §3.1). */
         Meta: {
@@ -980,6 +1463,114 @@ export interface components {
                 value?: string;
             }[];
         };
+        /** @description A user was created. */
+        UserCreatedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A user was created. */
+            data: {
+                resource: components["schemas"]["EventUser"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.created";
+        };
+        /** @description A user became inactive (active: false). */
+        UserDeactivatedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A user became inactive (active: false). */
+            data: {
+                resource: components["schemas"]["EventUser"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.deactivated";
+        };
+        /** @description A user was deleted. */
+        UserDeletedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A user was deleted. */
+            data: {
+                resource: components["schemas"]["EventDeletedUser"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.deleted";
+        };
         /** @description User Account (User) as a POST or PUT body. Attribute names are case-insensitive; readOnly attributes (id, meta, ...) and unknown attributes are ignored. */
         UserInput: {
             /** @description A Boolean value indicating the User's administrative status. */
@@ -1142,6 +1733,122 @@ export interface components {
             /** @description Results matching the query, on all pages. Present with index paging and with count=0; absent on cursor pages (the request has `cursor`), which count nothing (RFC 9865 §2.2). */
             totalResults?: number;
         };
+        /** @description An inactive user became active again. */
+        UserReactivatedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description An inactive user became active again. */
+            data: {
+                resource: components["schemas"]["EventUser"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.reactivated";
+        };
+        /** @description A user's team role (userType; none is Viewer) changed. */
+        UserRoleChangedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description A user's team role (userType; none is Viewer) changed. */
+            data: {
+                resource: components["schemas"]["EventUser"];
+                role: {
+                    /** @enum {string} */
+                    from: "Admin" | "Editor" | "Viewer";
+                    /** @enum {string} */
+                    to: "Admin" | "Editor" | "Viewer";
+                };
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.role_changed";
+        };
+        /** @description Attributes of a user changed (also written, first, for a deactivation, a reactivation or a role change). */
+        UserUpdatedEvent: {
+            /**
+             * Format: uuid
+             * @description The API key of that request
+             */
+            apiKeyId: string;
+            /** @description Attributes of a user changed (also written, first, for a deactivation, a reactivation or a role change). */
+            data: {
+                /** @description Names of the changed attributes (never their values), as the audit trail names them; extension attributes URN-qualified. */
+                changedAttributes: string[];
+                resource: components["schemas"]["EventUser"];
+                /**
+                 * @description The payload version (docs/events.md); fields may be added within a version.
+                 * @constant
+                 */
+                version: 1;
+            };
+            /**
+             * Format: uuid
+             * @description The event id (unique; the webhook-id of its deliveries)
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the write that made it began
+             */
+            occurredAt: string;
+            /** @description The X-Request-Id of the SCIM request that made the change */
+            requestId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.updated";
+        };
     };
     responses: never;
     parameters: never;
@@ -1151,6 +1858,89 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page; absent: from the oldest event kept */
+                after?: string;
+                limit?: number;
+                /** @description Only these event types, comma-separated (user.created, user.updated, user.deactivated, user.reactivated, user.role_changed, user.deleted, group.created, group.updated, group.deleted, group.member_added, group.member_removed); all when absent */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeEventPageDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cursor points before events deleted after the retention period (EVENT_RETENTION_DAYS): start again without after. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listTenants: {
         parameters: {
             query?: never;
@@ -1682,6 +2472,91 @@ export interface operations {
             };
             /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTenantEvents: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page; absent: from the oldest event kept */
+                after?: string;
+                limit?: number;
+                /** @description Only these event types, comma-separated (user.created, user.updated, user.deactivated, user.reactivated, user.role_changed, user.deleted, group.created, group.updated, group.deleted, group.member_added, group.member_removed); all when absent */
+                types?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeEventPageDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cursor points before events deleted after the retention period (EVENT_RETENTION_DAYS): start again without after. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3989,6 +4864,325 @@ export interface operations {
                 content: {
                     "application/scim+json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    webhook_group_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_group_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_group_member_added: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupMemberAddedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_group_member_removed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupMemberRemovedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_group_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_deactivated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserDeactivatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_reactivated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserReactivatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_role_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserRoleChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every attempt, for deduplication. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when the attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

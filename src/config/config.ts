@@ -57,6 +57,8 @@ export interface AppConfig {
    * undefined: no tracing, and no OpenTelemetry SDK module is even loaded.
    */
   otlpEndpoint?: string;
+  /** Days change events are kept for readers (docs/events.md); older ones are pruned. */
+  eventRetentionDays: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,6 +92,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authCacheTtlMs: parseNonNegativeInt('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, 5_000),
     metricsPort: parseMetricsPort(env),
     otlpEndpoint: parseOtlpEndpoint(env.OTEL_EXPORTER_OTLP_ENDPOINT),
+    eventRetentionDays: parsePositiveInt('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 30),
   };
 }
 

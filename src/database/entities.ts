@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from '../storage/entities/api-key.entity.js';
 import { AuditEventEntity } from '../storage/entities/audit-event.entity.js';
+import { ChangeEventEntity, ChangeEventHorizonEntity } from '../storage/entities/change-event.entity.js';
 import { GroupEntity } from '../storage/entities/group.entity.js';
 import { MembershipEntity } from '../storage/entities/membership.entity.js';
 import { RateLimitEntity } from '../storage/entities/rate-limit.entity.js';
@@ -14,5 +15,7 @@ export const ENTITIES = [
   MembershipEntity,
   ApiKeyEntity,
   AuditEventEntity,
+  ChangeEventEntity,
+  ChangeEventHorizonEntity,
   RateLimitEntity,
 ];

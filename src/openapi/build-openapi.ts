@@ -4,6 +4,7 @@ import * as swagger from '@nestjs/swagger';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import * as terminus from '@nestjs/terminus';
 import { replayDocDecorators } from './doc-decorators.js';
+import { eventSchemas, eventWebhooks } from './event-schemas.js';
 import { EXAMPLES_GUIDE } from './examples.js';
 import { registryToOpenApi } from './registry-to-openapi.js';
 import { sortKeys } from './sort-keys.js';
@@ -43,6 +44,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addTag('Search', 'One query over Users and Groups (RFC 7644 §3.4.3).')
     .addTag('Discovery', 'What the server supports (RFC 7644 §4).')
     .addTag('admin', 'The operator API: tenants and their API keys (bearer ADMIN_TOKEN).')
+    .addTag('events', 'Change events of SCIM writes (docs/events.md): the events API and the webhooks.')
     .addTag('health', 'Liveness and readiness probes (no authentication).')
     // Nest's addBearerAuth defaults bearerFormat to "JWT", which neither token is: bearer() drops that
     // optional hint and the description gives the real format.
@@ -64,7 +66,9 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   );
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ...registryToOpenApi(scimRegistry) },
+    schemas: { ...document.components?.schemas, ...registryToOpenApi(scimRegistry), ...eventSchemas() },
   };
+  // OpenAPI 3.1 webhooks: what a receiver of change events gets, one entry per event type.
+  (document as { webhooks?: unknown }).webhooks = eventWebhooks();
   return sortKeys(document);
 }

@@ -119,7 +119,7 @@ export class Database {
       else pipeline.commit();
     }
     const statementFailure = await pipeline.settle();
-    pipeline.release(statementFailure);
+    await pipeline.release(statementFailure);
     // A statement that failed only because an earlier one had (or the work's own rethrow of it) is
     // reported as that earlier failure; a work error of its own (a ScimError) stands.
     if (workFailed) {

@@ -51,11 +51,13 @@ interface ProtocolWriter {
 }
 
 /**
- * Statements sent to PostgreSQL as one implicit transaction: for each, Parse, Bind, Describe and
- * Execute (unnamed statement and portal, as pg's parameterized queries), then ONE Sync. Until that Sync,
- * PostgreSQL runs them in one transaction (the extended protocol's implicit transaction block), so the
- * tenant scope of the first statement (transaction-local settings) holds for the others, locks are
- * held to the end, and a failure rolls everything back, with no BEGIN or COMMIT message at all.
+ * Statements sent to PostgreSQL with ONE Sync: for each, Parse (once per connection: prepared under a
+ * name, see below), Bind, Describe and Execute, then the Sync. Outside BEGIN … COMMIT, PostgreSQL runs
+ * everything up to a Sync as one transaction (the extended protocol's implicit transaction block), so the
+ * tenant scope of the first statement (transaction-local settings) holds for the others, locks are held
+ * to the end, and a failure rolls everything back, with no BEGIN or COMMIT message at all. Inside an
+ * explicit transaction (a batch that starts with BEGIN, or any later batch of it) the Sync only marks the
+ * end of the batch.
  *
  * A pg "submittable" (the interface pg-cursor and pg-query-stream use): pg's client routes the backend's
  * answers to it until the ReadyForQuery that follows the Sync. After an error PostgreSQL skips the

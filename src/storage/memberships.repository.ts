@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type TenantTx } from './database.js';
+import { memberEventsCte, type EventCause } from './events.repository.js';
 
 export type MemberType = 'User' | 'Group';
 
@@ -28,12 +29,29 @@ const MEMBERS_CHANGED_SETTING = 'app.members_changed';
 /** A predicate: some membership change of this transaction added or removed a row. */
 export const MEMBERS_CHANGED_SQL = `current_setting('${MEMBERS_CHANGED_SETTING}', true) = 'on'`;
 
-/** Wraps a membership INSERT/DELETE (without RETURNING): its affected rows, flagging the change. */
-function flaggingChange(dml: string): string {
-  return `WITH changed AS (${dml} RETURNING 1)
+/**
+ * Wraps a membership INSERT/DELETE (without RETURNING): its affected rows, flagging the change, and one
+ * change event per row (memberEventsCte) in the same statement. `cause` is the statement's next two
+ * placeholders (`$n`, `$n+1`): pass `causeValues(cause)` after the statement's own values.
+ */
+function flaggingChange(
+  dml: string,
+  type: 'group.member_added' | 'group.member_removed',
+  firstCausePlaceholder: number,
+): string {
+  return `WITH changed AS (${dml} RETURNING tenant_id, group_id, member_id, member_type),
+    ${memberEventsCte(type, causePlaceholders(firstCausePlaceholder))}
     SELECT count(*)::int AS affected,
            CASE WHEN count(*) > 0 THEN set_config('${MEMBERS_CHANGED_SETTING}', 'on', true) END AS flag
       FROM changed`;
+}
+
+function causePlaceholders(first: number): { requestId: string; apiKeyId: string } {
+  return { requestId: `$${first}`, apiKeyId: `$${first + 1}` };
+}
+
+function causeValues(cause: EventCause): [string, string] {
+  return [cause.requestId, cause.apiKeyId];
 }
 
 async function affectedBy(pending: Promise<{ rows: { affected: number }[] }>): Promise<number> {
@@ -96,44 +114,69 @@ export class MembershipsRepository {
   }
 
   /** Removes every member of the group not in `keep`; the number of rows removed. */
-  async removeAllBut(tx: TenantTx, groupId: string, keep: readonly string[]): Promise<number> {
+  async removeAllBut(
+    tx: TenantTx,
+    groupId: string,
+    keep: readonly string[],
+    cause: EventCause,
+  ): Promise<number> {
     return affectedBy(
       tx.sql(
         flaggingChange(
           `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND NOT (member_id = ANY($3::uuid[]))`,
+          'group.member_removed',
+          4,
         ),
-        [tx.tenantId, groupId, keep],
+        [tx.tenantId, groupId, keep, ...causeValues(cause)],
       ),
     );
   }
 
   /** Removes the named members (valid ids) from the group; the number of rows removed. */
-  async remove(tx: TenantTx, groupId: string, memberIds: readonly string[]): Promise<number> {
+  async remove(
+    tx: TenantTx,
+    groupId: string,
+    memberIds: readonly string[],
+    cause: EventCause,
+  ): Promise<number> {
     return affectedBy(
       tx.sql(
         flaggingChange(
           `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])`,
+          'group.member_removed',
+          4,
         ),
-        [tx.tenantId, groupId, memberIds],
+        [tx.tenantId, groupId, memberIds, ...causeValues(cause)],
       ),
     );
   }
 
-  async removeAll(tx: TenantTx, groupId: string): Promise<number> {
+  async removeAll(tx: TenantTx, groupId: string, cause: EventCause): Promise<number> {
     return affectedBy(
-      tx.sql(flaggingChange(`DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2`), [
-        tx.tenantId,
-        groupId,
-      ]),
+      tx.sql(
+        flaggingChange(
+          `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2`,
+          'group.member_removed',
+          3,
+        ),
+        [tx.tenantId, groupId, ...causeValues(cause)],
+      ),
     );
   }
 
-  /** Removes a user or group from every group it is a member of. */
-  async removeEverywhere(tx: TenantTx, memberId: string): Promise<void> {
-    await tx.sql(`DELETE FROM scim_membership WHERE tenant_id = $1 AND member_id = $2`, [
-      tx.tenantId,
-      memberId,
-    ]);
+  /**
+   * Removes a user or group from every group it is a member of, with a group.member_removed event for
+   * each, in one statement.
+   */
+  async removeEverywhere(tx: TenantTx, memberId: string, cause: EventCause): Promise<void> {
+    await tx.sql(
+      `WITH changed AS (
+         DELETE FROM scim_membership WHERE tenant_id = $1 AND member_id = $2
+         RETURNING tenant_id, group_id, member_id, member_type
+       ), ${memberEventsCte('group.member_removed', causePlaceholders(3))}
+       SELECT count(*)::int AS affected FROM changed`,
+      [tx.tenantId, memberId, ...causeValues(cause)],
+    );
   }
 
   /** Adds the members the group does not have yet; the number of rows added. */
@@ -141,6 +184,7 @@ export class MembershipsRepository {
     tx: TenantTx,
     groupId: string,
     members: readonly { id: string; type: MemberType }[],
+    cause: EventCause,
   ): Promise<number> {
     return affectedBy(
       tx.sql(
@@ -149,8 +193,10 @@ export class MembershipsRepository {
            SELECT $1, $2, member.id, member.type
              FROM unnest($3::uuid[], $4::text[]) AS member(id, type)
            ON CONFLICT DO NOTHING`,
+          'group.member_added',
+          5,
         ),
-        [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type)],
+        [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type), ...causeValues(cause)],
       ),
     );
   }

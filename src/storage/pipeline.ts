@@ -10,14 +10,10 @@ const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
 export const BEGIN = 'BEGIN';
 const COMMIT = 'COMMIT';
+const ROLLBACK = 'ROLLBACK';
 
 /** What BEGIN and COMMIT answer when an implicit transaction stands in for them. */
 const EMPTY_RESULT = { rows: [], rowCount: null, command: '', oid: 0, fields: [] } as pg.QueryResult;
-
-interface Corkable {
-  cork?(): void;
-  uncork?(): void;
-}
 
 /** A statement issued in this tick, sent when the tick ends. */
 interface Issued extends BatchedStatement {
@@ -33,7 +29,9 @@ interface Issued extends BatchedStatement {
  *   insert with its audit row) goes as ONE implicit transaction (ImplicitTransaction): the statements
  *   and a single Sync, no BEGIN or COMMIT message, one round trip;
  * - otherwise (the transaction waits for an answer before it goes on: a write that reads its row
- *   first) each statement is a pipelined query of its own, BEGIN and COMMIT included, in one write.
+ *   first) each tick's statements go the same way, BEGIN and COMMIT included as statements: the
+ *   transaction block outlives each batch's Sync. A failure makes PostgreSQL skip the rest of its
+ *   batch (COMMIT too); `release` then rolls the transaction back.
  *
  * Every statement's promise is tracked here (so that one nobody awaited never becomes an unhandled
  * rejection), and `settle` waits for all of them before the connection goes back to the pool.
@@ -85,35 +83,20 @@ export class PipelinedTransaction {
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
+    // The whole transaction at once: BEGIN and COMMIT are left out, the one Sync delimits it.
     const whole =
       !this.started && batch.length > 2 && batch[0].text === BEGIN && batch[batch.length - 1].text === COMMIT;
     this.started = true;
+    const types = (this.client as unknown as { _types?: unknown })._types;
+    const named = (this.client as unknown as { preparedStatements?: boolean }).preparedStatements !== false;
+    const sent = new ImplicitTransaction(whole ? batch.slice(1, -1) : batch, types, named);
+    void this.client.query(sent as unknown as pg.QueryConfig);
     if (whole) {
-      const inner = batch.slice(1, -1);
-      const types = (this.client as unknown as { _types?: unknown })._types;
-      const named = (this.client as unknown as { preparedStatements?: boolean }).preparedStatements !== false;
-      const implicit = new ImplicitTransaction(inner, types, named);
-      void this.client.query(implicit as unknown as pg.QueryConfig);
       const ended = () => {
         batch[0].resolve(EMPTY_RESULT);
         batch[batch.length - 1].resolve(EMPTY_RESULT);
       };
-      void implicit.then(ended, ended);
-      return;
-    }
-    const stream = (this.client as unknown as { connection?: { stream?: Corkable } }).connection?.stream;
-    stream?.cork?.();
-    try {
-      for (const statement of batch) {
-        const query = (
-          statement.values.length > 0
-            ? this.client.query(statement.text, [...statement.values])
-            : this.client.query(statement.text)
-        ) as Promise<pg.QueryResult>;
-        query.then(statement.resolve, statement.reject);
-      }
-    } finally {
-      stream?.uncork?.();
+      void sent.then(ended, ended);
     }
   }
 
@@ -126,7 +109,7 @@ export class PipelinedTransaction {
 
   rollback(): void {
     if (this.closed) return;
-    this.issue('ROLLBACK', [], false);
+    this.issue(ROLLBACK, [], false);
     this.closed = true;
   }
 
@@ -143,15 +126,21 @@ export class PipelinedTransaction {
 
   /**
    * Gives the connection back: to the pool when it is idle (no transaction open) and healthy,
-   * destroyed otherwise, so no half-finished transaction ever reaches the next request.
+   * destroyed otherwise, so no half-finished transaction ever reaches the next request. A statement
+   * that failed inside BEGIN … COMMIT made PostgreSQL skip the rest of its batch, COMMIT included:
+   * that transaction is rolled back here first.
    */
-  release(failure: unknown): void {
-    const status = (
-      this.client as unknown as { getTransactionStatus?(): string | null }
-    ).getTransactionStatus?.();
-    const broken = failure !== undefined && !isServerError(failure);
-    const idle = status === undefined || status === 'I';
-    this.client.release(broken || !idle ? asError(failure ?? 'transaction left open') : undefined);
+  async release(failure: unknown): Promise<void> {
+    const client = this.client as unknown as pg.PoolClient & { getTransactionStatus?(): string | null };
+    let broken = failure !== undefined && !isServerError(failure);
+    if (!broken && (client.getTransactionStatus?.() === 'E' || client.getTransactionStatus?.() === 'T')) {
+      await client.query(ROLLBACK).catch(() => {
+        broken = true;
+      });
+    }
+    const status = client.getTransactionStatus?.();
+    const idle = status === undefined || status === null || status === 'I';
+    client.release(broken || !idle ? asError(failure ?? 'transaction left open') : undefined);
   }
 }
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { Database } from './database.js';
+import { EventsRepository } from './events.repository.js';
 import { GroupsRepository } from './groups.repository.js';
 import { MembershipsRepository } from './memberships.repository.js';
 import { TenantsRepository } from './tenants.repository.js';
@@ -15,6 +16,7 @@ const PROVIDERS = [
   GroupsRepository,
   MembershipsRepository,
   AuditRepository,
+  EventsRepository,
 ];
 
 /**

@@ -17,7 +17,15 @@ const TENANT_A = '00000000-0000-4000-8000-00000000000a';
 const TENANT_B = '00000000-0000-4000-8000-00000000000b';
 
 /** Every table whose rows belong to a tenant. */
-const TENANT_TABLES = ['scim_user', 'scim_group', 'scim_membership', 'api_key', 'audit_event'];
+const TENANT_TABLES = [
+  'scim_user',
+  'scim_group',
+  'scim_membership',
+  'api_key',
+  'audit_event',
+  'change_event',
+  'change_event_horizon',
+];
 
 let db: TestDatabase;
 /** One connection, as a pool hands it to one transaction after another. */
@@ -53,6 +61,12 @@ async function seedTenant(tenantId: string, name: string): Promise<void> {
      VALUES ($1, $2, 'req', 'create', 'User', $3, '{}')`,
     [tenantId, key, user],
   );
+  await c.query(
+    `INSERT INTO change_event (tenant_id, request_id, api_key_id, type, resource_type, resource_id, data)
+     VALUES ($1, 'req', $2, 'user.created', 'User', $3, '{}')`,
+    [tenantId, key, user],
+  );
+  await c.query(`INSERT INTO change_event_horizon (tenant_id, xid, seq) VALUES ($1, '1', 0)`, [tenantId]);
 }
 
 /** Runs `work` in one transaction on the pool's connection, always ending it (COMMIT, or ROLLBACK on error). */
@@ -172,8 +186,14 @@ describe('row-level security on the tenant tables', () => {
     expect(memberships.rows).toEqual([{ tenant_id: TENANT_B }]);
   });
 
-  it('the audit trail is append-only for requests, also for their own tenant', async () => {
-    for (const statement of [`UPDATE audit_event SET request_id = 'forged'`, 'DELETE FROM audit_event']) {
+  it('the audit trail and the change events are append-only for requests, also for their own tenant', async () => {
+    for (const statement of [
+      `UPDATE audit_event SET request_id = 'forged'`,
+      'DELETE FROM audit_event',
+      `UPDATE change_event SET request_id = 'forged'`,
+      'DELETE FROM change_event',
+      'DELETE FROM change_event_horizon',
+    ]) {
       const outcome = inTransaction(async (client) => {
         await client.query(TENANT_SCOPE_SQL, tenantScopeParams(TENANT_A));
         await client.query(statement);

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       authCacheTtlMs: 5000,
       metricsPort: 9464,
       otlpEndpoint: undefined,
+      eventRetentionDays: 30,
     });
   });
 
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
       AUTH_CACHE_TTL_MS: '0',
       METRICS_PORT: '9100',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      EVENT_RETENTION_DAYS: '7',
     });
     expect(config).toEqual({
       port: 8080,
@@ -70,6 +72,7 @@ describe('loadConfig', () => {
       authCacheTtlMs: 0,
       metricsPort: 9100,
       otlpEndpoint: 'http://collector:4318',
+      eventRetentionDays: 7,
     });
   });
 
@@ -105,6 +108,8 @@ describe('loadConfig', () => {
     ['METRICS_PORT', '65536', /METRICS_PORT must be an integer from 0 to 65535/],
     ['METRICS_PORT', '3000', /METRICS_PORT must differ from PORT/],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
+    ['EVENT_RETENTION_DAYS', '0', /EVENT_RETENTION_DAYS must be a positive integer/],
+    ['EVENT_RETENTION_DAYS', '30d', /EVENT_RETENTION_DAYS must be a positive integer/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

@@ -67,3 +67,11 @@ export function AdminErrors({
       : []),
   );
 }
+
+/** 410 of the events feeds: the cursor is older than the retention period and events after it were pruned. */
+export function AdminGoneError(): MethodDecorator {
+  return errorResponse(
+    410,
+    'The cursor points before events deleted after the retention period (EVENT_RETENTION_DAYS): start again without after.',
+  );
+}

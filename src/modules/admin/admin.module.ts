@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { AdminController } from './admin.controller.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { EventsController } from './events.controller.js';
 
 /** /admin/v1: the operator API (ADMIN_TOKEN). */
 @Module({
-  imports: [TenantsModule, AuthModule, AuditModule],
-  controllers: [AdminController],
+  imports: [TenantsModule, AuthModule, AuditModule, EventsModule],
+  controllers: [AdminController, EventsController],
   providers: [AdminTokenGuard],
 })
 export class AdminModule {}

@@ -14,6 +14,7 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { groupEvents } from '../../domain/events/change-events.js';
 import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
@@ -25,6 +26,7 @@ import type { ResourceRow } from '../../storage/resource-rows.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
+import { EventsService } from '../events/events.service.js';
 import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import {
@@ -57,6 +59,7 @@ export class GroupsService {
     private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
+    private readonly events: EventsService,
   ) {}
 
   async create(
@@ -71,9 +74,11 @@ export class GroupsService {
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const held = this.tenants.holdForWrite(tx);
       const inserted = this.groups.insert(tx, id, stored);
+      // group.created comes before the group.member_added events of its members.
+      const evented = this.events.record(tx, scope, groupEvents(scimRegistry, id, undefined, stored, 1));
       if (members.length > 0) {
-        await allInOrder(held, inserted);
-        await this.memberships.replace(tx, id, members);
+        await allInOrder(held, inserted, evented);
+        await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
       }
       const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
       const audited = this.audit.record(
@@ -86,7 +91,7 @@ export class GroupsService {
           members.length > 0 ? [...attributes, 'members'] : attributes,
         ),
       );
-      const row = allInOrder(held, inserted, audited).then(([, inserted]) => inserted);
+      const row = allInOrder(held, inserted, evented, audited).then(([, inserted]) => inserted);
       return this.present(tx, scope, id, row, projection);
     });
   }
@@ -162,7 +167,7 @@ export class GroupsService {
       const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'replace', row.data);
       this.noteDialects(dialects);
       const { stored, members } = splitMembers(resource);
-      const membersChanged = await this.memberships.replace(tx, id, members);
+      const membersChanged = await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
       const { changed, changedAttributes: attributes } = compareResources(
         scimRegistry,
         'Group',
@@ -203,7 +208,9 @@ export class GroupsService {
       // and the audit row only happen if a membership row changed (MEMBERS_CHANGED).
       const typeOf = await this.memberships.resolve(tx, id, result.memberOps, locked);
       const membersChanged =
-        result.memberOps.length > 0 ? this.memberships.issue(tx, id, result.memberOps, typeOf) : false;
+        result.memberOps.length > 0
+          ? this.memberships.issue(tx, id, result.memberOps, typeOf, this.events.causeOf(scope))
+          : false;
       return this.save(
         tx,
         scope,
@@ -220,13 +227,15 @@ export class GroupsService {
     await this.db.transaction(scope.tenant.tenantId, async (tx) => {
       // FOR UPDATE waits for writes naming this group as a member (FOR KEY SHARE), so the removal
       // below sees their rows; later ones wait for this and then find no such member.
-      await this.lockForWrite(tx, id, ifMatch, 'delete');
-      // Its own member rows cascade; its rows as a member of other groups do not.
-      const removed = this.memberships.removeEverywhere(tx, id);
+      const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
+      // Its own member rows cascade (group.deleted says it all); its rows as a member of other groups
+      // do not, and each removal is a group.member_removed event of that group.
+      const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
       const deleted = this.groups.delete(tx, id);
       const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'Group', id, []));
+      const evented = this.events.record(tx, scope, groupEvents(scimRegistry, id, row.data, undefined, 0));
       tx.commit();
-      await allInOrder(removed, deleted, audited);
+      await allInOrder(removed, deleted, audited, evented);
     });
   }
 
@@ -266,9 +275,16 @@ export class GroupsService {
     const pending = typeof membersChanged !== 'boolean';
     let saved: Promise<ResourceRow> = Promise.resolve(row);
     let audited: Promise<void> = Promise.resolve();
+    let evented: Promise<void> = Promise.resolve();
     if (stored) {
       saved = this.groups.update(tx, row.id, stored);
       audited = this.audit.record(tx, event);
+      // The update bumps the version by one; member changes are events of their own statements.
+      evented = this.events.record(
+        tx,
+        scope,
+        groupEvents(scimRegistry, row.id, row.data, stored, row.version + 1),
+      );
     } else if (pending) {
       saved = this.groups.touchIfMembersChanged(tx, row.id).then((touched) => touched ?? row);
       audited = this.audit.record(tx, event, { ifMembersChanged: true });
@@ -277,7 +293,7 @@ export class GroupsService {
       audited = this.audit.record(tx, event);
     }
     const presented = this.present(tx, scope, row.id, saved, projection);
-    const [, , resource] = await allInOrder(Promise.resolve(membersChanged), audited, presented);
+    const [, , , resource] = await allInOrder(Promise.resolve(membersChanged), audited, evented, presented);
     return resource;
   }
 

@@ -3,6 +3,7 @@ import { ScimError } from '../../domain/errors.js';
 import type { MemberOp, MemberRef } from '../../domain/patch/engine.js';
 import { isUuid } from '../../domain/ids.js';
 import type { TenantTx } from '../../storage/database.js';
+import type { EventCause } from '../../storage/events.repository.js';
 import { allInOrder } from '../../storage/pipeline.js';
 import {
   MembershipsRepository,
@@ -42,9 +43,12 @@ export class MembershipsService {
     return this.memberships.groupsOf(tx, memberIds);
   }
 
-  /** Deleting a user or group removes it from every group (its own member rows cascade). */
-  removeEverywhere(tx: TenantTx, memberId: string): Promise<void> {
-    return this.memberships.removeEverywhere(tx, memberId);
+  /**
+   * Deleting a user or group removes it from every group (its own member rows cascade), with a
+   * group.member_removed event for each, caused by `cause`.
+   */
+  removeEverywhere(tx: TenantTx, memberId: string, cause: EventCause): Promise<void> {
+    return this.memberships.removeEverywhere(tx, memberId, cause);
   }
 
   /**
@@ -81,22 +85,25 @@ export class MembershipsService {
   /**
    * Sends the statements of a resolved change set now, in order, without waiting (one round trip with
    * whatever the caller sends next), and resolves to whether any row was added or removed. A change
-   * that adds or removes a row also turns on MEMBERS_CHANGED for the rest of the transaction.
+   * that adds or removes a row also turns on MEMBERS_CHANGED for the rest of the transaction, and
+   * writes one group.member_added / group.member_removed event per row, in the same statement.
    */
   issue(
     tx: TenantTx,
     groupId: string,
     ops: readonly MemberOp[],
     typeOf: ReadonlyMap<string, MemberType>,
+    cause: EventCause,
   ): Promise<boolean> {
     const changes = ops.map((op) => {
-      if (op.kind === 'removeAll') return this.memberships.removeAll(tx, groupId).then((n) => n > 0);
-      if (op.kind === 'remove') return this.remove(tx, groupId, op.ids);
+      if (op.kind === 'removeAll') return this.memberships.removeAll(tx, groupId, cause).then((n) => n > 0);
+      if (op.kind === 'remove') return this.remove(tx, groupId, op.ids, cause);
       const ids = [...new Set(op.members.map((member) => member.value))];
       return this.insert(
         tx,
         groupId,
         ids.map((id) => ({ id, type: typeOf.get(id)! })),
+        cause,
       );
     });
     return allInOrder(...changes).then((changed) => changed.some(Boolean));
@@ -104,31 +111,42 @@ export class MembershipsService {
 
   /**
    * Makes the member list exactly `members` (PUT, and POST with members), touching only the rows that
-   * differ.
+   * differ (with one event per row changed).
    */
-  async replace(tx: TenantTx, groupId: string, members: readonly MemberRef[]): Promise<boolean> {
+  async replace(
+    tx: TenantTx,
+    groupId: string,
+    members: readonly MemberRef[],
+    cause: EventCause,
+  ): Promise<boolean> {
     const ids = members.map((member) => member.value);
     const typed = await this.resolveMembers(tx, groupId, members);
     const [removed, added] = await allInOrder(
-      this.memberships.removeAllBut(tx, groupId, ids),
-      this.insert(tx, groupId, typed),
+      this.memberships.removeAllBut(tx, groupId, ids, cause),
+      this.insert(tx, groupId, typed, cause),
     );
     return removed > 0 || added;
   }
 
-  private async remove(tx: TenantTx, groupId: string, ids: readonly string[]): Promise<boolean> {
+  private async remove(
+    tx: TenantTx,
+    groupId: string,
+    ids: readonly string[],
+    cause: EventCause,
+  ): Promise<boolean> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return false;
-    return (await this.memberships.remove(tx, groupId, valid)) > 0;
+    return (await this.memberships.remove(tx, groupId, valid, cause)) > 0;
   }
 
   private async insert(
     tx: TenantTx,
     groupId: string,
     members: readonly { id: string; type: MemberType }[],
+    cause: EventCause,
   ): Promise<boolean> {
     if (members.length === 0) return false;
-    return (await this.memberships.insert(tx, groupId, members)) > 0;
+    return (await this.memberships.insert(tx, groupId, members, cause)) > 0;
   }
 
   /**

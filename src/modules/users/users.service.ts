@@ -8,6 +8,7 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { userEvents } from '../../domain/events/change-events.js';
 import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
@@ -19,6 +20,7 @@ import { UsersRepository } from '../../storage/users.repository.js';
 import type { ListedGroup } from '../../storage/resource-list.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
+import { EventsService } from '../events/events.service.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import {
@@ -41,6 +43,7 @@ export class UsersService {
     private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
+    private readonly events: EventsService,
   ) {}
 
   async create(
@@ -54,13 +57,14 @@ export class UsersService {
     const stored = withoutPassword(resource);
     const id = randomUUID();
     const attributes = compareResources(scimRegistry, 'User', undefined, stored).changedAttributes;
-    // One round trip: the tenant held, the row and its audit row inserted, COMMIT, sent together.
+    // One round trip: the tenant held, the row, its audit row and its event inserted, COMMIT, sent together.
     const row = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const held = this.tenants.holdForWrite(tx);
       const inserted = this.users.insert(tx, id, stored);
       const audited = this.audit.record(tx, auditEvent(scope, 'create', 'User', id, attributes));
+      const evented = this.events.record(tx, scope, userEvents(scimRegistry, id, undefined, stored, 1));
       tx.commit();
-      return (await allInOrder(held, inserted, audited))[1];
+      return (await allInOrder(held, inserted, audited, evented))[1];
     });
     return project(
       scimRegistry,
@@ -165,12 +169,13 @@ export class UsersService {
     await this.db.transaction(scope.tenant.tenantId, async (tx) => {
       // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
       // removal below sees their rows; later ones wait for this and then find no such member.
-      await this.lockForWrite(tx, id, ifMatch, 'delete');
-      const removed = this.memberships.removeEverywhere(tx, id);
+      const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
+      const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
       const deleted = this.users.delete(tx, id);
       const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'User', id, []));
+      const evented = this.events.record(tx, scope, userEvents(scimRegistry, id, row.data, undefined, 0));
       tx.commit();
-      await allInOrder(removed, deleted, audited);
+      await allInOrder(removed, deleted, audited, evented);
     });
   }
 
@@ -193,7 +198,7 @@ export class UsersService {
   }
 
   /**
-   * The second and last round trip of a PUT or PATCH: the update and its audit row when something
+   * The second and last round trip of a PUT or PATCH: the update, its audit row and events when something
    * changed (`stored`), the user's groups when projected, and COMMIT, sent together.
    */
   private async save(
@@ -209,10 +214,14 @@ export class UsersService {
     const audited = stored
       ? this.audit.record(tx, auditEvent(scope, operation, 'User', row.id, changedAttributes))
       : Promise.resolve();
+    // The update bumps the version by one.
+    const evented = stored
+      ? this.events.record(tx, scope, userEvents(scimRegistry, row.id, row.data, stored, row.version + 1))
+      : Promise.resolve();
     const withGroups = includesAttribute(scimRegistry, projection, 'User', 'groups');
     const groups = withGroups ? this.memberships.groupsOf(tx, [row.id]) : Promise.resolve(undefined);
     tx.commit();
-    const [saved, , byMember] = await allInOrder(updated, audited, groups);
+    const [saved, , , byMember] = await allInOrder(updated, audited, evented, groups);
     const related = byMember ? { groups: groupRefs(scope, byMember.get(row.id)) } : {};
     return project(scimRegistry, 'User', toScimResource('User', saved, scope.baseUrl, related), projection);
   }

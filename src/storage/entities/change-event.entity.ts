@@ -1,0 +1,53 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * The outbox: one change of a tenant's users or groups, written in the transaction of the write that
+ * made it (docs/events.md). Readers page through it in commit-safe order, (xid, seq): `xid` is the
+ * writing transaction's id, the same for every event of one write, and an event is handed out only once
+ * every transaction with a smaller id has ended (see EventsRepository.page).
+ */
+export const ChangeEventEntity = defineEntity({
+  name: 'ChangeEvent',
+  tableName: 'change_event',
+  properties: {
+    /** Increasing in insertion order; orders the events of one transaction. */
+    seq: p.bigint('string').primary().autoincrement(),
+    /**
+     * The writing transaction (pg_current_xact_id(), 64 bits: never wraps around), or the `xid` of the
+     * resource's previous event when that is larger (EventsRepository: commit order per resource).
+     */
+    xid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()'),
+    /** The public id of the event (the webhook-id of its deliveries). */
+    id: p.uuid().defaultRaw('gen_random_uuid()'),
+    tenantId: p.uuid(),
+    type: p.text(),
+    occurredAt: p.datetime().defaultRaw('now()'),
+    requestId: p.text(),
+    apiKeyId: p.uuid(),
+    resourceType: p.text(),
+    resourceId: p.uuid(),
+    data: p.json<Record<string, unknown>>().columnType('jsonb'),
+  },
+  indexes: [
+    // The all-tenants feed and the tenant feed, both in (xid, seq) order; pruning by age.
+    { name: 'change_event_order_idx', properties: ['xid', 'seq'] },
+    { name: 'change_event_tenant_order_idx', properties: ['tenantId', 'xid', 'seq'] },
+    { name: 'change_event_occurred_at_idx', properties: ['occurredAt'] },
+    // The newest event of a resource: a write orders its events after it (EventsRepository).
+    { name: 'change_event_resource_idx', properties: ['tenantId', 'resourceId', 'xid'] },
+  ],
+});
+
+/**
+ * Per tenant, the newest event pruned (in (xid, seq) order): a cursor below it may have missed pruned
+ * events and is answered 410 Gone.
+ */
+export const ChangeEventHorizonEntity = defineEntity({
+  name: 'ChangeEventHorizon',
+  tableName: 'change_event_horizon',
+  properties: {
+    tenantId: p.uuid().primary(),
+    xid: p.string().columnType('xid8'),
+    seq: p.bigint('string'),
+  },
+});

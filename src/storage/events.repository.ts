@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import type { EventDraft } from '../domain/events/event-types.js';
+import type { EventPosition } from '../domain/events/event-cursor.js';
+import type { SystemTx, TenantTx, Tx } from './database.js';
+
+/** Who caused the events of a write: the SCIM request and the API key it came with. */
+export interface EventCause {
+  requestId: string;
+  apiKeyId: string;
+}
+
+export interface ChangeEventRow {
+  seq: string;
+  xid: string;
+  id: string;
+  tenant_id: string;
+  type: string;
+  occurred_at: Date | string;
+  request_id: string;
+  api_key_id: string;
+  data: Record<string, unknown>;
+}
+
+export interface EventPageQuery {
+  /** Only this tenant's events; all tenants' when undefined (the system transaction only). */
+  tenantId?: string;
+  after: EventPosition;
+  limit: number;
+  /** Only these types; all when undefined. */
+  types?: readonly string[];
+}
+
+const INSERT_COLUMNS = 'tenant_id, request_id, api_key_id, type, resource_type, resource_id, data, xid';
+
+/**
+ * The position (`xid`) of a write's events about one resource: the writing transaction's id, or the
+ * position of the resource's newest event when that is larger. Writes to one resource are serialized by
+ * its row lock, but transaction ids are assigned at a transaction's first write (the tenant hold), so the
+ * write that got the lock second may have the smaller id; taking the larger of the two keeps the feed in
+ * commit order per resource. Safe for the feed's rule (docs/events.md): the position is never below the
+ * transaction's own id, so an event whose position is below a snapshot's xmin is from a transaction that
+ * has ended. `$tenant` and `$resource` are SQL expressions.
+ */
+function positionOf(tenant: string, resource: string): string {
+  return `greatest(pg_current_xact_id(), (
+    SELECT p.xid FROM change_event p WHERE p.tenant_id = ${tenant} AND p.resource_id = ${resource}
+     ORDER BY p.xid DESC LIMIT 1))`;
+}
+
+/**
+ * The CTE that appends one group.member_added / group.member_removed event per row a membership
+ * statement changed, in the same statement: `changed` must return the membership rows' tenant_id,
+ * group_id, member_id and member_type. A PATCH adding 1,000 members is still one statement, and a
+ * change that touched no row writes no event. `$request` and `$apiKey` are the statement's
+ * placeholders for the EventCause.
+ */
+export function memberEventsCte(
+  type: 'group.member_added' | 'group.member_removed',
+  placeholders: { requestId: string; apiKeyId: string },
+): string {
+  return `positioned AS (
+      SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${positionOf('g.tenant_id', 'g.id')} AS xid
+        FROM scim_group g
+       WHERE (g.tenant_id, g.id) IN (SELECT DISTINCT c.tenant_id, c.group_id FROM changed c)
+    ), events AS (
+      INSERT INTO change_event (${INSERT_COLUMNS})
+      SELECT c.tenant_id, ${placeholders.requestId}, ${placeholders.apiKeyId}::uuid, '${type}', 'Group', c.group_id,
+             jsonb_build_object('version', 1,
+               'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
+               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type)),
+             g.xid
+        FROM changed c JOIN positioned g ON g.tenant_id = c.tenant_id AND g.id = c.group_id
+       ORDER BY c.group_id, c.member_id
+    )`;
+}
+
+/**
+ * change_event, the outbox (docs/events.md): appended in the transaction of the write the events
+ * describe, read in (xid, seq) order, pruned by age.
+ *
+ * Why (xid, seq) and the snapshot's xmin: a sequence value is taken when a row is inserted but becomes
+ * visible when its transaction commits, so a reader paging by seq alone can read 11 while 10 is still
+ * uncommitted and skip 10 for good. `xid` is the writing transaction's id; every transaction whose id
+ * is below the reading statement's snapshot xmin has ended, so the events below it are final: no event
+ * can appear there later. A page returns only those, in (xid, seq) order, and every event committed
+ * afterwards sorts after them. A long-open write transaction delays the feed; it never loses an event.
+ */
+@Injectable()
+export class EventsRepository {
+  /** Appends the events of a write (in order; none: no statement). Sent now, pipelined with the write. */
+  async insert(tx: TenantTx, events: readonly EventDraft[], cause: EventCause): Promise<void> {
+    if (events.length === 0) return;
+    await tx.sql(
+      `INSERT INTO change_event (${INSERT_COLUMNS})
+       SELECT $1, $2, $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
+              ${positionOf('$1', "(e.event->>'resourceId')::uuid")}
+         FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
+        ORDER BY e.n`,
+      [tx.tenantId, cause.requestId, cause.apiKeyId, JSON.stringify(events)],
+    );
+  }
+
+  /** Up to `limit` events after `after`, oldest first, only from transactions that have all ended. */
+  async page(tx: Tx, query: EventPageQuery): Promise<ChangeEventRow[]> {
+    const values: unknown[] = [query.after.xid, query.after.seq, query.limit];
+    const where = [
+      '(e.xid, e.seq) > ($1::xid8, $2::bigint)',
+      'e.xid < pg_snapshot_xmin(pg_current_snapshot())',
+    ];
+    if (query.tenantId !== undefined) {
+      values.push(query.tenantId);
+      where.unshift(`e.tenant_id = $${values.length}`);
+    }
+    if (query.types !== undefined) {
+      values.push(query.types);
+      where.push(`e.type = ANY($${values.length}::text[])`);
+    }
+    const { rows } = await tx.sql<ChangeEventRow>(
+      `SELECT e.seq::text AS seq, e.xid::text AS xid, e.id, e.tenant_id, e.type, e.occurred_at,
+              e.request_id, e.api_key_id, e.data
+         FROM change_event e
+        WHERE ${where.join(' AND ')}
+        ORDER BY e.xid, e.seq
+        LIMIT $3`,
+      values,
+    );
+    return rows;
+  }
+
+  /**
+   * The newest event pruned: of the tenant, or of all tenants. A cursor before it may have missed
+   * pruned events. Undefined when nothing was pruned.
+   */
+  async horizon(tx: Tx, tenantId?: string): Promise<EventPosition | undefined> {
+    const { rows } =
+      tenantId === undefined
+        ? await tx.sql<EventPosition>(
+            `SELECT xid::text AS xid, seq::text AS seq FROM change_event_horizon ORDER BY xid DESC, seq DESC LIMIT 1`,
+          )
+        : await tx.sql<EventPosition>(
+            `SELECT xid::text AS xid, seq::text AS seq FROM change_event_horizon WHERE tenant_id = $1`,
+            [tenantId],
+          );
+    return rows[0];
+  }
+
+  /**
+   * Deletes the events that occurred before `cutoff`, as a prefix of the feed's order: everything
+   * before the first event (among ended transactions) that is still young, and records per tenant the
+   * newest event deleted. Idempotent and safe to run from any number of instances at once: a second
+   * run finds nothing left to delete, and a horizon only ever moves forward. The number deleted.
+   */
+  async prune(tx: SystemTx, cutoff: Date): Promise<number> {
+    const { rows } = await tx.sql<{ pruned: number }>(
+      `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+       boundary AS (
+         SELECT e.xid, e.seq FROM change_event e, snapshot s
+          WHERE e.xid < s.xmin AND e.occurred_at >= $1
+          ORDER BY e.xid, e.seq LIMIT 1
+       ),
+       deleted AS (
+         DELETE FROM change_event e USING snapshot s
+          WHERE e.xid < s.xmin AND e.occurred_at < $1
+            AND (NOT EXISTS (SELECT 1 FROM boundary) OR (e.xid, e.seq) < (SELECT b.xid, b.seq FROM boundary b))
+         RETURNING e.tenant_id, e.xid, e.seq
+       ),
+       newest AS (
+         SELECT DISTINCT ON (tenant_id) tenant_id, xid, seq FROM deleted ORDER BY tenant_id, xid DESC, seq DESC
+       ),
+       moved AS (
+         INSERT INTO change_event_horizon AS h (tenant_id, xid, seq)
+         SELECT tenant_id, xid, seq FROM newest
+         ON CONFLICT (tenant_id) DO UPDATE SET xid = excluded.xid, seq = excluded.seq
+          WHERE (h.xid, h.seq) < (excluded.xid, excluded.seq)
+       )
+       SELECT count(*)::int AS pruned FROM deleted`,
+      [cutoff],
+    );
+    return rows[0]?.pruned ?? 0;
+  }
+}

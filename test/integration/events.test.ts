@@ -1,0 +1,385 @@
+/**
+ * The outbox and the events API (docs/events.md): events are written with the write (nothing for a
+ * no-op), member events set-based, tenants isolated, a poller never misses an event when transactions
+ * commit out of order, and a cursor from before pruned events answers 410.
+ */
+import pg from 'pg';
+import { EventsService } from '../../src/modules/events/events.service.js';
+import { Database } from '../../src/storage/database.js';
+import { EventsRepository } from '../../src/storage/events.repository.js';
+import { encodeEventCursor } from '../../src/domain/events/event-cursor.js';
+import { sqlObservers, type SqlEvent } from '../../src/storage/sql.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { EVENTS_ADMIN_TOKEN, feedReader, getFeed, type FeedEvent } from '../support/events.js';
+import { newUser, patchOp, scimAs, type ScimRequests, GROUP_SCHEMA } from '../support/scim-requests.js';
+import { createTenant, type TestTenant } from '../support/tenants.js';
+
+let t: TestApp;
+let a: TestTenant;
+let b: TestTenant;
+let scimA: ScimRequests;
+let scimB: ScimRequests;
+
+beforeAll(async () => {
+  t = await startTestApp({ ADMIN_TOKEN: EVENTS_ADMIN_TOKEN });
+  a = await createTenant(t.app, 'Events A');
+  b = await createTenant(t.app, 'Events B');
+  scimA = scimAs(t.app, a.apiKey);
+  scimB = scimAs(t.app, b.apiKey);
+});
+afterAll(() => t.close());
+
+async function createUser(scim: ScimRequests, userName: string): Promise<string> {
+  const res = await scim.post('Users', newUser(userName));
+  expect(res.statusCode).toBe(201);
+  return res.json().id;
+}
+
+async function createGroup(scim: ScimRequests, displayName: string, members: string[] = []): Promise<string> {
+  const res = await scim.post('Groups', {
+    schemas: [GROUP_SCHEMA],
+    displayName,
+    members: members.map((value) => ({ value })),
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json().id;
+}
+
+describe('writes that change nothing append no event', () => {
+  it('a PATCH to the same value, a PUT of the same user, a member added twice or removed when absent', async () => {
+    const userId = await createUser(scimA, 'noop@example.com');
+    const groupId = await createGroup(scimA, 'No-op group', [userId]);
+    const other = await createUser(scimA, 'noop-other@example.com');
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+
+    expect(
+      (await scimA.patch(`Users/${userId}`, patchOp({ op: 'replace', path: 'active', value: true })))
+        .statusCode,
+    ).toBe(200);
+    const current = (await scimA.get(`Users/${userId}`)).json();
+    expect((await scimA.put(`Users/${userId}`, current)).statusCode).toBe(200);
+    expect(
+      (
+        await scimA.patch(
+          `Groups/${groupId}`,
+          patchOp({ op: 'add', path: 'members', value: [{ value: userId }] }),
+        )
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await scimA.patch(
+          `Groups/${groupId}`,
+          patchOp({ op: 'remove', path: `members[value eq "${other}"]` }),
+        )
+      ).statusCode,
+    ).toBe(200);
+    const group = (await scimA.get(`Groups/${groupId}`)).json();
+    expect((await scimA.put(`Groups/${groupId}`, group)).statusCode).toBe(200);
+    // A failed write (409) appends nothing either.
+    expect((await scimA.post('Users', newUser('NOOP@example.com'))).statusCode).toBe(409);
+
+    expect(await feed.poll()).toEqual([]);
+  });
+});
+
+describe('member events', () => {
+  it('a PATCH adding 1,000 members writes 1,000 group.member_added events in the membership statement itself', async () => {
+    const groupId = await createGroup(scimA, 'Thousand');
+    const { rows } = await t.db.client.query<{ id: string }>(
+      `INSERT INTO scim_user (tenant_id, id, user_name, active, user_type, created_at, last_modified, version, data)
+       SELECT $1, gen_random_uuid(), 'k' || n || '@example.com', true, 'Viewer', now(), now(), 1,
+              jsonb_build_object('schemas', jsonb_build_array('urn:ietf:params:scim:schemas:core:2.0:User'),
+                                 'userName', 'k' || n || '@example.com')
+         FROM generate_series(1, 1000) AS n
+       RETURNING id`,
+      [a.tenantId],
+    );
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+
+    const statements: SqlEvent[] = [];
+    const observe = (event: SqlEvent) => statements.push(event);
+    sqlObservers.add(observe);
+    try {
+      const res = await scimA.patch(
+        `Groups/${groupId}`,
+        patchOp({ op: 'add', path: 'members', value: rows.map(({ id }) => ({ value: id })) }),
+      );
+      expect(res.statusCode).toBe(200);
+    } finally {
+      sqlObservers.delete(observe);
+    }
+    const eventWrites = statements.filter((s) => s.text.includes('INSERT INTO change_event'));
+    expect(eventWrites).toHaveLength(1);
+    // The membership statement reports the rows it added (its `affected`), as before events existed.
+    expect(eventWrites[0].text).toMatch(/INSERT INTO scim_membership/);
+    expect(eventWrites[0].affected).toBe(1000);
+
+    const events = await feed.poll();
+    expect(events).toHaveLength(1000);
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['group.member_added']));
+    expect(new Set(events.map((e) => e.data.member.value))).toEqual(new Set(rows.map(({ id }) => id)));
+    expect(new Set(events.map((e) => e.requestId)).size).toBe(1);
+  });
+
+  it('deleting a user who is a member: group.member_removed for each of its groups, then user.deleted', async () => {
+    const userId = await createUser(scimA, 'leaver@example.com');
+    const first = await createGroup(scimA, 'Leaver 1', [userId]);
+    const second = await createGroup(scimA, 'Leaver 2', [userId]);
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+    expect((await scimA.delete(`Users/${userId}`)).statusCode).toBe(204);
+    const events = await feed.poll();
+    expect(events.map((e) => e.type)).toEqual([
+      'group.member_removed',
+      'group.member_removed',
+      'user.deleted',
+    ]);
+    expect(new Set(events.slice(0, 2).map((e) => e.data.group.id))).toEqual(new Set([first, second]));
+    expect(events.slice(0, 2).every((e) => e.data.member.value === userId)).toBe(true);
+  });
+});
+
+describe('the events API', () => {
+  it("a tenant's feed has its own events only; the all-tenants feed has both; unknown tenant 404", async () => {
+    const inA = await createUser(scimA, 'isolated@example.com');
+    const inB = await createUser(scimB, 'isolated@example.com');
+    const feedA = await feedReader(t.app, a.tenantId).poll();
+    const feedB = await feedReader(t.app, b.tenantId).poll();
+    expect(feedA.every((e) => e.tenantId === a.tenantId)).toBe(true);
+    expect(feedB.every((e) => e.tenantId === b.tenantId)).toBe(true);
+    expect(feedA.some((e) => e.data.resource?.id === inA)).toBe(true);
+    expect(feedA.some((e) => e.data.resource?.id === inB)).toBe(false);
+    expect(feedB.map((e) => e.data.resource?.id)).toContain(inB);
+    const all = await feedReader(t.app).poll();
+    expect(all.map((e) => e.id)).toEqual(expect.arrayContaining([...feedA, ...feedB].map((e) => e.id)));
+    expect((await getFeed(t.app, 'tenants/00000000-0000-4000-8000-000000000000/events')).status).toBe(404);
+  });
+
+  it('pages oldest first with nextCursor on every page (also the last, and an empty one); types filters', async () => {
+    const full = await feedReader(t.app, b.tenantId).poll();
+    const pages: FeedEvent[][] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 50; i += 1) {
+      const page = await getFeed(t.app, `tenants/${b.tenantId}/events`, { after, limit: '1' });
+      expect(page.status).toBe(200);
+      expect(typeof page.body.nextCursor).toBe('string');
+      if (page.body.events.length === 0) {
+        expect(page.body.nextCursor).toBe(after);
+        break;
+      }
+      pages.push(page.body.events);
+      after = page.body.nextCursor;
+    }
+    expect(pages.flat().map((e) => e.id)).toEqual(full.map((e) => e.id));
+    const created = await getFeed(t.app, `tenants/${b.tenantId}/events`, { types: 'user.created' });
+    expect(created.body.events.length).toBeGreaterThan(0);
+    expect(created.body.events.every((e) => e.type === 'user.created')).toBe(true);
+  });
+
+  it.each([
+    [{ after: 'not-a-cursor' }, 'invalidCursor'],
+    [{ types: 'user.exploded' }, 'invalidValue'],
+    [{ limit: '0' }, 'invalidValue'],
+    [{ limit: '1001' }, 'invalidValue'],
+    [{ since: 'yesterday' }, 'invalidValue'],
+  ])('a bad query %j answers 400 %s', async (query, scimType) => {
+    for (const path of ['events', `tenants/${a.tenantId}/events`]) {
+      const res = await getFeed(t.app, path, query);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ status: '400', scimType });
+    }
+  });
+});
+
+describe('ordering: transactions that commit out of order', () => {
+  let held: pg.Client;
+  beforeAll(async () => {
+    held = new pg.Client({ connectionString: t.db.url });
+    await held.connect();
+  });
+  afterAll(() => held.end());
+
+  it.each([
+    ["a tenant's feed", () => a.tenantId],
+    ['the all-tenants feed', () => undefined],
+  ])(
+    '%s: an event with a smaller seq committed after a larger one is still delivered',
+    async (_name, tenantOf) => {
+      const feed = feedReader(t.app, tenantOf());
+      await feed.poll();
+      const userId = await createUser(scimA, `held-${Math.random()}@example.com`);
+      await feed.poll();
+
+      // Transaction 1 appends an event (taking the smaller seq) and stays open...
+      await held.query('BEGIN');
+      const early = await held.query<{ seq: string; id: string }>(
+        `INSERT INTO change_event (tenant_id, request_id, api_key_id, type, resource_type, resource_id, data)
+       VALUES ($1, 'held-request', $2, 'user.updated', 'User', $3, $4) RETURNING seq::text, id`,
+        [
+          a.tenantId,
+          a.apiKeyId,
+          userId,
+          {
+            version: 1,
+            resource: {
+              schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+              id: userId,
+              userName: 'held@example.com',
+              meta: { resourceType: 'User', version: 'W/"2"' },
+            },
+            changedAttributes: ['displayName'],
+          },
+        ],
+      );
+      try {
+        // ...while transaction 2 (a SCIM write) appends and commits after it.
+        const laterId = await createUser(scimA, `later-${Math.random()}@example.com`);
+        const later = (
+          await t.db.client.query<{ seq: string }>(
+            `SELECT seq::text FROM change_event WHERE resource_id = $1`,
+            [laterId],
+          )
+        ).rows[0];
+        expect(BigInt(later.seq)).toBeGreaterThan(BigInt(early.rows[0].seq));
+
+        // A reader polls while transaction 1 is still open...
+        const whileOpen = await feed.poll();
+        await held.query('COMMIT');
+        // ...and again once it has committed: it has received both events, each once, the earlier first.
+        const afterCommit = await feed.poll();
+        const received = [...whileOpen, ...afterCommit];
+        const ids = received.map((e) => e.id);
+        expect(ids).toContain(early.rows[0].id);
+        const laterEvent = received.find((e) => e.data.resource?.id === laterId);
+        expect(laterEvent).toBeDefined();
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.indexOf(early.rows[0].id)).toBeLessThan(ids.indexOf(laterEvent!.id));
+        // How: the later event was held back while the earlier transaction was open.
+        expect(whileOpen.map((e) => e.id)).not.toContain(laterEvent!.id);
+      } finally {
+        await held.query('ROLLBACK').catch(() => undefined);
+      }
+    },
+  );
+
+  it('per resource, commit order: a write with the smaller transaction id that commits second comes second', async () => {
+    const userId = await createUser(scimA, `resource-order-${Math.random()}@example.com`);
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+    const db = t.app.get(Database, { strict: false });
+    const repository = t.app.get(EventsRepository, { strict: false });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const hasId = new Promise<void>((resolve) => (started = resolve));
+    // The first write takes its transaction id (as the tenant hold of every write does), then waits...
+    const first = db.transaction(a.tenantId, async (tx) => {
+      await tx.sql('SELECT pg_current_xact_id()');
+      started();
+      await gate;
+      // ...for the second write to the same user to commit; then it appends its event (as after the row lock).
+      await repository.insert(
+        tx,
+        [
+          {
+            type: 'user.deleted',
+            resourceType: 'User',
+            resourceId: userId,
+            data: {
+              version: 1,
+              resource: { id: userId, userName: 'x', externalId: null, meta: { resourceType: 'User' } },
+            },
+          },
+        ],
+        { requestId: 'first', apiKeyId: a.apiKeyId },
+      );
+    });
+    await hasId;
+    const second = await scimA.patch(
+      `Users/${userId}`,
+      patchOp({ op: 'replace', path: 'displayName', value: 'Second' }),
+    );
+    expect(second.statusCode).toBe(200);
+    release();
+    await first;
+    const events = await feed.poll();
+    expect(events.map((e) => `${e.type} ${e.requestId === 'first' ? 'first' : 'second'}`)).toEqual([
+      'user.updated second',
+      'user.deleted first',
+    ]);
+  });
+
+  it('a reader paging by seq alone would have missed it (the trap this order avoids)', async () => {
+    await held.query('BEGIN');
+    const early = await held.query<{ seq: string }>(
+      `INSERT INTO change_event (tenant_id, request_id, api_key_id, type, resource_type, resource_id, data)
+       VALUES ($1, 'trap', $2, 'user.deleted', 'User', gen_random_uuid(), '{"version":1}') RETURNING seq::text`,
+      [a.tenantId, a.apiKeyId],
+    );
+    await createUser(scimA, `trap-${Math.random()}@example.com`);
+    const naive = await t.db.client.query<{ max: string }>(`SELECT max(seq)::text AS max FROM change_event`);
+    await held.query('ROLLBACK');
+    // The naive reader's cursor (the largest visible seq) is already past the uncommitted event.
+    expect(BigInt(naive.rows[0].max)).toBeGreaterThan(BigInt(early.rows[0].seq));
+  });
+});
+
+describe('retention', () => {
+  it('prunes events past EVENT_RETENTION_DAYS; a cursor from before them answers 410; idempotent', async () => {
+    const events = t.app.get(EventsService, { strict: false });
+    // Events of both tenants that will be old (the test also runs alone).
+    await createUser(scimA, 'old-a@example.com');
+    await createUser(scimB, 'old-b@example.com');
+    // A reader that polled long ago, before any event of B: pruned events of B come after it.
+    const stale = encodeEventCursor({ xid: '0', seq: '0' });
+    const fresh = await createUser(scimB, 'fresh@example.com');
+    // Every event but the newest is 40 days old.
+    await t.db.client.query(
+      `UPDATE change_event SET occurred_at = now() - interval '40 days' WHERE resource_id <> $1`,
+      [fresh],
+    );
+    const { rows } = await t.db.client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM change_event WHERE occurred_at < now() - interval '30 days'`,
+    );
+    expect(rows[0].n).toBeGreaterThan(0);
+    expect(await events.prune()).toBe(rows[0].n);
+    // Idempotent: another run (another instance) finds nothing to do.
+    expect(await events.prune()).toBe(0);
+
+    // The stale cursor is before the newest pruned event of B: 410, on both feeds.
+    for (const path of [`tenants/${b.tenantId}/events`, 'events']) {
+      const gone = await getFeed(t.app, path, { after: stale });
+      expect(gone.status).toBe(410);
+      expect(gone.body).toMatchObject({ status: '410', scimType: 'expiredCursor' });
+      expect(String(gone.body.detail)).toMatch(/retention/);
+    }
+    // Starting again without a cursor works and begins with what was kept.
+    const again = await getFeed(t.app, `tenants/${b.tenantId}/events`);
+    expect(again.status).toBe(200);
+    expect(again.body.events.map((e) => e.data.resource?.id)).toEqual([fresh]);
+
+    // At the newest pruned event exactly, nothing was missed: 200; one before it: 410.
+    const horizon = (
+      await t.db.client.query<{ xid: string; seq: string }>(
+        `SELECT xid::text, seq::text FROM change_event_horizon WHERE tenant_id = $1`,
+        [b.tenantId],
+      )
+    ).rows[0];
+    const at = encodeEventCursor(horizon);
+    const before = encodeEventCursor({ xid: horizon.xid, seq: String(BigInt(horizon.seq) - 1n) });
+    const fromHorizon = await getFeed(t.app, `tenants/${b.tenantId}/events`, { after: at });
+    expect(fromHorizon.status).toBe(200);
+    expect(fromHorizon.body.events.map((e) => e.data.resource?.id)).toEqual([fresh]);
+    expect((await getFeed(t.app, `tenants/${b.tenantId}/events`, { after: before })).status).toBe(410);
+
+    // Tenant A has nothing left: a reader starting now gets an empty page whose cursor keeps working.
+    const empty = await getFeed(t.app, `tenants/${a.tenantId}/events`);
+    expect(empty.status).toBe(200);
+    expect(empty.body.events).toEqual([]);
+    const polled = await getFeed(t.app, `tenants/${a.tenantId}/events`, { after: empty.body.nextCursor });
+    expect(polled.status).toBe(200);
+  });
+});
