@@ -8,6 +8,12 @@ export interface AppConfig {
   host: string;
   /** External PostgreSQL; undefined means "start the embedded one under dataDir". */
   databaseUrl?: string;
+  /**
+   * Where the API key invalidation listener LISTENs (a session of its own, so never through a
+   * transaction-pooling PgBouncer): undefined, the server's own database URL; null (`none`), no
+   * listener: verified keys are trusted for AUTH_CACHE_TTL_MS alone.
+   */
+  databaseListenUrl?: string | null;
   dataDir: string;
   /** Absolute base of the SCIM API used in meta.location and discovery; undefined: derived per request. */
   publicUrl?: string;
@@ -69,6 +75,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: parsePort('PORT', env.PORT, 3000),
     host: nonEmpty(env.HOST) ?? '0.0.0.0',
     databaseUrl: parseDatabaseUrl(env.DATABASE_URL),
+    databaseListenUrl: parseListenUrl(env.DATABASE_LISTEN_URL),
     dataDir: nonEmpty(env.DATA_DIR) ?? './.data',
     publicUrl: parsePublicUrl(env.PUBLIC_URL),
     adminToken: parseAdminToken(env.ADMIN_TOKEN),
@@ -154,24 +161,29 @@ function parseOtlpEndpoint(raw: string | undefined): string | undefined {
   return value.replace(/\/+$/, '');
 }
 
-function parseDatabaseUrl(raw: string | undefined): string | undefined {
+function parseDatabaseUrl(raw: string | undefined, name = 'DATABASE_URL'): string | undefined {
   const value = nonEmpty(raw);
   if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('DATABASE_URL is not a URL (expected postgres://user:password@host:port/database)');
+    throw new ConfigError(`${name} is not a URL (expected postgres://user:password@host:port/database)`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must use the postgres:// scheme, got "${url.protocol}"`);
+    throw new ConfigError(`${name} must use the postgres:// scheme, got "${url.protocol}"`);
   }
   if (!url.hostname || url.pathname.length <= 1) {
     throw new ConfigError(
-      'DATABASE_URL must name a host and a database (postgres://user:password@host:port/database)',
+      `${name} must name a host and a database (postgres://user:password@host:port/database)`,
     );
   }
   return value;
+}
+
+function parseListenUrl(raw: string | undefined): string | null | undefined {
+  if (nonEmpty(raw)?.toLowerCase() === 'none') return null;
+  return parseDatabaseUrl(raw, 'DATABASE_LISTEN_URL');
 }
 
 function parsePublicUrl(raw: string | undefined): string | undefined {

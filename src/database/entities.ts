@@ -3,6 +3,7 @@ import { AuditEventEntity } from '../storage/entities/audit-event.entity.js';
 import { ChangeEventEntity, ChangeEventHorizonEntity } from '../storage/entities/change-event.entity.js';
 import { GroupEntity } from '../storage/entities/group.entity.js';
 import { MembershipEntity } from '../storage/entities/membership.entity.js';
+import { RateLimitEntity } from '../storage/entities/rate-limit.entity.js';
 import { TenantEntity } from '../storage/entities/tenant.entity.js';
 import { UserEntity } from '../storage/entities/user.entity.js';
 
@@ -16,4 +17,5 @@ export const ENTITIES = [
   AuditEventEntity,
   ChangeEventEntity,
   ChangeEventHorizonEntity,
+  RateLimitEntity,
 ];

@@ -1,6 +1,8 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 
 /** The channel the api_key triggers notify (migration ApiKeyInvalidation): a key id, or '*' for every key. */
 export const API_KEY_CHANNEL = 'scim_api_key';
@@ -22,6 +24,11 @@ const RECONNECT_MAX_MS = 30_000;
  *
  * Started by the first caller of `start()` (the first authentication), so processes that never
  * authenticate (the CLI) never hold the connection.
+ *
+ * LISTEN needs a session: through PgBouncer in transaction pooling mode it would seem to work and
+ * receive nothing. The listener connects to DATABASE_LISTEN_URL when set (the PostgreSQL server
+ * itself); `DATABASE_LISTEN_URL=none` runs without one, and then `live` is true from the start:
+ * caches trust what they read for their TTL alone (said once, as a warning, at the first start()).
  */
 @Injectable()
 export class ApiKeyInvalidations implements OnModuleDestroy {
@@ -35,11 +42,19 @@ export class ApiKeyInvalidations implements OnModuleDestroy {
   private closed = false;
   private listening = false;
 
-  constructor(private readonly orm: MikroORM) {}
+  /** undefined: the ORM's own URL; null: no listener (TTL only). */
+  private readonly listenUrl: string | null | undefined;
 
-  /** True while notifications are being received. */
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.listenUrl = config.databaseListenUrl;
+  }
+
+  /** True while notifications are being received, or always when there is no listener (TTL only). */
   get live(): boolean {
-    return this.listening;
+    return this.listening || this.listenUrl === null;
   }
 
   /** Calls `handler` on every invalidation; returns the unsubscribe. */
@@ -53,6 +68,12 @@ export class ApiKeyInvalidations implements OnModuleDestroy {
    * After a failure it keeps retrying in the background.
    */
   start(): Promise<void> {
+    if (this.listenUrl === null && !this.firstAttempt) {
+      this.logger.warn(
+        'DATABASE_LISTEN_URL=none: API key revocations reach other instances only after AUTH_CACHE_TTL_MS',
+      );
+      this.firstAttempt = Promise.resolve();
+    }
     this.firstAttempt ??= this.connect();
     return this.firstAttempt;
   }
@@ -69,7 +90,7 @@ export class ApiKeyInvalidations implements OnModuleDestroy {
   private async connect(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({
-      connectionString: this.orm.config.get('clientUrl'),
+      connectionString: this.listenUrl ?? this.orm.config.get('clientUrl'),
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
       application_name: 'scim-api-key-listener',

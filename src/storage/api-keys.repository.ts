@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { isUuid } from '../domain/ids.js';
 import type { SystemTx, TenantTx, Tx } from './database.js';
 
@@ -87,7 +88,16 @@ export class ApiKeysRepository {
    * Records when a key was last used: like the lookup it follows, one statement by key id outside
    * any request's transaction.
    */
+  /**
+   * Records a use at `at`; never moves lastUsedAt back (each instance writes its own uses, and an
+   * earlier one may commit after a later one of another instance).
+   */
   async touch(tx: SystemTx, keyId: string, at: Date): Promise<void> {
-    await tx.query(tx.builder.updateTable('api_key').set({ last_used_at: at }).where('id', '=', keyId));
+    await tx.query(
+      tx.builder
+        .updateTable('api_key')
+        .set({ last_used_at: sql<Date>`greatest(last_used_at, ${at})` })
+        .where('id', '=', keyId),
+    );
   }
 }

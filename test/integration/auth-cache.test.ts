@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { ApiKeysService } from '../../src/modules/auth/api-keys.service.js';
 import { ApiKeyInvalidations } from '../../src/storage/api-key-invalidations.js';
 import { sqlObservers, type SqlEvent } from '../../src/storage/sql.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { databaseEnv, startTestApp, type TestApp } from '../support/app.js';
 import { validateEveryResponse } from '../support/contract.js';
 import { createTenant, type TestTenant } from '../support/tenants.js';
 
@@ -26,7 +26,7 @@ async function startSecondInstance(
   first: TestApp,
   env: Record<string, string>,
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...databaseEnv(first.db), ...env });
   const app = await createApp({ config, databaseUrl: first.db.url });
   validateEveryResponse(app);
   return app;
@@ -215,5 +215,30 @@ describe('API key cache turned off (AUTH_CACHE_TTL_MS=0)', () => {
     expect(
       await apiKeyReads(async () => expect((await scim(t.app, tenant.apiKey)).statusCode).toBe(200)),
     ).toBe(1);
+  });
+});
+
+describe('no invalidation listener (DATABASE_LISTEN_URL=none, e.g. behind a transaction-pooling PgBouncer)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ DATABASE_LISTEN_URL: 'none', ...LONG_TTL });
+  });
+  afterAll(() => t?.close());
+
+  it('trusts a verified key for AUTH_CACHE_TTL_MS alone, and opens no listener connection', async () => {
+    const tenant = await createTenant(t.app, 'TTL only');
+    expect((await scim(t.app, tenant.apiKey)).statusCode).toBe(200);
+    expect(
+      await apiKeyReads(async () => expect((await scim(t.app, tenant.apiKey)).statusCode).toBe(200)),
+    ).toBe(0);
+    const listeners = await t.db.client.query(
+      `SELECT 1 FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'scim-api-key-listener'`,
+    );
+    expect(listeners.rowCount).toBe(0);
+    // A revocation through this instance still takes effect here at once.
+    await t.app.get(ApiKeysService).revoke(tenant.tenantId, tenant.apiKeyId);
+    expect((await scim(t.app, tenant.apiKey)).statusCode).toBe(401);
   });
 });

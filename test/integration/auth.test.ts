@@ -15,6 +15,8 @@ import { AuthModule } from '../../src/modules/auth/auth.module.js';
 import { CurrentTenant, type TenantContext } from '../../src/modules/auth/tenant-context.js';
 import { TenantsModule } from '../../src/modules/tenants/tenants.module.js';
 import { TenantsService } from '../../src/modules/tenants/tenants.service.js';
+import { ApiKeysRepository } from '../../src/storage/api-keys.repository.js';
+import { Database } from '../../src/storage/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTenant, type TestTenant } from '../support/tenants.js';
 
@@ -266,6 +268,19 @@ describe('tenant API key authentication (ApiKeyGuard)', () => {
     expect((await lastUsed())?.getTime()).toBe(first!.getTime());
   });
 
+  it('never moves lastUsedAt back when instances record their uses out of order', async () => {
+    const tenant = await createTenant(app, 'Used by two instances');
+    const database = app.get(Database, { strict: false });
+    const keys = app.get(ApiKeysRepository, { strict: false });
+    const later = new Date('2030-01-02T00:00:00Z');
+    await database.systemStatement((tx) => keys.touch(tx, tenant.apiKeyId, later));
+    await database.systemStatement((tx) => keys.touch(tx, tenant.apiKeyId, new Date('2030-01-01T00:00:00Z')));
+    const { rows } = await db.client.query('select last_used_at from api_key where id = $1', [
+      tenant.apiKeyId,
+    ]);
+    expect((rows[0].last_used_at as Date).toISOString()).toBe(later.toISOString());
+  });
+
   it('answers 429 with Retry-After and the SCIM error body once a tenant spends its burst, per tenant', async () => {
     const limited = limitedApp.app;
     const busy = await createTenant(limited, 'Busy');
@@ -275,13 +290,16 @@ describe('tenant API key authentication (ApiKeyGuard)', () => {
     expect(statuses).toEqual([200, 200, 200]);
     const res = await probe(limited, `Bearer ${busy.apiKey}`);
     expect(res.statusCode).toBe(429);
-    expect(res.headers['retry-after']).toBe('1');
+    // The rest of the window of ⌈burst / rps⌉ = 3 seconds.
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(3);
     expect(res.headers['content-type']).toBe('application/scim+json; charset=utf-8');
     expect(res.json()).toEqual({ schemas: [SCIM_ERROR], status: '429', detail: expect.any(String) });
     // Another tenant has its own bucket.
     expect((await probe(limited, `Bearer ${calm.apiKey}`)).statusCode).toBe(200);
-    // The bucket refills at RATE_LIMIT_RPS.
-    await new Promise((done) => setTimeout(done, 1100));
+    // Retrying after Retry-After finds the next window.
+    await new Promise((done) => setTimeout(done, retryAfter * 1000 + 100));
     expect((await probe(limited, `Bearer ${busy.apiKey}`)).statusCode).toBe(200);
   });
 

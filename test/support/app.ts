@@ -21,6 +21,17 @@ export interface TestAppOptions {
   validateContract?: boolean;
 }
 
+/**
+ * What an application on `db` needs besides its URL: behind PgBouncer (`npm run test:pgbouncer`), the
+ * direct URL its API key invalidation listener LISTENs on (DATABASE_LISTEN_URL), and no named
+ * statements (Debian's PgBouncer 1.18 cannot carry them from one transaction to the next).
+ */
+export function databaseEnv(db: TestDatabase): Record<string, string> {
+  return db.url === db.directUrl
+    ? {}
+    : { DATABASE_LISTEN_URL: db.directUrl, DB_PREPARED_STATEMENTS: 'false' };
+}
+
 /** The real application (createApp) on a fresh database of its own; requests go through app.inject. */
 export async function startTestApp(
   env: Record<string, string> = {},
@@ -29,7 +40,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   // No metrics listener unless a test asks for one (METRICS_PORT): tests run side by side.
-  const config = loadConfig({ LOG_LEVEL: 'silent', METRICS_PORT: '0', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', METRICS_PORT: '0', ...databaseEnv(db), ...env });
   const app = await createApp({ config, databaseUrl: db.url, logDestination });
   if (validateContract) validateEveryResponse(app);
   return {

@@ -18,3 +18,15 @@ export function databaseUrl(database: string): string {
 export function adminUrl(): string {
   return databaseUrl('postgres');
 }
+
+/**
+ * The URL the application under test connects with: through the run's PgBouncer under
+ * `npm run test:pgbouncer`, else the server itself.
+ */
+export function appDatabaseUrl(database: string): string {
+  const bouncer = process.env.TEST_PGBOUNCER_URL;
+  if (!bouncer) return databaseUrl(database);
+  const parsed = new URL(bouncer);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

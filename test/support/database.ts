@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { TEMPLATE_DATABASE, adminUrl, databaseUrl } from './database-urls.js';
+import { TEMPLATE_DATABASE, adminUrl, appDatabaseUrl, databaseUrl } from './database-urls.js';
 
 export interface TestDatabase {
   name: string;
+  /** What the application connects with (through PgBouncer under `npm run test:pgbouncer`). */
   url: string;
+  /** The server itself, never through PgBouncer: what LISTEN and session-level locks need. */
+  directUrl: string;
   /** A connected client on the database, for direct SQL in tests. */
   client: pg.Client;
   drop(): Promise<void>;
@@ -17,12 +20,14 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `scim_t_${randomBytes(6).toString('hex')}`;
   await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`));
-  const url = databaseUrl(name);
-  const client = new pg.Client({ connectionString: url });
+  const directUrl = databaseUrl(name);
+  const url = appDatabaseUrl(name);
+  const client = new pg.Client({ connectionString: directUrl });
   await client.connect();
   return {
     name,
     url,
+    directUrl,
     client,
     drop: async () => {
       await client.end();

@@ -25,4 +25,12 @@ export default async function globalSetup(): Promise<void> {
   resolveTypeScriptSources();
   const { startDatabase } = await import('./start-database.js');
   await startDatabase();
+  // `npm run test:pgbouncer`: the applications reach PostgreSQL through a PgBouncer in transaction
+  // pooling mode (test/support/pgbouncer.ts); the tests' own clients and the database setup do not.
+  if (process.env.TEST_PGBOUNCER === '1') {
+    const { startPgBouncer } = await import('./pgbouncer.js');
+    const bouncer = await startPgBouncer(process.env.TEST_PG_SERVER_URL!);
+    (globalThis as { __PGBOUNCER__?: unknown }).__PGBOUNCER__ = bouncer;
+    process.env.TEST_PGBOUNCER_URL = bouncer.url;
+  }
 }

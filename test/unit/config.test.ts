@@ -6,6 +6,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       databaseUrl: undefined,
+      databaseListenUrl: undefined,
       dataDir: './.data',
       publicUrl: undefined,
       adminToken: undefined,
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       DATABASE_URL: 'postgres://u:p@db:5432/scim',
+      DATABASE_LISTEN_URL: 'postgres://u:p@db-direct:5432/scim',
       DATA_DIR: '/var/lib/scim',
       PUBLIC_URL: 'https://scim.example.com/',
       ADMIN_TOKEN: 'a-very-long-operator-token',
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: 'postgres://u:p@db:5432/scim',
+      databaseListenUrl: 'postgres://u:p@db-direct:5432/scim',
       dataDir: '/var/lib/scim',
       publicUrl: 'https://scim.example.com',
       adminToken: 'a-very-long-operator-token',
@@ -73,12 +76,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('DATABASE_LISTEN_URL=none runs without the API key listener', () => {
+    expect(loadConfig({ DATABASE_LISTEN_URL: 'none' }).databaseListenUrl).toBeNull();
+  });
+
   it.each([
     ['PORT', 'abc', /PORT must be an integer/],
     ['PORT', '70000', /PORT must be an integer/],
     ['PORT', '-1', /PORT must be an integer/],
     ['DATABASE_URL', 'not a url', /DATABASE_URL is not a URL/],
     ['DATABASE_URL', 'mysql://u:p@h/db', /postgres:\/\/ scheme/],
+    ['DATABASE_LISTEN_URL', 'not a url', /DATABASE_LISTEN_URL is not a URL/],
     ['DATABASE_URL', 'postgres://u:p@h', /must name a host and a database/],
     ['PUBLIC_URL', 'scim.example.com', /PUBLIC_URL must be an absolute/],
     ['PUBLIC_URL', 'ftp://scim.example.com', /PUBLIC_URL must be an absolute/],

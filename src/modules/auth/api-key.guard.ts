@@ -12,9 +12,9 @@ import { TenantRateLimiter } from './tenant-rate-limiter.js';
 /**
  * Guards every /scim/v2 route: refuses a client address that failed to authenticate too often (429
  * with Retry-After, before any lookup), authenticates the tenant API key (401 with `WWW-Authenticate:
- * Bearer realm="scim"`, added by the exception filter), then spends one token of the tenant's rate
- * limit (429 with Retry-After). Sets `request.tenantContext` for @CurrentTenant() and tags the
- * request log line.
+ * Bearer realm="scim"`, added by the exception filter), then spends one request of the tenant's rate
+ * limit, shared by every instance (429 with Retry-After). Sets `request.tenantContext` for
+ * @CurrentTenant() and tags the request log line.
  */
 @Injectable()
 export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
@@ -40,11 +40,21 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
       );
     }
     try {
-      return (await super.canActivate(context)) as boolean;
+      await super.canActivate(context);
     } catch (error) {
       if (error instanceof ScimError && error.status === 401) this.failures.recordFailure(address);
       throw error;
     }
+    // Authenticated (handleRequest set the tenant): one request of the tenant's shared budget.
+    const { tenantId } = http.getRequest<FastifyRequest & RequestWithTenant>().tenantContext!;
+    const limit = this.limiter.take(tenantId);
+    const result = limit instanceof Promise ? await limit : limit;
+    if (!result.allowed) {
+      requestTags(http.getRequest<FastifyRequest>().raw).refusal = 'tenant_rate_limit';
+      void http.getResponse<FastifyReply>().header('Retry-After', String(result.retryAfterSeconds));
+      throw new ScimError(429, 'Too many requests for this tenant; retry after the Retry-After delay');
+    }
+    return true;
   }
 
   override getRequest(context: ExecutionContext): ApiKeyRequest {
@@ -84,13 +94,6 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
     const tags = requestTags(request.raw);
     tags.tenantId = tenantId;
     tags.apiKeyId = apiKeyId;
-
-    const budget = this.limiter.take(tenantId);
-    if (!budget.allowed) {
-      tags.refusal = 'tenant_rate_limit';
-      void http.getResponse<FastifyReply>().header('Retry-After', String(budget.retryAfterSeconds));
-      throw new ScimError(429, 'Too many requests for this tenant; retry after the Retry-After delay');
-    }
     return user;
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyInvalidations } from '../../storage/api-key-invalidations.js';
+import { RateLimitCounters } from '../../storage/rate-limit-counters.js';
 import { StorageModule } from '../../storage/storage.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
@@ -13,6 +14,7 @@ import { TenantRateLimiter } from './tenant-rate-limiter.js';
   providers: [
     ApiKeysService,
     ApiKeyInvalidations,
+    RateLimitCounters,
     ApiKeyStrategy,
     ApiKeyGuard,
     TenantRateLimiter,

@@ -7,9 +7,9 @@ interface Bucket {
 }
 
 /**
- * One token bucket per key (tenant): `ratePerSecond` tokens flow in, at most `burst` are held, each
- * request takes one. Okta pushes a group with many members as a burst of requests, so the burst is
- * large and the sustained rate moderate. In memory, per process: N instances allow N times the rate.
+ * One token bucket per key (a client address, for the failed-authentication limit): `ratePerSecond`
+ * tokens flow in, at most `burst` are held, each attempt takes one. In memory, per process: N
+ * instances allow N times the rate (the tenant rate limit is shared instead: shared-rate-limit.ts).
  */
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
