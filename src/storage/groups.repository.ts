@@ -1,22 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import { ScimError } from '../domain/errors.js';
 import type { ListQuery } from '../domain/list/list-query.js';
 import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
 import { GROUP_COLUMN_MAP, GROUP_COLUMNS } from './group-columns.js';
-import { derivedValues } from './resource-columns.js';
 import { GROUP_MEMBERS, type ListedMember } from './resource-list.js';
 import type { ResourceRow } from './resource-rows.js';
-import { ResourceTable, rethrowUniqueness, type RowLock, type RowPage } from './resource-table.js';
-
-const RETURNED = ['id', 'data', 'created_at', 'last_modified', 'version'] as const;
+import { ResourceTable, type RowLock, type RowPage } from './resource-table.js';
 
 /** scim_group: the stored Group without its members (those are rows of scim_membership). */
 @Injectable()
 export class GroupsRepository {
-  private readonly table = new ResourceTable('Group', GROUP_COLUMN_MAP);
+  private readonly table = new ResourceTable('Group', GROUP_COLUMN_MAP, GROUP_COLUMNS);
 
   find(tx: TenantTx, id: string, lock?: RowLock): Promise<ResourceRow> {
     return this.table.find(tx, id, lock);
@@ -47,43 +43,12 @@ export class GroupsRepository {
   }
 
   /** A new group; 409 uniqueness when its displayName is taken in the tenant. */
-  async insert(tx: TenantTx, id: string, stored: ScimResource, now = new Date()): Promise<ResourceRow> {
-    const { rows } = await tx
-      .query(
-        tx.builder
-          .insertInto('scim_group')
-          .values({
-            tenant_id: tx.tenantId,
-            id,
-            ...(derivedValues(GROUP_COLUMNS, stored) as { display_name: string }),
-            created_at: now,
-            last_modified: now,
-            version: 1,
-            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
-          })
-          .returning(RETURNED),
-      )
-      .catch(rethrowUniqueness(() => conflict(stored)));
-    return rows[0] as ResourceRow;
+  insert(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
+    return this.table.insert(tx, id, stored, () => conflict(stored));
   }
 
-  async update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    const { rows } = await tx
-      .query(
-        tx.builder
-          .updateTable('scim_group as r')
-          .set({
-            ...derivedValues(GROUP_COLUMNS, stored),
-            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
-            last_modified: new Date(),
-            version: sql<number>`r.version + 1`,
-          })
-          .where('r.tenant_id', '=', tx.tenantId)
-          .where('r.id', '=', id)
-          .returning(RETURNED),
-      )
-      .catch(rethrowUniqueness(() => conflict(stored)));
-    return rows[0] as ResourceRow;
+  update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
+    return this.table.update(tx, id, stored, () => conflict(stored));
   }
 }
 

@@ -59,16 +59,6 @@ export function columnMap(resourceType: ResourceTypeName, derived: Record<string
   return map;
 }
 
-/** The values of the derived columns for a stored resource, by column name (their `folded` copies are computed). */
-export function derivedValues(
-  derived: Record<string, DerivedColumn>,
-  resource: ScimResource,
-): Record<string, string | boolean | null> {
-  return Object.fromEntries(
-    Object.entries(derived).map(([column, definition]) => [column, definition.value(resource)]),
-  );
-}
-
 /** A string attribute as a column value; anything else (absent, null, the wrong type) is NULL. */
 export function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;

@@ -3,7 +3,8 @@ import { ScimError } from '../domain/errors.js';
 import { isUuid } from '../domain/ids.js';
 import type { ListQuery } from '../domain/list/list-query.js';
 import type { SchemaRegistry } from '../domain/schema/registry.js';
-import type { ResourceTypeName } from '../domain/schema/types.js';
+import type { ResourceTypeName, ScimResource } from '../domain/schema/types.js';
+import type { DerivedColumn } from './resource-columns.js';
 import type { TenantTx } from './database.js';
 import { MEMBERS_CHANGED_SQL } from './memberships.repository.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from './pg-errors.js';
@@ -37,12 +38,67 @@ const LOCK_CLAUSES: Record<RowLock, string> = {
 export class ResourceTable {
   readonly table: string;
 
+  /** INSERT and UPDATE of a row, built once from the table's derived columns: fixed texts, prepared. */
+  private readonly insertSql: string;
+  private readonly updateSql: string;
+  private readonly derivedColumns: [string, DerivedColumn][];
+
   constructor(
     readonly resourceType: ResourceTypeName,
     /** The table's column map (attribute path → column), for filters and sorting. */
     readonly columns: ColumnMap,
+    /** The columns derived from the stored resource (USER_COLUMNS, GROUP_COLUMNS). */
+    derived: Record<string, DerivedColumn>,
   ) {
     this.table = TABLES[resourceType];
+    this.derivedColumns = Object.entries(derived);
+    const names = this.derivedColumns.map(([column]) => column);
+    const n = names.length;
+    // $1 tenant, $2 id, $3… the derived columns, then the timestamp and the stored form.
+    const placeholders = names.map((_, i) => `$${i + 3}`);
+    this.insertSql =
+      `INSERT INTO ${this.table} AS r (tenant_id, id, ${names.join(', ')}, created_at, last_modified, version, data) ` +
+      `VALUES ($1, $2, ${placeholders.join(', ')}, $${n + 3}, $${n + 3}, 1, $${n + 4}::jsonb) RETURNING ${RESOURCE_COLUMNS}`;
+    this.updateSql =
+      `UPDATE ${this.table} AS r SET ${names.map((name, i) => `${name} = ${placeholders[i]}`).join(', ')}, ` +
+      `last_modified = $${n + 3}, data = $${n + 4}::jsonb, version = r.version + 1 ` +
+      `WHERE r.tenant_id = $1 AND r.id = $2 RETURNING ${RESOURCE_COLUMNS}`;
+  }
+
+  /** A new row; `conflict` is the 409 (RFC 7644 §3.3 uniqueness) when a unique column is taken. */
+  async insert(
+    tx: TenantTx,
+    id: string,
+    stored: ScimResource,
+    conflict: () => ScimError,
+  ): Promise<ResourceRow> {
+    const { rows } = await tx
+      .sql<ResourceRow>(this.insertSql, this.values(tx, id, stored))
+      .catch(rethrowUniqueness(conflict));
+    return rows[0];
+  }
+
+  /** The stored form and its columns replaced, version bumped; `conflict` as for insert. */
+  async update(
+    tx: TenantTx,
+    id: string,
+    stored: ScimResource,
+    conflict: () => ScimError,
+  ): Promise<ResourceRow> {
+    const { rows } = await tx
+      .sql<ResourceRow>(this.updateSql, this.values(tx, id, stored))
+      .catch(rethrowUniqueness(conflict));
+    return rows[0];
+  }
+
+  private values(tx: TenantTx, id: string, stored: ScimResource): unknown[] {
+    return [
+      tx.tenantId,
+      id,
+      ...this.derivedColumns.map(([, definition]) => definition.value(stored)),
+      new Date(),
+      JSON.stringify(stored),
+    ];
   }
 
   /**

@@ -1,23 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
 import { ScimError } from '../domain/errors.js';
 import type { ListQuery } from '../domain/list/list-query.js';
 import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
-import { derivedValues } from './resource-columns.js';
 import { USER_GROUPS, type ListedGroup } from './resource-list.js';
 import { RESOURCE_COLUMNS, type ResourceRow } from './resource-rows.js';
 import { isUuid } from '../domain/ids.js';
-import { ResourceTable, rethrowUniqueness, type RowLock, type RowPage } from './resource-table.js';
+import { ResourceTable, type RowLock, type RowPage } from './resource-table.js';
 import { USER_COLUMN_MAP, USER_COLUMNS } from './user-columns.js';
-
-const RETURNED = ['id', 'data', 'created_at', 'last_modified', 'version'] as const;
 
 /** scim_user: the stored User in `data`, the columns of USER_COLUMNS beside it. */
 @Injectable()
 export class UsersRepository {
-  private readonly table = new ResourceTable('User', USER_COLUMN_MAP);
+  private readonly table = new ResourceTable('User', USER_COLUMN_MAP, USER_COLUMNS);
 
   find(tx: TenantTx, id: string, lock?: RowLock): Promise<ResourceRow> {
     return this.table.find(tx, id, lock);
@@ -58,44 +54,13 @@ export class UsersRepository {
   }
 
   /** A new user; 409 uniqueness when its userName is taken in the tenant (case-insensitively). */
-  async insert(tx: TenantTx, id: string, stored: ScimResource, now = new Date()): Promise<ResourceRow> {
-    const { rows } = await tx
-      .query(
-        tx.builder
-          .insertInto('scim_user')
-          .values({
-            tenant_id: tx.tenantId,
-            id,
-            ...(derivedValues(USER_COLUMNS, stored) as { user_name: string }),
-            created_at: now,
-            last_modified: now,
-            version: 1,
-            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
-          })
-          .returning(RETURNED),
-      )
-      .catch(rethrowUniqueness(() => conflict(stored)));
-    return rows[0] as ResourceRow;
+  insert(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
+    return this.table.insert(tx, id, stored, () => conflict(stored));
   }
 
   /** The stored form and its columns replaced, version bumped; 409 when the new userName is taken. */
-  async update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    const { rows } = await tx
-      .query(
-        tx.builder
-          .updateTable('scim_user as r')
-          .set({
-            ...derivedValues(USER_COLUMNS, stored),
-            data: sql<ScimResource>`${JSON.stringify(stored)}::jsonb`,
-            last_modified: new Date(),
-            version: sql<number>`r.version + 1`,
-          })
-          .where('r.tenant_id', '=', tx.tenantId)
-          .where('r.id', '=', id)
-          .returning(RETURNED),
-      )
-      .catch(rethrowUniqueness(() => conflict(stored)));
-    return rows[0] as ResourceRow;
+  update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
+    return this.table.update(tx, id, stored, () => conflict(stored));
   }
 }
 
