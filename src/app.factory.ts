@@ -58,7 +58,7 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   // Only now, and only then, is the OpenTelemetry SDK loaded.
   if (options.config.otlpEndpoint) {
     const { installTracing } = await import('./tracing/tracing.js');
-    installTracing(app, options.config.otlpEndpoint, options.spanExporter);
+    installTracing(app, options.config.otlpEndpoint, options.config.otelServiceName, options.spanExporter);
   }
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -57,6 +57,13 @@ export interface AppConfig {
    * undefined: no tracing, and no OpenTelemetry SDK module is even loaded.
    */
   otlpEndpoint?: string;
+  /** The traces' resource `service.name` (OTEL_SERVICE_NAME, default `scim-server`). */
+  otelServiceName: string;
+  /**
+   * Whether SCIM writes append change events (the outbox, docs/events.md). False for a deployment that
+   * does not use events: no change_event row is written (the feed stays empty).
+   */
+  eventsEnabled: boolean;
   /** Days change events are kept for readers (docs/events.md); older ones are pruned. */
   eventRetentionDays: number;
 }
@@ -92,6 +99,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authCacheTtlMs: parseNonNegativeInt('AUTH_CACHE_TTL_MS', env.AUTH_CACHE_TTL_MS, 5_000),
     metricsPort: parseMetricsPort(env),
     otlpEndpoint: parseOtlpEndpoint(env.OTEL_EXPORTER_OTLP_ENDPOINT),
+    otelServiceName: nonEmpty(env.OTEL_SERVICE_NAME) ?? 'scim-server',
+    eventsEnabled: parseBoolean('EVENTS_ENABLED', env.EVENTS_ENABLED, true),
     eventRetentionDays: parsePositiveInt('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 30),
   };
 }

@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { context, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   SimpleSpanProcessor,
@@ -22,12 +23,20 @@ export const REQUEST_ID_ATTRIBUTE = 'scim.request_id';
  * Spans for every HTTP request (`GET /scim/v2/Users/:id`), the SCIM operation that answers it
  * (`UsersController.get`) and each database statement run through timedStatement (its text, never
  * its parameters), all with the request id. Spans go to `<endpoint>/v1/traces` over OTLP/HTTP in
- * batches, or to `exporter` (tests: an in-memory exporter, one span at a time).
+ * batches, or to `exporter` (tests: an in-memory exporter, one span at a time). Every span's resource
+ * has `service.name` = `serviceName` (OTEL_SERVICE_NAME, default `scim-server`): the SDK alone would
+ * say `unknown_service:node`, since only the Node SDK meta-package reads OTEL_SERVICE_NAME itself.
  */
-export function installTracing(app: NestFastifyApplication, endpoint: string, exporter?: SpanExporter): void {
+export function installTracing(
+  app: NestFastifyApplication,
+  endpoint: string,
+  serviceName: string,
+  exporter?: SpanExporter,
+): void {
   // Carries the active span across awaits; the first app of the process registers it.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const provider = new TracerProvider({
+    resource: defaultResource().merge(resourceFromAttributes({ 'service.name': serviceName })),
     spanProcessors: [
       exporter
         ? new SimpleSpanProcessor({ exporter })

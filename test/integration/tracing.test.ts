@@ -61,6 +61,9 @@ describe('OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     }
     // The id is in no span name: names are route templates.
     expect(exporter.getFinishedSpans().some((s) => s.name.includes(id))).toBe(false);
+    // OTEL_SERVICE_NAME unset: every span's resource names the service scim-server.
+    const services = new Set(exporter.getFinishedSpans().map((s) => s.resource.attributes['service.name']));
+    expect([...services]).toEqual(['scim-server']);
   });
 
   it('spans a statement run through timedStatement with its text and never its parameters', async () => {
@@ -82,5 +85,43 @@ describe('OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   it('traces no statement outside a traced request', async () => {
     await timedStatement(() => Promise.resolve(), 'select 1');
     expect(exporter.getFinishedSpans()).toEqual([]);
+  });
+});
+
+describe('OTEL_SERVICE_NAME', () => {
+  const exporter = new InMemorySpanExporter();
+  let db: TestDatabase;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      METRICS_PORT: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+      OTEL_SERVICE_NAME: 'scim-eu-west',
+    });
+    app = await createApp({ config, databaseUrl: db.url, spanExporter: exporter });
+    validateEveryResponse(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('names the service.name of every span’s resource', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'svc' },
+    });
+    expect(response.statusCode).toBe(200);
+    const spans = exporter.getFinishedSpans().filter((s) => s.attributes['scim.request_id'] === 'svc');
+    expect(spans.length).toBeGreaterThan(0);
+    for (const span of spans) {
+      expect(span.resource.attributes['service.name']).toBe('scim-eu-west');
+      // The SDK's own attributes stay (telemetry.sdk.*): the name is merged in, not a bare resource.
+      expect(span.resource.attributes['telemetry.sdk.language']).toBe('nodejs');
+    }
   });
 });

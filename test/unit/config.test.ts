@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       authCacheTtlMs: 5000,
       metricsPort: 9464,
       otlpEndpoint: undefined,
+      otelServiceName: 'scim-server',
+      eventsEnabled: true,
       eventRetentionDays: 30,
     });
   });
@@ -49,6 +51,8 @@ describe('loadConfig', () => {
       AUTH_CACHE_TTL_MS: '0',
       METRICS_PORT: '9100',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_SERVICE_NAME: 'scim-eu-west',
+      EVENTS_ENABLED: 'false',
       EVENT_RETENTION_DAYS: '7',
     });
     expect(config).toEqual({
@@ -72,6 +76,8 @@ describe('loadConfig', () => {
       authCacheTtlMs: 0,
       metricsPort: 9100,
       otlpEndpoint: 'http://collector:4318',
+      otelServiceName: 'scim-eu-west',
+      eventsEnabled: false,
       eventRetentionDays: 7,
     });
   });
@@ -93,6 +99,7 @@ describe('loadConfig', () => {
     ['ADMIN_TOKEN', 'short', /at least 16 characters/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START must be true or false/],
+    ['EVENTS_ENABLED', 'sometimes', /EVENTS_ENABLED must be true or false/],
     ['BODY_LIMIT', '0', /BODY_LIMIT must be a positive integer/],
     ['RATE_LIMIT_RPS', '0', /RATE_LIMIT_RPS must be a positive integer/],
     ['RATE_LIMIT_RPS', '2.5', /RATE_LIMIT_RPS must be a positive integer/],
