@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import type { EventDraft } from '../domain/events/event-types.js';
 import type { EventPosition } from '../domain/events/event-cursor.js';
 import type { SystemTx, TenantTx, Tx } from './database.js';
@@ -54,7 +56,7 @@ function positionOf(tenant: string, resource: string): string {
  * change that touched no row writes no event. `$request` and `$apiKey` are the statement's
  * placeholders for the EventCause.
  */
-export function memberEventsCte(
+function memberEventsCte(
   type: 'group.member_added' | 'group.member_removed',
   placeholders: { requestId: string; apiKeyId: string },
 ): string {
@@ -87,9 +89,32 @@ export function memberEventsCte(
  */
 @Injectable()
 export class EventsRepository {
+  /**
+   * EVENTS_ENABLED: false for a deployment that does not use events. The two places that write
+   * change_event rows (insert, memberEvents) then write none; everything else stays as it is.
+   */
+  private readonly enabled: boolean;
+
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'eventsEnabled'>) {
+    this.enabled = config.eventsEnabled;
+  }
+
+  /**
+   * The CTE of a membership statement that appends its member events (memberEventsCte), or, with
+   * events off, one that writes nothing: it still names the cause placeholders, which PostgreSQL must
+   * be able to type, and, referenced by nothing and modifying nothing, it is never evaluated.
+   */
+  memberEvents(
+    type: 'group.member_added' | 'group.member_removed',
+    placeholders: { requestId: string; apiKeyId: string },
+  ): string {
+    if (this.enabled) return memberEventsCte(type, placeholders);
+    return `events AS (SELECT ${placeholders.requestId}::text, ${placeholders.apiKeyId}::uuid WHERE false)`;
+  }
+
   /** Appends the events of a write (in order; none: no statement). Sent now, pipelined with the write. */
   async insert(tx: TenantTx, events: readonly EventDraft[], cause: EventCause): Promise<void> {
-    if (events.length === 0) return;
+    if (events.length === 0 || !this.enabled) return;
     await tx.sql(
       `INSERT INTO change_event (${INSERT_COLUMNS})
        SELECT $1, $2, $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type TenantTx } from './database.js';
-import { memberEventsCte, type EventCause } from './events.repository.js';
+import { EventsRepository, type EventCause } from './events.repository.js';
 
 export type MemberType = 'User' | 'Group';
 
@@ -31,16 +31,11 @@ export const MEMBERS_CHANGED_SQL = `current_setting('${MEMBERS_CHANGED_SETTING}'
 
 /**
  * Wraps a membership INSERT/DELETE (without RETURNING): its affected rows, flagging the change, and one
- * change event per row (memberEventsCte) in the same statement. `cause` is the statement's next two
- * placeholders (`$n`, `$n+1`): pass `causeValues(cause)` after the statement's own values.
+ * change event per row (`eventsCte`: EventsRepository.memberEvents) in the same statement.
  */
-function flaggingChange(
-  dml: string,
-  type: 'group.member_added' | 'group.member_removed',
-  firstCausePlaceholder: number,
-): string {
+function flaggingChange(dml: string, eventsCte: string): string {
   return `WITH changed AS (${dml} RETURNING tenant_id, group_id, member_id, member_type),
-    ${memberEventsCte(type, causePlaceholders(firstCausePlaceholder))}
+    ${eventsCte}
     SELECT count(*)::int AS affected,
            CASE WHEN count(*) > 0 THEN set_config('${MEMBERS_CHANGED_SETTING}', 'on', true) END AS flag
       FROM changed`;
@@ -78,7 +73,18 @@ export interface GroupRefRow {
  */
 @Injectable()
 export class MembershipsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventsRepository,
+  ) {}
+
+  /**
+   * The member events CTE of a statement whose cause is its placeholders `$first` and `$first+1`:
+   * pass `causeValues(cause)` after the statement's own values.
+   */
+  private memberEvents(type: 'group.member_added' | 'group.member_removed', first: number): string {
+    return this.events.memberEvents(type, causePlaceholders(first));
+  }
 
   /** Members of the given groups, with a display name from the member's own row. */
   async membersOf(tx: TenantTx, groupIds: string[]): Promise<Map<string, MemberRow[]>> {
@@ -124,8 +130,7 @@ export class MembershipsRepository {
       tx.sql(
         flaggingChange(
           `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND NOT (member_id = ANY($3::uuid[]))`,
-          'group.member_removed',
-          4,
+          this.memberEvents('group.member_removed', 4),
         ),
         [tx.tenantId, groupId, keep, ...causeValues(cause)],
       ),
@@ -143,8 +148,7 @@ export class MembershipsRepository {
       tx.sql(
         flaggingChange(
           `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])`,
-          'group.member_removed',
-          4,
+          this.memberEvents('group.member_removed', 4),
         ),
         [tx.tenantId, groupId, memberIds, ...causeValues(cause)],
       ),
@@ -156,8 +160,7 @@ export class MembershipsRepository {
       tx.sql(
         flaggingChange(
           `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2`,
-          'group.member_removed',
-          3,
+          this.memberEvents('group.member_removed', 3),
         ),
         [tx.tenantId, groupId, ...causeValues(cause)],
       ),
@@ -173,7 +176,7 @@ export class MembershipsRepository {
       `WITH changed AS (
          DELETE FROM scim_membership WHERE tenant_id = $1 AND member_id = $2
          RETURNING tenant_id, group_id, member_id, member_type
-       ), ${memberEventsCte('group.member_removed', causePlaceholders(3))}
+       ), ${this.memberEvents('group.member_removed', 3)}
        SELECT count(*)::int AS affected FROM changed`,
       [tx.tenantId, memberId, ...causeValues(cause)],
     );
@@ -193,8 +196,7 @@ export class MembershipsRepository {
            SELECT $1, $2, member.id, member.type
              FROM unnest($3::uuid[], $4::text[]) AS member(id, type)
            ON CONFLICT DO NOTHING`,
-          'group.member_added',
-          5,
+          this.memberEvents('group.member_added', 5),
         ),
         [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type), ...causeValues(cause)],
       ),
