@@ -173,7 +173,7 @@ describe('races over three server instances on one database', () => {
     expect(refused).toBeGreaterThanOrEqual(ROUNDS);
   }, 120_000);
 
-  it('concurrent member adds and removes from three instances lose nothing', async () => {
+  it('concurrent member adds and removes from three instances lose nothing, neither members nor their events', async () => {
     const ROUNDS = 3;
     const ADDS = 30;
     const REMOVES = 15;
@@ -194,6 +194,19 @@ describe('races over three server instances on one database', () => {
       expect(await memberIds(groupId)).toEqual([...toAdd].sort());
       const group = ok(await clients[round % 3].get(`Groups/${groupId}`), 200).json;
       expect((group.members ?? []).map((m: { value: string }) => m.value).sort()).toEqual([...toAdd].sort());
+      // The outbox lost nothing either: one event per member change, whichever instance made it.
+      const events = await sql<{ type: string; member: string }>(
+        `SELECT type, data->'member'->>'value' AS member FROM change_event
+          WHERE tenant_id = $1 AND resource_id = $2 AND type LIKE 'group.member_%'`,
+        [tenantId, groupId],
+      );
+      const membersOf = (type: string) =>
+        events
+          .filter((event) => event.type === type)
+          .map((event) => event.member)
+          .sort();
+      expect(membersOf('group.member_added')).toEqual([...toRemove, ...toAdd].sort());
+      expect(membersOf('group.member_removed')).toEqual([...toRemove].sort());
     }
   }, 120_000);
 
