@@ -12,6 +12,12 @@ if (url.hostname !== '127.0.0.1') throw new Error('the bench only loads 127.0.0.
 
 // autocannon's histogram keeps whole milliseconds; 2xx response times are kept exactly here instead.
 const times = [];
+let clients = 0;
+const headers = {
+  authorization: `Bearer ${spec.apiKey}`,
+  'content-type': 'application/scim+json',
+  accept: 'application/scim+json',
+};
 const result = await new Promise((resolve, reject) => {
   const instance = autocannon(
     {
@@ -19,12 +25,15 @@ const result = await new Promise((resolve, reject) => {
       connections: spec.connections,
       duration: spec.duration,
       timeout: 30,
-      headers: {
-        authorization: `Bearer ${spec.apiKey}`,
-        'content-type': 'application/scim+json',
-        accept: 'application/scim+json',
-      },
+      headers,
       requests: workload.requests(),
+      // Several tenants' keys (bench/lib/limiter-bench.mjs): connection i sends key i mod n.
+      ...(spec.apiKeys && {
+        setupClient: (client) => {
+          const key = spec.apiKeys[clients++ % spec.apiKeys.length];
+          client.setHeaders({ ...headers, authorization: `Bearer ${key}` });
+        },
+      }),
     },
     (error, done) => (error ? reject(error) : resolve(done)),
   );

@@ -125,6 +125,12 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
       `seeded ${seeded.rows.toLocaleString('en-US')} rows in ${(seeded.total / 1000).toFixed(1)} s`,
     );
     checkInterrupt();
+    if (options.limiter || options.outbox) {
+      const { runScaleoutBenches } = await import('./outbox-bench.mjs');
+      const more = (name) => createTenant(oursPort, adminToken, name);
+      const context = { options, benchDir, rootDir, serverMain, databaseUrl, adminToken, ourEnv, servers };
+      return await runScaleoutBenches({ ...context, tenant, dataset, workloads: all, createTenant: more });
+    }
 
     const targets = { ours: { key: 'ours', server: ours, port: oursPort } };
     for (const key of SERVERS.filter((k) => k !== 'ours')) {
@@ -338,11 +344,11 @@ function floorEnv(port, databaseUrl) {
   return { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, POOL_MAX: '20' };
 }
 
-async function createTenant(port, adminToken) {
+async function createTenant(port, adminToken, name = 'bench') {
   const response = await fetch(`http://127.0.0.1:${port}/admin/v1/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench' }),
+    body: JSON.stringify({ name }),
   });
   if (response.status !== 201)
     throw new Error(`POST /admin/v1/tenants: ${response.status} ${await response.text()}`);

@@ -11,7 +11,11 @@ export const USAGE = `usage: npm run bench -- [options]
                        answers, stop (no load, no results written)
   --write-docs         write docs/benchmarks.md even in quick mode
   --no-docs            do not write docs/benchmarks.md
-  --no-build           reuse the last build (under the system temp directory)`;
+  --no-build           reuse the last build (under the system temp directory)
+  --limiter            only the shared rate limit's cost: filter-eq over 32 tenants, blocks of 10 vs
+                       (almost) no counter writes (bench/lib/limiter-bench.mjs)
+  --outbox             only the outbox's cost: post-user and patch-10 with EVENTS_ENABLED=true vs false
+                       (bench/lib/outbox-bench.mjs)`;
 
 export function parseOptions(argv) {
   const { values } = parseArgs({
@@ -26,6 +30,8 @@ export function parseOptions(argv) {
       'write-docs': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
+      limiter: { type: 'boolean', default: false },
+      outbox: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -44,6 +50,8 @@ export function parseOptions(argv) {
     duration: positive('duration', values.duration, values.quick ? 2 : 8),
     only: values.only ? values.only.split(',').map((s) => s.trim()) : undefined,
     profile: values.profile ? values.profile.split(',').map((s) => s.trim()) : [],
+    limiter: values.limiter,
+    outbox: values.outbox,
     writeDocs: !values['no-docs'] && (!values.quick || values['write-docs']),
   };
 }

@@ -1,0 +1,69 @@
+// `npm run bench -- --outbox`: what writing change events costs a write (the outbox, docs/events.md):
+// POST /Users and the PATCH-member pair on the 10-member group, on our server with EVENTS_ENABLED=false
+// and =true, on the same database, interleaved in one run, compared as a ratio.
+import pg from 'pg';
+import { compareVariants } from './limiter-bench.mjs';
+
+export async function outboxBench(context) {
+  const workloads = context.workloads.filter((w) => w.name === 'post-user' || w.name === 'patch-10');
+  return compareVariants(context, {
+    title: 'outbox',
+    variants: [
+      { label: 'EVENTS_ENABLED=false', env: { EVENTS_ENABLED: 'false' } },
+      { label: 'EVENTS_ENABLED=true', env: { EVENTS_ENABLED: 'true' } },
+    ],
+    workloads,
+    // Every run starts from the seeded data: no created users, no events.
+    afterRun: async (workload) => {
+      const client = new pg.Client({ connectionString: context.databaseUrl });
+      await client.connect();
+      try {
+        if (workload.name === 'post-user') {
+          await client.query(`DELETE FROM scim_user WHERE user_name LIKE 'new-%'`);
+          await client.query(`DELETE FROM audit_event WHERE operation = 'create'`);
+        }
+        await client.query('TRUNCATE change_event');
+        await client.query('VACUUM (ANALYZE) scim_user, audit_event, change_event, scim_membership');
+      } finally {
+        await client.end();
+      }
+    },
+  });
+}
+
+/** The comparison as a Markdown table, for the console and docs/benchmarks.md. */
+export function renderComparison(rows) {
+  const lines = [
+    '| workload | variant A | rps | cpu ms/req | variant B | rps | cpu ms/req | rps B / A | cpu B / A |',
+    '| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  const f = (v, digits = 0) => (v == null ? '–' : v.toFixed(digits));
+  for (const row of rows) {
+    lines.push(
+      `| ${row.workload} | ${row.variants[0]} | ${f(row.first.rps)} | ${f(row.first.cpu, 2)} | ` +
+        `${row.variants[1]} | ${f(row.second.rps)} | ${f(row.second.cpu, 2)} | ${f(row.ratio, 2)} | ${f(row.cpuRatio, 2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `--limiter` and/or `--outbox`: those comparisons alone; the tables on the console and in bench/results. */
+export async function runScaleoutBenches(context) {
+  const { limiterBench } = await import('./limiter-bench.mjs');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const rows = [
+    ...(context.options.limiter ? await limiterBench(context) : []),
+    ...(context.options.outbox ? await outboxBench(context) : []),
+  ];
+  const table = renderComparison(rows);
+  console.log(`\n${table}\n`);
+  const dir = join(context.benchDir, 'results');
+  mkdirSync(dir, { recursive: true });
+  const date = new Date().toISOString();
+  writeFileSync(
+    join(dir, `${date.replace(/[:.]/g, '-')}-scaleout.json`),
+    JSON.stringify({ date, options: context.options, rows }, null, 2),
+  );
+  return 0;
+}
