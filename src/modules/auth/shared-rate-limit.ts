@@ -13,6 +13,12 @@ export interface SharedBudgetOptions {
   windowPoints: number;
   /** Points reserved from the shared store at once (at least 1, at most windowPoints). */
   blockSize: number;
+  /**
+   * When a process has fewer reserved requests left than this, it reserves the next block in the
+   * background, so that a client sending one request at a time does not wait for the store at the end
+   * of every block. Default ⌊blockSize / 2⌋; 0 reserves only when nothing is left.
+   */
+  lowWater?: number;
   /** Adds `points` to the key's shared counter (one database round trip). */
   reserve(key: string, points: number): Promise<WindowCount>;
   /** The shared store failed: requests are allowed (fail open) until it answers again. */
@@ -48,19 +54,24 @@ const MAX_BUDGETS = 10_000;
  *
  * A request that finds no reserved token and no reservation in flight goes ahead and starts one
  * (it is counted in it); only requests arriving while a reservation is in flight with nothing left
- * in memory wait for it (one reservation per key and process at a time). A store that fails is not
+ * in memory wait for it (one reservation per key and process at a time). A process whose reserved
+ * requests fall below `lowWater` reserves the next block in the background (a top-up): a client
+ * sending one request at a time then waits for the store once per window instead of once per block
+ * (each wait is a write's commit, often longer than a read request; docs/benchmarks.md). A store that fails is not
  * a reason to refuse anyone: requests are allowed (fail open, `onStoreDown` once) and, while it keeps
  * failing, one request per `retryAfterFailureMs` probes it in the background, never on a request's
  * path.
  *
  * Precision: per window, all processes together allow at most windowPoints + N (each process's one
  * request that went ahead of the reservation that found the window used up), and at least
- * windowPoints − N × (blockSize − 1) under load (tokens reserved and not spent lapse with the window).
+ * windowPoints − N × (blockSize + lowWater − 2) under load (tokens reserved and not spent lapse with
+ * the window; a top-up may land on top of lowWater − 1 unspent ones).
  */
 export class SharedTokenBudgets {
   private readonly budgets = new Map<string, Budget>();
   private readonly now: () => number;
   private readonly retryAfterFailureMs: number;
+  private readonly lowWater: number;
   /** Failing open: set while the store fails, with the time of the next probe. */
   private storeDownUntil: number | undefined;
   private probing = false;
@@ -68,6 +79,7 @@ export class SharedTokenBudgets {
   constructor(private readonly options: SharedBudgetOptions) {
     this.now = options.now ?? Date.now;
     this.retryAfterFailureMs = options.retryAfterFailureMs ?? 1_000;
+    this.lowWater = Math.min(options.lowWater ?? Math.floor(options.blockSize / 2), options.blockSize);
   }
 
   /** Spends one request of `key`; a promise only when it must wait for the reservation in flight. */
@@ -80,6 +92,7 @@ export class SharedTokenBudgets {
     const budget = this.budget(key, now);
     if (budget.tokens > 0) {
       budget.tokens -= 1;
+      if (budget.tokens < this.lowWater && !budget.pending && !budget.exhausted) this.topUp(key, budget);
       return ALLOWED;
     }
     if (budget.exhausted) return refusal(budget.windowEndsAt - now);
@@ -107,6 +120,13 @@ export class SharedTokenBudgets {
     return this.take(key);
   }
 
+  /** Reserves the next block while some of the current one is left, off the request's path. */
+  private topUp(key: string, budget: Budget): void {
+    budget.pending = this.reserve(key, budget, 0).finally(() => {
+      budget.pending = undefined;
+    });
+  }
+
   /** Reserves a block (more when requests already wait), `spent` of it by the request that asked. */
   private async reserve(key: string, budget: Budget, spent: number): Promise<void> {
     const points = Math.min(
@@ -126,14 +146,15 @@ export class SharedTokenBudgets {
 
   /**
    * Takes a reservation's answer into the budget: what was left of the window, up to `points`, less
-   * what the requests that went ahead of it spent.
+   * what the requests that went ahead of it spent, added to the tokens still held (a top-up) while
+   * their window runs; those of a window that has ended lapse (as do a probe's tokens of the window
+   * before an outage).
    */
-  private apply(budget: Budget, points: number, count: WindowCount, spent: number): void {
+  private apply(budget: Budget, points: number, count: WindowCount, spent: number, keep = true): void {
     const before = count.consumed - points;
     const granted = Math.max(0, Math.min(points, this.options.windowPoints - before));
-    // Only a budget without tokens reserves, so nothing unspent is replaced (a probe's budget may
-    // hold tokens of the window before the outage: they lapse).
-    budget.tokens = Math.max(0, granted - spent);
+    const held = keep && budget.windowEndsAt > this.now() ? budget.tokens : 0;
+    budget.tokens = held + Math.max(0, granted - spent);
     budget.windowEndsAt = this.now() + Math.max(0, count.msBeforeNext);
     budget.exhausted = count.consumed >= this.options.windowPoints;
   }
@@ -149,7 +170,7 @@ export class SharedTokenBudgets {
       .then(
         (count) => {
           this.storeAnswered();
-          this.apply(budget, points, count, 0);
+          this.apply(budget, points, count, 0, false);
         },
         (error: unknown) => this.storeFailed(error),
       )
@@ -176,7 +197,9 @@ export class SharedTokenBudgets {
       if (this.budgets.size >= MAX_BUDGETS) this.sweep(now);
       budget = { tokens: 0, windowEndsAt: 0, exhausted: false, waiting: 0, pending: undefined };
       this.budgets.set(key, budget);
-    } else if (budget.windowEndsAt <= now && !budget.pending) {
+    } else if (budget.windowEndsAt <= now) {
+      // The window has ended: what was reserved in it lapses (a top-up in flight then answers for
+      // the next window, and apply does not add these to it).
       budget.tokens = 0;
       budget.exhausted = false;
     }

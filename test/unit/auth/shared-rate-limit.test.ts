@@ -7,12 +7,18 @@ class FakeCounters {
   now = 1_000_000;
   writes = 0;
   down = false;
+  /** While set, an addition waits for it before it counts (a reservation still in flight). */
+  gate: Promise<void> | undefined;
+  /** Turns of the event loop an addition takes before it counts (a database round trip). */
+  latencyTicks = 0;
   private readonly rows = new Map<string, { points: number; expire: number }>();
 
   constructor(private readonly windowMs: number) {}
 
   async add(key: string, points: number): Promise<WindowCount> {
     this.writes += 1;
+    if (this.gate) await this.gate;
+    for (let i = 0; i < this.latencyTicks; i++) await new Promise((done) => setImmediate(done));
     if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
     let row = this.rows.get(key);
     if (!row || row.expire <= this.now) {
@@ -24,11 +30,21 @@ class FakeCounters {
   }
 }
 
-function instance(counters: FakeCounters, windowPoints: number, blockSize: number) {
+/**
+ * One process's budgets. `lowWater` 0 (the default here) reserves only when nothing is left, which the
+ * tests of the reservation itself assume; the top-up tests pass 'default' (⌊blockSize / 2⌋, as in production).
+ */
+function instance(
+  counters: FakeCounters,
+  windowPoints: number,
+  blockSize: number,
+  lowWater: number | 'default' = 0,
+) {
   const events: string[] = [];
   const budgets = new SharedTokenBudgets({
     windowPoints,
     blockSize,
+    lowWater: lowWater === 'default' ? undefined : lowWater,
     reserve: (key, points) => counters.add(key, points),
     onStoreDown: () => events.push('down'),
     onStoreUp: () => events.push('up'),
@@ -43,21 +59,27 @@ const allowedCount = (results: TakeResult[]) => results.filter((result) => resul
 const settle = () => new Promise((done) => setImmediate(done));
 
 describe('SharedTokenBudgets (one rate limit for every instance)', () => {
-  it('counts the window of every instance together, within the blocks left unspent', async () => {
-    const counters = new FakeCounters(10_000);
-    const instances = [0, 1, 2].map(() => instance(counters, 200, 10).budgets);
-    // 450 requests, spread over the three instances (each alone would allow 200).
-    const results = await Promise.all(Array.from({ length: 450 }, (_, i) => instances[i % 3].take('acme')));
-    const allowed = allowedCount(results);
-    // At most one request per instance over: the one that went ahead of the reservation that found
-    // the window used up.
-    expect(allowed).toBeLessThanOrEqual(200 + 3);
-    expect(allowed).toBeGreaterThanOrEqual(200 - 3 * 9);
-    // One write per block, not per request; refusals cost no write once the window is known to be used up.
-    expect(counters.writes).toBeLessThanOrEqual(200 / 10 + 2 * 3);
-    const refused = results.find((result) => !result.allowed);
-    expect(refused).toEqual({ allowed: false, retryAfterSeconds: 10 });
-  });
+  it.each([
+    ['only when nothing is left', 0],
+    ['with top-ups at the default low-water mark', 'default' as const],
+  ])(
+    'counts the window of every instance together, within the blocks left unspent (reserving %s)',
+    async (_, lowWater) => {
+      const counters = new FakeCounters(10_000);
+      const instances = [0, 1, 2].map(() => instance(counters, 200, 10, lowWater).budgets);
+      // 450 requests, spread over the three instances (each alone would allow 200).
+      const results = await Promise.all(Array.from({ length: 450 }, (_, i) => instances[i % 3].take('acme')));
+      const allowed = allowedCount(results);
+      // At most one request per instance over: the one that went ahead of the reservation that found
+      // the window used up.
+      expect(allowed).toBeLessThanOrEqual(200 + 3);
+      expect(allowed).toBeGreaterThanOrEqual(200 - 3 * 9);
+      // One write per block, not per request; refusals cost no write once the window is known to be used up.
+      expect(counters.writes).toBeLessThanOrEqual(200 / 10 + 2 * 3);
+      const refused = results.find((result) => !result.allowed);
+      expect(refused).toEqual({ allowed: false, retryAfterSeconds: 10 });
+    },
+  );
 
   it('spends reserved requests from memory: only a request arriving while a reservation is in flight waits', async () => {
     const counters = new FakeCounters(1_000);
@@ -94,6 +116,48 @@ describe('SharedTokenBudgets (one rate limit for every instance)', () => {
     // The next window.
     counters.now += 1_000;
     expect(await a.take('acme')).toEqual({ allowed: true });
+  });
+
+  it.each([
+    ['tops up in the background: waits for the store only at the very start', 'default' as const, [1]],
+    // What top-ups avoid: the request after the one that started each reservation waits for it.
+    ['without top-ups waits once per block', 0, [1, 11, 21, 31, 41, 51, 61, 71, 81, 91]],
+  ])('a client sending one request at a time %s', async (_, lowWater, expected) => {
+    const counters = new FakeCounters(60_000);
+    // A reservation takes as long as three of the client's requests (a commit against a read).
+    counters.latencyTicks = 3;
+    const { budgets } = instance(counters, 1_000, 10, lowWater);
+    const waited: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const result = budgets.take('acme');
+      if (result instanceof Promise) waited.push(i);
+      expect(await result).toEqual({ allowed: true });
+      await settle();
+    }
+    expect(waited).toEqual(expected);
+    // Still about one write per block.
+    expect(counters.writes).toBeLessThanOrEqual(100 / 10 + 1);
+  });
+
+  it('lets the tokens of an ended window lapse, also when a top-up was in flight', async () => {
+    const counters = new FakeCounters(1_000);
+    const { budgets } = instance(counters, 100, 10, 'default');
+    expect(budgets.take('acme')).toEqual({ allowed: true }); // reserves 10, 9 left
+    await settle();
+    let release = () => {};
+    counters.gate = new Promise((done) => (release = done));
+    for (let i = 0; i < 5; i++) expect(budgets.take('acme')).toEqual({ allowed: true });
+    expect(counters.writes).toBe(2); // 4 left: the top-up is in flight
+    // The window ends before the top-up is counted: it opens the next window, 10 in it.
+    counters.now += 1_000;
+    counters.gate = undefined;
+    release();
+    await settle();
+    // The 4 of the ended window lapsed: the next top-up comes after 6 requests, not 10.
+    for (let i = 0; i < 5; i++) expect(budgets.take('acme')).toEqual({ allowed: true });
+    expect(counters.writes).toBe(2);
+    expect(budgets.take('acme')).toEqual({ allowed: true });
+    expect(counters.writes).toBe(3);
   });
 
   it('keeps tenants apart', async () => {
