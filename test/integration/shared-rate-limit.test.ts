@@ -165,4 +165,11 @@ describe('one rate limit for every instance', () => {
     // Reservations in blocks: far fewer writes than requests (the refusals cost none).
     expect(writes).toBeLessThan(requests / 5);
   });
+
+  it('keeps its counters in an unlogged table: a reservation commits without waiting for a WAL flush', async () => {
+    const { rows } = await db.client.query<{ relpersistence: string }>(
+      `SELECT relpersistence FROM pg_class WHERE oid = 'rate_limit'::regclass`,
+    );
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
+  });
 });
