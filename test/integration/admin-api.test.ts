@@ -255,6 +255,7 @@ describe('operator API /admin/v1', () => {
         ok: false,
         detail: 'API key has been revoked',
         reason: 'revoked_key',
+        key: { tenantId: tenant.id, apiKeyId: tenant.apiKeyId },
       });
       const listed = (await admin('GET', `/admin/v1/tenants/${tenant.id}/api-keys`)).json();
       expect(listed.find((k: { id: string }) => k.id === tenant.apiKeyId).revokedAt).toMatch(ISO);
