@@ -349,3 +349,49 @@ describe('setup links without ADMIN_TOKEN', () => {
     expect((await t.app.inject({ method: 'GET', url: '/admin/v1/tenants' })).statusCode).toBe(404);
   });
 });
+
+describe('setup links under concurrency', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    // Refused sign-ins are expected here: the failed-authentication budget must not get in the way.
+    t = await startTestApp({ ADMIN_TOKEN, AUTH_FAILURE_BURST: '1000' });
+    tenant = await createTenant(t.app, 'Raced');
+  });
+  afterAll(() => t?.close());
+
+  it('sign-ins racing a revocation never leave a live session behind', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const link = (
+        await t.app.inject({
+          method: 'POST',
+          url: `/admin/v1/tenants/${tenant.tenantId}/setup-links`,
+          headers: ADMIN,
+        })
+      ).json();
+      const token = tokenOf(link.url);
+      const signIns = Array.from({ length: 10 }, () =>
+        t.app.inject({ method: 'POST', url: '/console/api/session', payload: { setupToken: token } }),
+      );
+      const revoke = t.app.inject({
+        method: 'DELETE',
+        url: `/admin/v1/tenants/${tenant.tenantId}/setup-links/${link.id}`,
+        headers: ADMIN,
+      });
+      const [revoked, ...answers] = await Promise.all([revoke, ...signIns]);
+      expect(revoked.statusCode).toBe(204);
+      for (const answer of answers) {
+        expect([201, 401]).toContain(answer.statusCode);
+        if (answer.statusCode !== 201) continue;
+        const cookie = /scim_console=[^;]+/.exec(String(answer.headers['set-cookie']))![0];
+        const after = await t.app.inject({ method: 'GET', url: '/console/api/session', headers: { cookie } });
+        expect(after.statusCode).toBe(401);
+      }
+      const { rows } = await t.db.client.query(
+        'SELECT count(*)::int AS n FROM console_session WHERE setup_link_id = $1',
+        [link.id],
+      );
+      expect(rows[0].n).toBe(0);
+    }
+  });
+});
