@@ -134,6 +134,22 @@ describe('console sessions /console/api/session', () => {
 
   it("an operator session's changes are audited with actor operator", async () => {
     const session = await signIn(t.app, { adminToken: ADMIN_TOKEN });
+    const made = await withSession(t.app, session, 'POST', '/admin/v1/tenants', { name: 'Made here' });
+    const madeTrail = await withSession(
+      t.app,
+      session,
+      'GET',
+      `/admin/v1/tenants/${made.json().id}/audit-events`,
+    );
+    expect(madeTrail.json().events).toEqual([
+      expect.objectContaining({
+        actor: 'operator',
+        operation: 'create',
+        resourceType: 'Tenant',
+        resourceId: made.json().id,
+        attributes: ['name'],
+      }),
+    ]);
     const tenant = await createTenant(t.app, 'Audited');
     const renamed = await withSession(t.app, session, 'PATCH', `/admin/v1/tenants/${tenant.tenantId}`, {
       name: 'Audited Inc.',
