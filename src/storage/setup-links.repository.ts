@@ -77,12 +77,15 @@ export class SetupLinksRepository {
    * The link a setup token names, with its tenant's name (system work: the tenant is not known yet),
    * held for the sign-in's transaction: a revocation of the link waits for the session to be written
    * and then deletes it (revoke), and a tenant deletion waits too (or, first, leaves nothing to find).
+   * The lock is the one the sign-in's own `markUsed` needs (FOR NO KEY UPDATE), taken first: two
+   * sign-ins with one link queue on it instead of both holding a share lock and deadlocking on the
+   * update.
    */
   async findForSignIn(tx: SystemTx, id: string): Promise<SetupLinkForSignIn | undefined> {
     const { rows } = await tx.sql<SetupLinkForSignIn>(
       `SELECT l.id, l.tenant_id, t.name AS tenant_name, l.token_hash, l.expires_at, l.revoked_at
          FROM setup_link l JOIN tenant t ON t.id = l.tenant_id WHERE l.id = $1
-          FOR SHARE OF l FOR KEY SHARE OF t`,
+          FOR NO KEY UPDATE OF l FOR KEY SHARE OF t`,
       [id],
     );
     return rows[0];
