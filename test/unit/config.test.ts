@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       otelServiceName: 'scim-server',
       eventsEnabled: true,
       eventRetentionDays: 30,
+      consoleSessionIdleMinutes: 30,
+      trustProxy: false,
     });
   });
 
@@ -54,6 +56,8 @@ describe('loadConfig', () => {
       OTEL_SERVICE_NAME: 'scim-eu-west',
       EVENTS_ENABLED: 'false',
       EVENT_RETENTION_DAYS: '7',
+      CONSOLE_SESSION_IDLE_MINUTES: '5',
+      TRUST_PROXY: 'true',
     });
     expect(config).toEqual({
       port: 8080,
@@ -79,6 +83,8 @@ describe('loadConfig', () => {
       otelServiceName: 'scim-eu-west',
       eventsEnabled: false,
       eventRetentionDays: 7,
+      consoleSessionIdleMinutes: 5,
+      trustProxy: true,
     });
   });
 
@@ -117,6 +123,8 @@ describe('loadConfig', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
     ['EVENT_RETENTION_DAYS', '0', /EVENT_RETENTION_DAYS must be a positive integer/],
     ['EVENT_RETENTION_DAYS', '30d', /EVENT_RETENTION_DAYS must be a positive integer/],
+    ['CONSOLE_SESSION_IDLE_MINUTES', '0', /CONSOLE_SESSION_IDLE_MINUTES must be a positive integer/],
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

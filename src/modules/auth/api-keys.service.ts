@@ -5,7 +5,7 @@ import { ScimError } from '../../domain/errors.js';
 import { isUuid } from '../../domain/ids.js';
 import { ApiKeyInvalidations } from '../../storage/api-key-invalidations.js';
 import { ApiKeysRepository, type ApiKeyRow } from '../../storage/api-keys.repository.js';
-import { Database, type Tx } from '../../storage/database.js';
+import { Database, type TenantTx, type Tx } from '../../storage/database.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { isoOrNull, isoTimestamp } from '../../storage/timestamps.js';
 import { hashToken, issueToken, parseToken, tokenMatches } from './api-key-token.js';
@@ -42,7 +42,13 @@ export interface AuthenticatedKey {
 
 export type VerifyResult =
   | { ok: true; key: AuthenticatedKey }
-  | { ok: false; detail: string; reason: 'unknown_key' | 'revoked_key' | 'expired_key' };
+  | {
+      ok: false;
+      detail: string;
+      reason: 'unknown_key' | 'revoked_key' | 'expired_key';
+      /** A real key refused (revoked, expired): whose it is, for the log line and the connection's health. */
+      key?: AuthenticatedKey;
+    };
 
 export const DEFAULT_KEY_NAME = 'default';
 
@@ -99,9 +105,12 @@ export class ApiKeysService implements OnModuleDestroy {
       return { ok: false, detail: 'Invalid API key', reason: 'unknown_key' };
     }
     // Only a caller holding the right secret learns why a real key is refused.
-    if (key.revoked) return { ok: false, detail: 'API key has been revoked', reason: 'revoked_key' };
+    const owner = { tenantId: key.tenantId, apiKeyId: key.id };
+    if (key.revoked) {
+      return { ok: false, detail: 'API key has been revoked', reason: 'revoked_key', key: owner };
+    }
     if (key.expiresAt !== null && key.expiresAt <= Date.now()) {
-      return { ok: false, detail: 'API key has expired', reason: 'expired_key' };
+      return { ok: false, detail: 'API key has expired', reason: 'expired_key', key: owner };
     }
     this.touch(key.id);
     return { ok: true, key: { tenantId: key.tenantId, apiKeyId: key.id } };
@@ -152,11 +161,18 @@ export class ApiKeysService implements OnModuleDestroy {
     else this.cache.delete(keyId);
   }
 
-  async create(tenantId: string, options: NewApiKeyOptions = {}): Promise<CreatedApiKey> {
+  /** `record` runs in the same transaction with the new key's id (the audit trail of the change). */
+  async create(
+    tenantId: string,
+    options: NewApiKeyOptions = {},
+    record?: (tx: TenantTx, keyId: string) => Promise<void>,
+  ): Promise<CreatedApiKey> {
     requireTenantId(tenantId);
     return this.db.transaction(tenantId, async (tx) => {
       await this.tenants.require(tx);
-      return this.createIn(tx, tenantId, options);
+      const created = await this.createIn(tx, tenantId, options);
+      await record?.(tx, created.id);
+      return created;
     });
   }
 
@@ -199,13 +215,18 @@ export class ApiKeysService implements OnModuleDestroy {
   }
 
   /** Revokes a key at once; revoking a revoked key again keeps the first revocation time. */
-  async revoke(tenantId: string, keyId: string): Promise<void> {
+  async revoke(
+    tenantId: string,
+    keyId: string,
+    record?: (tx: TenantTx, keyId: string) => Promise<void>,
+  ): Promise<void> {
     requireTenantId(tenantId);
     await this.db.transaction(tenantId, async (tx) => {
       await this.tenants.require(tx);
       if (!(await this.keys.revoke(tx, keyId, new Date()))) {
         throw ScimError.notFound(`API key ${keyId} not found`);
       }
+      await record?.(tx, keyId);
     });
     // This instance without waiting for its own notification; the others through theirs.
     this.forget(keyId);
