@@ -11,6 +11,8 @@ import { HealthModule } from './modules/health/health.module.js';
 import { AdminModule } from './modules/admin/admin.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { BulkModule } from './modules/bulk/bulk.module.js';
+import { MeModule } from './modules/me/me.module.js';
 import { DiscoveryModule } from './modules/discovery/discovery.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { SearchModule } from './modules/search/search.module.js';
@@ -54,6 +56,8 @@ export class AppModule {
         GroupsModule,
         SearchModule,
         DiscoveryModule,
+        BulkModule,
+        MeModule,
       ],
     };
   }

@@ -42,7 +42,11 @@ export class PipelinedTransaction {
   private started = false;
   private closed = false;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    /** The connection is shared with other transactions (a Bulk request's operations): see ConnectionLane. */
+    private readonly lane?: ConnectionLane,
+  ) {}
 
   /** Whether COMMIT or ROLLBACK has been issued. */
   get ended(): boolean {
@@ -79,8 +83,12 @@ export class PipelinedTransaction {
     return result;
   }
 
-  /** Sends what this tick issued. */
+  /** Sends what this tick issued (on a shared connection, when the lane lets it: see ConnectionLane). */
   private flush(): void {
+    if (this.lane && !this.lane.mayGo(this)) {
+      this.lane.wait(this, () => this.flush());
+      return;
+    }
     const batch = this.queue;
     this.queue = [];
     // The whole transaction at once: BEGIN and COMMIT are left out, the one Sync delimits it.
@@ -97,6 +105,11 @@ export class PipelinedTransaction {
         batch[batch.length - 1].resolve(EMPTY_RESULT);
       };
       void sent.then(ended, ended);
+    }
+    if (this.lane && !whole) {
+      const last = batch[batch.length - 1].text;
+      if (last === COMMIT || last === ROLLBACK) this.lane.ended(this);
+      else this.lane.hold(this);
     }
   }
 
@@ -141,6 +154,63 @@ export class PipelinedTransaction {
     const status = client.getTransactionStatus?.();
     const idle = status === undefined || status === null || status === 'I';
     client.release(broken || !idle ? asError(failure ?? 'transaction left open') : undefined);
+  }
+}
+
+/** A statement whose answer nobody needs. */
+const IGNORED = { resolve: () => undefined, reject: () => undefined };
+
+/**
+ * One pooled connection shared by many transactions of one tenant (the operations of a Bulk request),
+ * each still its own transaction, sent in the order they were started:
+ *
+ * - a whole transaction issued at once (an insert with its audit row) is one implicit transaction with
+ *   its own Sync: it goes at once, behind the others, without waiting for their answers, and a failure
+ *   rolls back only it (PostgreSQL clears the error at its Sync). So a run of creates costs about one
+ *   round trip in all, however many there are.
+ * - a transaction that reads before it writes (BEGIN … COMMIT over several round trips) holds the
+ *   connection's transaction block: transactions started after it are sent only once its last batch
+ *   (COMMIT or ROLLBACK) is, followed by a ROLLBACK of its own Sync that ends the block should that
+ *   last batch have failed before its COMMIT (outside a transaction it is only a warning).
+ */
+export class ConnectionLane {
+  private owner: PipelinedTransaction | undefined;
+  private readonly waiting: { tx: PipelinedTransaction; send: () => void }[] = [];
+  /** The waiting transaction being let go now (its turn came). */
+  private turn: PipelinedTransaction | undefined;
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  /** May `tx` send its batch now: it holds the block, or nobody does and nobody waits before it. */
+  mayGo(tx: PipelinedTransaction): boolean {
+    if (this.owner !== undefined) return this.owner === tx;
+    return this.waiting.length === 0 || this.turn === tx;
+  }
+
+  wait(tx: PipelinedTransaction, send: () => void): void {
+    this.waiting.push({ tx, send });
+  }
+
+  /** `tx` sent a batch of an explicit transaction that goes on: the others wait for its end. */
+  hold(tx: PipelinedTransaction): void {
+    this.owner = tx;
+  }
+
+  /** `tx` sent the last batch of its explicit transaction: the ROLLBACK guard, then whoever waits. */
+  ended(tx: PipelinedTransaction): void {
+    if (this.owner === tx) this.owner = undefined;
+    const guard = new ImplicitTransaction([{ text: ROLLBACK, values: [], ...IGNORED }], undefined, false);
+    void this.client.query(guard as unknown as pg.QueryConfig);
+    // In order, until one of them opens an explicit transaction of its own (which ends in `ended`).
+    while (this.owner === undefined && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      this.turn = next.tx;
+      try {
+        next.send();
+      } finally {
+        this.turn = undefined;
+      }
+    }
   }
 }
 
