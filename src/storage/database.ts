@@ -76,10 +76,18 @@ function systemTx(em: EntityManager, kysely: Kysely<DB>): SystemTx {
   return new SystemTx((text, values) => runSql(em, text, values), kysely);
 }
 
+/**
+ * The transactions of `Database.shared` commit without waiting for their WAL to reach the disk: the
+ * closing durable transaction waits for all of them at once (one flush instead of one per operation).
+ */
+const ASYNC_COMMIT_SQL = "SELECT set_config('synchronous_commit', 'off', true)";
+
 /** The connection the transactions of one tenant share inside `Database.shared`. */
 interface SharedConnection {
   tenantId: string;
   lane: ConnectionLane;
+  /** Whether a transaction committed without waiting for its WAL flush. */
+  committed: boolean;
   /** A failure that broke the connection (not a statement's error): it is destroyed at the end. */
   broken?: unknown;
 }
@@ -148,20 +156,46 @@ export class Database {
    * inside it shares (a Bulk request's operations): each is still its own transaction, and the ones
    * started without waiting for each other are pipelined on it in the order they were started
    * (ConnectionLane), so that a run of single-round-trip transactions costs about one round trip in
-   * all. The connection goes back to the pool when `work` and every transaction are done.
+   * all.
+   *
+   * They commit asynchronously (`synchronous_commit` off, transaction-local): PostgreSQL does not wait
+   * for each commit's WAL flush. Before `shared` returns, `durable` runs in one more transaction that
+   * writes WAL (a row lock) and commits synchronously: its flush covers every commit before it, so
+   * what `work` committed is on disk when the caller answers, as if each had waited, for one flush.
+   * The connection goes back to the pool when all of it is done.
    */
-  async shared<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+  async shared<T>(
+    tenantId: string,
+    work: () => Promise<T>,
+    durable: (tx: TenantTx) => Promise<unknown>,
+  ): Promise<T> {
     const client = await (await this.pool()).connect();
-    const connection: SharedConnection = { tenantId, lane: new ConnectionLane(client) };
+    const connection: SharedConnection = { tenantId, lane: new ConnectionLane(client), committed: false };
     try {
-      return await this.sharing.run(connection, work);
+      const result = await this.sharing.run(connection, work);
+      if (connection.committed && connection.broken === undefined) {
+        await this.sharedTransaction(
+          connection,
+          async (tx) => {
+            const written = durable(tx);
+            tx.commit();
+            await written;
+          },
+          true,
+        );
+      }
+      return result;
     } finally {
       // Every transaction was awaited by `work`; an idle, healthy connection goes back to the pool.
       await new PipelinedTransaction(client).release(connection.broken);
     }
   }
 
-  private async sharedTransaction<T>(shared: SharedConnection, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+  private async sharedTransaction<T>(
+    shared: SharedConnection,
+    work: (tx: TenantTx) => Promise<T>,
+    synchronous = false,
+  ): Promise<T> {
     if (shared.broken !== undefined) throw shared.broken;
     const pipeline = new PipelinedTransaction(shared.lane.client, shared.lane);
     let failure: unknown;
@@ -170,6 +204,7 @@ export class Database {
     try {
       pipeline.issue(BEGIN, [], false);
       pipeline.issue(TENANT_SCOPE_SQL, tenantScopeParams(shared.tenantId));
+      if (!synchronous) pipeline.issue(ASYNC_COMMIT_SQL, [], false);
       result = await work(new TenantTx(pipeline, this.builder, shared.tenantId));
     } catch (error) {
       workFailed = true;
@@ -180,7 +215,9 @@ export class Database {
       else pipeline.commit();
     }
     const statementFailure = await pipeline.settle();
-    if (statementFailure !== undefined && !isServerError(statementFailure)) shared.broken ??= statementFailure;
+    if (statementFailure !== undefined && !isServerError(statementFailure))
+      shared.broken ??= statementFailure;
+    if (!workFailed && statementFailure === undefined) shared.committed = true;
     if (workFailed) {
       if (statementFailure !== undefined && (failedBecauseOfEarlier(failure) || failure === undefined))
         throw statementFailure;

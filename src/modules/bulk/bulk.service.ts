@@ -10,6 +10,7 @@ import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.j
 import { isDatabaseUnavailable } from '../../http/database-unavailable.js';
 import { fromDatabaseError } from '../../http/scim-exception.filter.js';
 import { Database } from '../../storage/database.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import { locationOf, type RequestScope, type ScimResourceService } from '../scim-http/index.js';
@@ -43,6 +44,7 @@ export class BulkService {
 
   constructor(
     private readonly db: Database,
+    private readonly tenants: TenantsRepository,
     users: UsersService,
     groups: GroupsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -69,38 +71,44 @@ export class BulkService {
     };
     const limitReached = () => stopped || (failOnErrors !== undefined && errors >= failOnErrors);
 
-    await this.db.shared(scope.tenant.tenantId, async () => {
-      let inFlight: Promise<void>[] = [];
-      const drain = async () => {
-        await Promise.all(inFlight);
-        inFlight = [];
-      };
-      for (const index of plan.order) {
-        if (limitReached()) break;
-        const op = operations[index];
-        // An operation that names a bulkId waits for the POST that defines it, and so for everything
-        // started before it (the order stays the one planned). With failOnErrors, no more operations
-        // are in flight than errors may still happen, so none runs after the limit is reached.
-        const waits = (plan.dependsOn.get(index) ?? []).some((dep) => !outcomes.has(dep));
-        const windowFull = failOnErrors !== undefined && inFlight.length >= failOnErrors - errors;
-        if (waits || windowFull) {
-          await drain();
+    // The closing durable transaction holds the tenant as every write does (a row lock: WAL to flush).
+    const durable = (tx: Parameters<TenantsRepository['holdForWrite']>[0]) => this.tenants.holdForWrite(tx);
+    await this.db.shared(
+      scope.tenant.tenantId,
+      async () => {
+        let inFlight: Promise<void>[] = [];
+        const drain = async () => {
+          await Promise.all(inFlight);
+          inFlight = [];
+        };
+        for (const index of plan.order) {
           if (limitReached()) break;
+          const op = operations[index];
+          // An operation that names a bulkId waits for the POST that defines it, and so for everything
+          // started before it (the order stays the one planned). With failOnErrors, no more operations
+          // are in flight than errors may still happen, so none runs after the limit is reached.
+          const waits = (plan.dependsOn.get(index) ?? []).some((dep) => !outcomes.has(dep));
+          const windowFull = failOnErrors !== undefined && inFlight.length >= failOnErrors - errors;
+          if (waits || windowFull) {
+            await drain();
+            if (limitReached()) break;
+          }
+          const refused = plan.errors.get(index);
+          if (refused) {
+            settle(op, failure(op, refused), { failed: true });
+            continue;
+          }
+          inFlight.push(
+            this.runOne(scope, op, plan.definedBy, outcomes).then(({ result, outcome, unavailable }) => {
+              settle(op, result, outcome);
+              if (unavailable) stopped = true;
+            }),
+          );
         }
-        const refused = plan.errors.get(index);
-        if (refused) {
-          settle(op, failure(op, refused), { failed: true });
-          continue;
-        }
-        inFlight.push(
-          this.runOne(scope, op, plan.definedBy, outcomes).then(({ result, outcome, unavailable }) => {
-            settle(op, result, outcome);
-            if (unavailable) stopped = true;
-          }),
-        );
-      }
-      await drain();
-    });
+        await drain();
+      },
+      durable,
+    );
     // In the request's order; operations not run (failOnErrors reached) are left out (§3.7.3).
     return bulkResponse([...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result));
   }
