@@ -183,7 +183,9 @@ function bulkCreates(client, prefix, n) {
 function expectAll(answer, status, n) {
   const bad = answer.Operations.filter((op) => op.status !== status);
   if (answer.Operations.length !== n || bad.length > 0)
-    throw new Error(`Bulk: ${answer.Operations.length} results, ${bad.length} not ${status}: ${JSON.stringify(bad[0])}`);
+    throw new Error(
+      `Bulk: ${answer.Operations.length} results, ${bad.length} not ${status}: ${JSON.stringify(bad[0])}`,
+    );
 }
 
 async function memberIds(client, prefix) {
@@ -233,5 +235,7 @@ async function bulkPatches(client, name, members) {
       data: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value }] }] },
     })),
   };
-  return timed(async () => expectAll(await client.json('POST', '/scim/v2/Bulk', body), '200', members.length));
+  return timed(async () =>
+    expectAll(await client.json('POST', '/scim/v2/Bulk', body), '200', members.length),
+  );
 }

@@ -68,7 +68,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   );
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ...registryToOpenApi(scimRegistry), ...eventSchemas(), ...bulkSchemas() },
+    schemas: {
+      ...document.components?.schemas,
+      ...registryToOpenApi(scimRegistry),
+      ...eventSchemas(),
+      ...bulkSchemas(),
+    },
   };
   // OpenAPI 3.1 webhooks: what a receiver of change events gets, one entry per event type.
   (document as { webhooks?: unknown }).webhooks = eventWebhooks();
