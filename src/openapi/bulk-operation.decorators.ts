@@ -51,6 +51,7 @@ export function bulkSchemas(): Record<string, JsonSchema> {
         },
         data: {
           type: 'object',
+          additionalProperties: true,
           description: 'The body of the single request: a User, a Group or a PatchOp. None for DELETE.',
         },
       },
