@@ -108,8 +108,12 @@ export class PipelinedTransaction {
     }
     if (this.lane && !whole) {
       const last = batch[batch.length - 1].text;
-      if (last === COMMIT || last === ROLLBACK) this.lane.ended(this);
-      else this.lane.hold(this);
+      this.lane.hold(this);
+      if (last === COMMIT || last === ROLLBACK) {
+        const lane = this.lane;
+        const ended = () => lane.ended(this);
+        void sent.then(ended, ended);
+      }
     }
   }
 
@@ -169,9 +173,10 @@ const IGNORED = { resolve: () => undefined, reject: () => undefined };
  *   rolls back only it (PostgreSQL clears the error at its Sync). So a run of creates costs about one
  *   round trip in all, however many there are.
  * - a transaction that reads before it writes (BEGIN … COMMIT over several round trips) holds the
- *   connection's transaction block: transactions started after it are sent only once its last batch
- *   (COMMIT or ROLLBACK) is, followed by a ROLLBACK of its own Sync that ends the block should that
- *   last batch have failed before its COMMIT (outside a transaction it is only a warning).
+ *   connection's transaction block: transactions started after it are sent once its last batch (COMMIT
+ *   or ROLLBACK) has been answered. If that batch failed before its COMMIT, PostgreSQL skipped the rest
+ *   of it and the block is still open (aborted): a ROLLBACK ends it first, so that the next transaction
+ *   never runs inside it.
  */
 export class ConnectionLane {
   private owner: PipelinedTransaction | undefined;
@@ -191,16 +196,26 @@ export class ConnectionLane {
     this.waiting.push({ tx, send });
   }
 
-  /** `tx` sent a batch of an explicit transaction that goes on: the others wait for its end. */
+  /** `tx` sent a batch of an explicit transaction: the others wait for its end. */
   hold(tx: PipelinedTransaction): void {
     this.owner = tx;
   }
 
-  /** `tx` sent the last batch of its explicit transaction: the ROLLBACK guard, then whoever waits. */
+  /** The last batch of `tx`'s explicit transaction was answered: a ROLLBACK if needed, then whoever waits. */
   ended(tx: PipelinedTransaction): void {
-    if (this.owner === tx) this.owner = undefined;
-    const guard = new ImplicitTransaction([{ text: ROLLBACK, values: [], ...IGNORED }], undefined, false);
-    void this.client.query(guard as unknown as pg.QueryConfig);
+    if (this.owner !== tx) return;
+    const status = (
+      this.client as unknown as { getTransactionStatus?(): string | null }
+    ).getTransactionStatus?.();
+    if (status === 'E' || status === 'T') {
+      const rollback = new ImplicitTransaction(
+        [{ text: ROLLBACK, values: [], ...IGNORED }],
+        undefined,
+        false,
+      );
+      void this.client.query(rollback as unknown as pg.QueryConfig);
+    }
+    this.owner = undefined;
     // In order, until one of them opens an explicit transaction of its own (which ends in `ended`).
     while (this.owner === undefined && this.waiting.length > 0) {
       const next = this.waiting.shift()!;

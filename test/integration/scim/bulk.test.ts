@@ -335,6 +335,47 @@ describe('/scim/v2/Bulk (RFC 7644 §3.7)', () => {
     expect(now).toMatchObject({ title: 'yes', meta: { version: results[7].version } });
   });
 
+  it('creates pipelined in one flush fail one by one: a conflict rolls back only its own operation', async () => {
+    // Small: this app's limits are 20 operations and 4096 bytes.
+    const ops = Array.from({ length: 18 }, (_, i) => ({
+      method: 'POST',
+      path: '/Users',
+      bulkId: `p${i}`,
+      // Every third repeats the userName of the one before it (case differs: unique case-insensitively).
+      data: { schemas: [USER_SCHEMA], userName: i % 3 === 2 ? `PIPE${i - 1}@x.io` : `pipe${i}@x.io` },
+    }));
+    const results = await send(bulk(ops));
+    expect(results.map((r) => r.status)).toEqual(ops.map((_, i) => (i % 3 === 2 ? '409' : '201')));
+    const listed = await scim.get(`Users?filter=${encodeURIComponent('userName sw "pipe"')}&count=100`);
+    expect(listed.json().totalResults).toBe(12);
+  });
+
+  it('a PATCH that fails inside its transaction leaves the connection clean for the operations after it', async () => {
+    const user = (await scim.post('Users', newUser('clean@example.com'))).json();
+    await scim.post('Users', newUser('clean.taken@example.com'));
+    const results = await send(
+      bulk([
+        // The second PATCH operation of the request fails in the database (a userName taken), after
+        // its row was locked: its transaction is rolled back, the creates after it are not affected.
+        {
+          method: 'PATCH',
+          path: `/Users/${user.id}`,
+          data: patchOp({ op: 'replace', path: 'title', value: 'One' }),
+        },
+        {
+          method: 'PATCH',
+          path: `/Users/${user.id}`,
+          data: patchOp({ op: 'replace', path: 'userName', value: 'CLEAN.TAKEN@example.com' }),
+        },
+        { method: 'POST', path: '/Users', bulkId: 'after1', data: newUser('clean.after1@example.com') },
+        { method: 'POST', path: '/Users', bulkId: 'after2', data: newUser('clean.after2@example.com') },
+      ]),
+    );
+    expect(results.map((r) => r.status)).toEqual(['200', '409', '201', '201']);
+    const now = (await scim.get(`Users/${user.id}`)).json();
+    expect(now).toMatchObject({ userName: 'clean@example.com', title: 'One' });
+  });
+
   it('failOnErrors 2: stops after the second error, whatever follows', async () => {
     const results = await send(
       bulk(
