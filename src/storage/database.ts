@@ -79,8 +79,9 @@ function systemTx(em: EntityManager, kysely: Kysely<DB>): SystemTx {
 /**
  * The transactions of `Database.shared` commit without waiting for their WAL to reach the disk: the
  * closing durable transaction waits for all of them at once (one flush instead of one per operation).
+ * One statement with the scope (TENANT_SCOPE_SQL plus the transaction-local `synchronous_commit`).
  */
-const ASYNC_COMMIT_SQL = "SELECT set_config('synchronous_commit', 'off', true)";
+const TENANT_SCOPE_ASYNC_COMMIT_SQL = `${TENANT_SCOPE_SQL}, set_config('synchronous_commit', 'off', true)`;
 
 /** The connection the transactions of one tenant share inside `Database.shared`. */
 interface SharedConnection {
@@ -203,8 +204,10 @@ export class Database {
     let workFailed = false;
     try {
       pipeline.issue(BEGIN, [], false);
-      pipeline.issue(TENANT_SCOPE_SQL, tenantScopeParams(shared.tenantId));
-      if (!synchronous) pipeline.issue(ASYNC_COMMIT_SQL, [], false);
+      pipeline.issue(
+        synchronous ? TENANT_SCOPE_SQL : TENANT_SCOPE_ASYNC_COMMIT_SQL,
+        tenantScopeParams(shared.tenantId),
+      );
       result = await work(new TenantTx(pipeline, this.builder, shared.tenantId));
     } catch (error) {
       workFailed = true;
