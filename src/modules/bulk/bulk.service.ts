@@ -28,6 +28,13 @@ const ANSWERED: Record<ResourceTypeName, Projection> = {
 
 const SUCCESS: Record<string, string> = { POST: '201', PUT: '200', PATCH: '200', DELETE: '204' };
 
+/**
+ * At most this many operations in flight on the connection: each statement's client-side deadline
+ * (statement_timeout plus a margin) runs from when it is sent, so one sent behind thousands of others
+ * must not wait for all of them. A hundred pipelined creates already cost about one round trip.
+ */
+const MAX_IN_FLIGHT = 100;
+
 /** What an operation that ran left for the ones after it: the id its bulkId stands for, or its failure. */
 type Outcome = { id: string } | { failed: true };
 
@@ -88,7 +95,9 @@ export class BulkService {
           // started before it (the order stays the one planned). With failOnErrors, no more operations
           // are in flight than errors may still happen, so none runs after the limit is reached.
           const waits = (plan.dependsOn.get(index) ?? []).some((dep) => !outcomes.has(dep));
-          const windowFull = failOnErrors !== undefined && inFlight.length >= failOnErrors - errors;
+          const windowFull =
+            inFlight.length >= MAX_IN_FLIGHT ||
+            (failOnErrors !== undefined && inFlight.length >= failOnErrors - errors);
           if (waits || windowFull) {
             await drain();
             if (limitReached()) break;
