@@ -13,6 +13,8 @@ import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { ConsoleAuthModule } from './modules/console-auth/console-auth.module.js';
 import { TeamModule } from './modules/team/team.module.js';
+import { BulkModule } from './modules/bulk/bulk.module.js';
+import { MeModule } from './modules/me/me.module.js';
 import { DiscoveryModule } from './modules/discovery/discovery.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { SearchModule } from './modules/search/search.module.js';
@@ -58,6 +60,8 @@ export class AppModule {
         GroupsModule,
         SearchModule,
         DiscoveryModule,
+        BulkModule,
+        MeModule,
       ],
     };
   }

@@ -22,6 +22,9 @@ export type ChangeEvent = Schemas['ChangeEvent'];
 /** One event type, with its `data` typed: `ChangeEventOf<'user.deactivated'>`. */
 export type ChangeEventOf<T extends ChangeEvent['type']> = Extract<ChangeEvent, { type: T }>;
 export type ChangeEventPage = Schemas['ChangeEventPageDto'];
+/** A Bulk request (RFC 7644 §3.7) and its answer: one result per operation that ran. */
+export type BulkRequest = Schemas['BulkRequest'];
+export type BulkResponse = Schemas['BulkResponse'];
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
 type Media = typeof SCIM_MEDIA_TYPE;
@@ -98,6 +101,11 @@ export interface ScimClient {
   pages<P extends ListPath>(path: P, query?: ListQuery): AsyncGenerator<ListPage<ResourceOf<P>>>;
   /** Each resource of a list, page after page. */
   list<P extends ListPath>(path: P, query?: ListQuery): AsyncGenerator<ResourceOf<P>>;
+  /**
+   * POST /scim/v2/Bulk. Resolves with the BulkResponse even when operations failed (see each result's
+   * `status`); throws only when the request as a whole is refused (400, 413, 429, …).
+   */
+  bulk(request: BulkRequest): Promise<BulkResponse>;
   /** The underlying openapi-fetch client (answers errors as `{ error }` instead of throwing). */
   raw: Client<paths, Media>;
 }
@@ -157,6 +165,11 @@ export function createScimClient({ baseUrl, apiKey, fetch }: ScimClientOptions):
     for await (const page of pages(path, query)) yield* page.Resources;
   }
 
+  async function bulk(request: BulkRequest): Promise<BulkResponse> {
+    const { data } = await throwing.POST('/scim/v2/Bulk', { body: request });
+    return data as BulkResponse;
+  }
+
   return {
     GET: throwing.GET as ThrowingMethod<'get'>,
     POST: throwing.POST as ThrowingMethod<'post'>,
@@ -165,6 +178,7 @@ export function createScimClient({ baseUrl, apiKey, fetch }: ScimClientOptions):
     DELETE: throwing.DELETE as ThrowingMethod<'delete'>,
     pages,
     list,
+    bulk,
     raw,
   };
 }

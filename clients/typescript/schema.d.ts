@@ -340,6 +340,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scim/v2/Bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run many operations in one request
+         * @description POST /Bulk (RFC 7644 §3.7): POST, PUT, PATCH and DELETE of Users and Groups, each run as its single request would be (validation, If-Match through `version`, audit row, change events) and each its own unit: a failed one changes nothing of its own, the others stay. `bulkId:<id>` references, forward ones included, run in dependency order; circular ones are answered 409. Counts as one request per operation against the tenant rate limit.
+         */
+        post: operations["bulkRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scim/v2/Groups": {
         parameters: {
             query?: never;
@@ -414,6 +434,42 @@ export interface paths {
          * @description PATCH /Groups/{id} (RFC 7644 §3.5.2): add, remove and replace operations, all or nothing. Okta's path-less replace and Entra's title-case ops and string booleans are accepted.
          */
         patch: operations["patchGroup"];
+        trace?: never;
+    };
+    "/scim/v2/Me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GET /Me: not implemented
+         * @description RFC 7644 §3.11: /Me is the authenticated subject. Requests authenticate with a tenant API key, which is no user, so every /Me request answers 501 with a SCIM error.
+         */
+        get: operations["getMe"];
+        /**
+         * PUT /Me: not implemented
+         * @description RFC 7644 §3.11: /Me is the authenticated subject. Requests authenticate with a tenant API key, which is no user, so every /Me request answers 501 with a SCIM error.
+         */
+        put: operations["replaceMe"];
+        /**
+         * POST /Me: not implemented
+         * @description RFC 7644 §3.11: /Me is the authenticated subject. Requests authenticate with a tenant API key, which is no user, so every /Me request answers 501 with a SCIM error.
+         */
+        post: operations["createMe"];
+        /**
+         * DELETE /Me: not implemented
+         * @description RFC 7644 §3.11: /Me is the authenticated subject. Requests authenticate with a tenant API key, which is no user, so every /Me request answers 501 with a SCIM error.
+         */
+        delete: operations["deleteMe"];
+        options?: never;
+        head?: never;
+        /**
+         * PATCH /Me: not implemented
+         * @description RFC 7644 §3.11: /Me is the authenticated subject. Requests authenticate with a tenant API key, which is no user, so every /Me request answers 501 with a SCIM error.
+         */
+        patch: operations["patchMe"];
         trace?: never;
     };
     "/scim/v2/ResourceTypes": {
@@ -832,6 +888,44 @@ export interface components {
             events: components["schemas"]["AuditEventDto"][];
             /** @description cursor of the next (older) page; null on the last */
             nextCursor: string | null;
+        };
+        BulkOperation: {
+            /** @description Required with POST: other operations name the new resource `bulkId:<bulkId>` in a `value` (members, manager, PATCH values) or in their path (`/Groups/bulkId:<bulkId>`). */
+            bulkId?: string;
+            /** @description The body of the single request: a User, a Group or a PatchOp. None for DELETE. */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            method: "POST" | "PUT" | "PATCH" | "DELETE";
+            /** @description `/Users` or `/Groups` for POST; `/Users/{id}` or `/Groups/{id}` otherwise. */
+            path: string;
+            /** @description If-Match of this operation (an ETag, e.g. `W/"3"`). */
+            version?: string;
+        };
+        BulkOperationResult: {
+            bulkId?: string;
+            /** Format: uri */
+            location?: string;
+            method: string;
+            /** @description The SCIM error of a failed operation. */
+            response?: components["schemas"]["Error"];
+            /** @description The HTTP status of the operation, as a string (RFC 7644 §3.7.3). */
+            status: string;
+            /** @description The ETag of the resource after the operation. */
+            version?: string;
+        };
+        /** @description Bulk request (RFC 7644 §3.7): operations on Users and Groups, each its own unit. At most ServiceProviderConfig `bulk.maxOperations` operations and `bulk.maxPayloadSize` bytes (413 beyond). */
+        BulkRequest: {
+            Operations: components["schemas"]["BulkOperation"][];
+            /** @description Stop after this many failed operations; the answer lists the operations that ran. */
+            failOnErrors?: number;
+            schemas: "urn:ietf:params:scim:api:messages:2.0:BulkRequest"[];
+        };
+        /** @description Bulk response (RFC 7644 §3.7.3): one result per operation that ran, in request order. */
+        BulkResponse: {
+            Operations: components["schemas"]["BulkOperationResult"][];
+            schemas: "urn:ietf:params:scim:api:messages:2.0:BulkResponse"[];
         };
         /** @description A change event of a SCIM write (docs/events.md), one of the types below. */
         ChangeEvent: components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeactivatedEvent"] | components["schemas"]["UserReactivatedEvent"] | components["schemas"]["UserRoleChangedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["GroupCreatedEvent"] | components["schemas"]["GroupUpdatedEvent"] | components["schemas"]["GroupDeletedEvent"] | components["schemas"]["GroupMemberAddedEvent"] | components["schemas"]["GroupMemberRemovedEvent"];
@@ -4422,6 +4516,100 @@ export interface operations {
             };
         };
     };
+    bulkRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["BulkRequest"];
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description The result of every operation that ran (see each one's status). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["BulkResponse"];
+                };
+            };
+            /** @description Not a BulkRequest (invalidSyntax) or a bad failOnErrors (invalidValue). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid tenant API key. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="scim" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description More operations than bulk.maxOperations, or a body larger than bulk.maxPayloadSize (RFC 7644 §3.7.4). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is neither application/scim+json nor application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listGroups: {
         parameters: {
             query?: {
@@ -5158,6 +5346,316 @@ export interface operations {
             };
             /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Missing or invalid tenant API key. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="scim" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not implemented: a tenant API key has no subject. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replaceMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Missing or invalid tenant API key. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="scim" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not implemented: a tenant API key has no subject. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Missing or invalid tenant API key. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="scim" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not implemented: a tenant API key has no subject. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Missing or invalid tenant API key. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="scim" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not implemented: a tenant API key has no subject. */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Missing or invalid tenant API key. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="scim" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The tenant's request rate is exceeded, or this client address failed to authenticate too often; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not implemented: a tenant API key has no subject. */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };

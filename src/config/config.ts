@@ -23,6 +23,13 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** Largest accepted request body in bytes (413 beyond). */
   bodyLimit: number;
+  /** Most operations one Bulk request may carry (ServiceProviderConfig bulk.maxOperations; 413 beyond). */
+  bulkMaxOperations: number;
+  /**
+   * Largest Bulk request body in bytes (bulk.maxPayloadSize; 413 beyond); /Bulk accepts bodies up to
+   * it even when it is larger than `bodyLimit`. Default: `bodyLimit`.
+   */
+  bulkMaxPayloadBytes: number;
   /** Sustained SCIM requests per second per tenant (token bucket refill rate; 429 beyond). */
   rateLimitRps: number;
   /** Requests a tenant may send at once before the sustained rate applies (token bucket size). */
@@ -85,6 +92,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): AppConfig {
+  const bodyLimit = parsePositiveInt('BODY_LIMIT', env.BODY_LIMIT, 1024 * 1024);
   return {
     port: parsePort('PORT', env.PORT, 3000),
     host: nonEmpty(env.HOST) ?? '0.0.0.0',
@@ -95,7 +103,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminToken: parseAdminToken(env.ADMIN_TOKEN),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     migrateOnStart: parseBoolean('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
-    bodyLimit: parsePositiveInt('BODY_LIMIT', env.BODY_LIMIT, 1024 * 1024),
+    bodyLimit,
+    bulkMaxOperations: parsePositiveInt('BULK_MAX_OPERATIONS', env.BULK_MAX_OPERATIONS, 1000),
+    bulkMaxPayloadBytes: parsePositiveInt('BULK_MAX_PAYLOAD_BYTES', env.BULK_MAX_PAYLOAD_BYTES, bodyLimit),
     rateLimitRps: parsePositiveInt('RATE_LIMIT_RPS', env.RATE_LIMIT_RPS, 50),
     rateLimitBurst: parsePositiveInt('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST, 200),
     dbStatementTimeoutMs: parsePositiveInt('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 10_000),

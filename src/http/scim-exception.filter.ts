@@ -132,7 +132,7 @@ function isHealthReport(exception: unknown): exception is HttpException {
  * A safety net for input the checks before the database did not catch: a value too long for an
  * index, or one PostgreSQL cannot read, is the client's error (400), not the server's (500).
  */
-function fromDatabaseError(exception: unknown): ScimError | undefined {
+export function fromDatabaseError(exception: unknown): ScimError | undefined {
   const code = pgErrorCode(exception);
   if (code === '54000' || code === '22001') {
     return new ScimError(400, 'A value is longer than the server can store or index', 'invalidValue');

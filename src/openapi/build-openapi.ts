@@ -4,6 +4,7 @@ import * as swagger from '@nestjs/swagger';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import * as terminus from '@nestjs/terminus';
 import { replayDocDecorators } from './doc-decorators.js';
+import { bulkSchemas } from './bulk-operation.decorators.js';
 import { eventSchemas, eventWebhooks } from './event-schemas.js';
 import { EXAMPLES_GUIDE } from './examples.js';
 import { registryToOpenApi } from './registry-to-openapi.js';
@@ -42,6 +43,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addTag('Users', 'SCIM Users (RFC 7644 §3): Okta and Entra create, update, deactivate and delete them.')
     .addTag('Groups', 'SCIM Groups and their members (RFC 7644 §3).')
     .addTag('Search', 'One query over Users and Groups (RFC 7644 §3.4.3).')
+    .addTag('Bulk', 'Many operations in one request, with bulkId references (RFC 7644 §3.7).')
     .addTag('Discovery', 'What the server supports (RFC 7644 §4).')
     .addTag(
       'admin',
@@ -84,7 +86,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   );
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ...registryToOpenApi(scimRegistry), ...eventSchemas() },
+    schemas: {
+      ...document.components?.schemas,
+      ...registryToOpenApi(scimRegistry),
+      ...eventSchemas(),
+      ...bulkSchemas(),
+    },
   };
   // OpenAPI 3.1 webhooks: what a receiver of change events gets, one entry per event type.
   (document as { webhooks?: unknown }).webhooks = eventWebhooks();

@@ -1,4 +1,6 @@
 import {
+  BULK_REQUEST_SCHEMA,
+  BULK_RESPONSE_SCHEMA,
   ENTERPRISE_USER_SCHEMA,
   GROUP_SCHEMA,
   LIST_RESPONSE_SCHEMA,
@@ -270,6 +272,97 @@ export const SEARCH_EXAMPLES = {
   },
 } satisfies Record<string, Example>;
 
+/**
+ * A worked Bulk request (RFC 7644 §3.7): a manager and a report who names her with a forward bulkId
+ * reference, a group of both, then a PATCH of the group addressed by its bulkId.
+ */
+export const BULK_EXAMPLES = {
+  request: {
+    summary: 'Two users, a group of both and a PATCH, linked by bulkId references',
+    description:
+      'The report names its manager, and the group its members, with `bulkId:<bulkId>` before they ' +
+      'exist (forward references run in dependency order); the PATCH addresses the group by its bulkId.',
+    value: {
+      schemas: [BULK_REQUEST_SCHEMA],
+      failOnErrors: 1,
+      Operations: [
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'report',
+          data: {
+            schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+            userName: 'bulk.report@example.com',
+            name: { givenName: 'Bulk', familyName: 'Report' },
+            [ENTERPRISE_USER_SCHEMA]: { manager: { value: 'bulkId:manager' } },
+          },
+        },
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'manager',
+          data: {
+            schemas: [USER_SCHEMA],
+            userName: 'bulk.manager@example.com',
+            name: { givenName: 'Bulk', familyName: 'Manager' },
+          },
+        },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'team',
+          data: {
+            schemas: [GROUP_SCHEMA],
+            displayName: 'Bulk team',
+            members: [{ value: 'bulkId:manager' }, { value: 'bulkId:report' }],
+          },
+        },
+        {
+          method: 'PATCH',
+          path: '/Groups/bulkId:team',
+          data: {
+            schemas: [PATCH_OP_SCHEMA],
+            Operations: [{ op: 'replace', path: 'displayName', value: 'Bulk team (renamed)' }],
+          },
+        },
+      ],
+    },
+  },
+  response: {
+    summary: 'Each operation with its status; a failed one with its SCIM error',
+    value: {
+      schemas: [BULK_RESPONSE_SCHEMA],
+      Operations: [
+        {
+          method: 'POST',
+          bulkId: 'report',
+          version: 'W/"1"',
+          location: `${BASE}/Users/5d4f8f3e-7f0a-4d8e-9a52-1b2c3d4e5f60`,
+          status: '201',
+        },
+        {
+          method: 'POST',
+          bulkId: 'manager',
+          version: 'W/"1"',
+          location: `${BASE}/Users/0b5e6a52-3c1d-4f7e-8a90-123456789abc`,
+          status: '201',
+        },
+        {
+          method: 'POST',
+          bulkId: 'team',
+          status: '409',
+          response: {
+            schemas: [ERROR_SCHEMA],
+            status: '409',
+            scimType: 'uniqueness',
+            detail: 'displayName is already taken',
+          },
+        },
+      ],
+    },
+  },
+} satisfies Record<string, Example>;
+
 interface TryStep {
   request: string;
   example: Example;
@@ -315,6 +408,7 @@ const TRY_ORDER: TryStep[] = [
   },
   { request: 'POST /scim/v2/Groups/.search', example: SEARCH_EXAMPLES.byDisplayName },
   { request: 'POST /scim/v2/.search', example: SEARCH_EXAMPLES.byExternalId },
+  { request: 'POST /scim/v2/Bulk', example: BULK_EXAMPLES.request },
 ];
 
 function tryStep({ request, example, on, creates }: TryStep, index: number): string {

@@ -77,7 +77,7 @@ function errorResponse(status: number, description: string, examples?: Examples)
 }
 
 /** Every SCIM route: authentication, rate limits, the generic server error and unavailability. */
-function commonErrors(): MethodDecorator[] {
+export function commonErrors(): MethodDecorator[] {
   return [
     errorResponse(401, 'Missing or invalid tenant API key.', { unauthorized: ERROR_EXAMPLES.unauthorized }),
     errorResponse(

@@ -1,9 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Compilable, Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import type pg from 'pg';
-import { BEGIN, failedBecauseOfEarlier, PipelinedTransaction } from './pipeline.js';
+import { BEGIN, ConnectionLane, failedBecauseOfEarlier, PipelinedTransaction } from './pipeline.js';
 import { runSql, streamSql, type QueryResult } from './sql.js';
 import { TENANT_SCOPE_SQL, tenantScopeParams } from './tenant-scope.js';
 
@@ -75,6 +76,23 @@ function systemTx(em: EntityManager, kysely: Kysely<DB>): SystemTx {
   return new SystemTx((text, values) => runSql(em, text, values), kysely);
 }
 
+/**
+ * The transactions of `Database.shared` commit without waiting for their WAL to reach the disk: the
+ * closing durable transaction waits for all of them at once (one flush instead of one per operation).
+ * One statement with the scope (TENANT_SCOPE_SQL plus the transaction-local `synchronous_commit`).
+ */
+const TENANT_SCOPE_ASYNC_COMMIT_SQL = `${TENANT_SCOPE_SQL}, set_config('synchronous_commit', 'off', true)`;
+
+/** The connection the transactions of one tenant share inside `Database.shared`. */
+interface SharedConnection {
+  tenantId: string;
+  lane: ConnectionLane;
+  /** Whether a transaction committed without waiting for its WAL flush. */
+  committed: boolean;
+  /** A failure that broke the connection (not a statement's error): it is destroyed at the end. */
+  broken?: unknown;
+}
+
 @Injectable()
 export class Database {
   constructor(
@@ -84,6 +102,7 @@ export class Database {
 
   private kysely?: Kysely<DB>;
   private nativePool?: pg.Pool;
+  private readonly sharing = new AsyncLocalStorage<SharedConnection>();
 
   /** One round trip to PostgreSQL (readiness). */
   async ping(): Promise<void> {
@@ -101,6 +120,8 @@ export class Database {
    * pooled connection (also through PgBouncer in transaction mode).
    */
   async transaction<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+    const shared = this.sharing.getStore();
+    if (shared?.tenantId === tenantId) return this.sharedTransaction(shared, work);
     const client = await (await this.pool()).connect();
     const pipeline = new PipelinedTransaction(client);
     let failure: unknown;
@@ -122,6 +143,84 @@ export class Database {
     await pipeline.release(statementFailure);
     // A statement that failed only because an earlier one had (or the work's own rethrow of it) is
     // reported as that earlier failure; a work error of its own (a ScimError) stands.
+    if (workFailed) {
+      if (statementFailure !== undefined && (failedBecauseOfEarlier(failure) || failure === undefined))
+        throw statementFailure;
+      throw failure;
+    }
+    if (statementFailure !== undefined) throw statementFailure;
+    return result as T;
+  }
+
+  /**
+   * Runs `work` with one pooled connection of `tenantId` that every `transaction(tenantId, …)` started
+   * inside it shares (a Bulk request's operations): each is still its own transaction, and the ones
+   * started without waiting for each other are pipelined on it in the order they were started
+   * (ConnectionLane), so that a run of single-round-trip transactions costs about one round trip in
+   * all.
+   *
+   * They commit asynchronously (`synchronous_commit` off, transaction-local): PostgreSQL does not wait
+   * for each commit's WAL flush. Before `shared` returns, `durable` runs in one more transaction that
+   * writes WAL (a row lock) and commits synchronously: its flush covers every commit before it, so
+   * what `work` committed is on disk when the caller answers, as if each had waited, for one flush.
+   * The connection goes back to the pool when all of it is done.
+   */
+  async shared<T>(
+    tenantId: string,
+    work: () => Promise<T>,
+    durable: (tx: TenantTx) => Promise<unknown>,
+  ): Promise<T> {
+    const client = await (await this.pool()).connect();
+    const connection: SharedConnection = { tenantId, lane: new ConnectionLane(client), committed: false };
+    try {
+      const result = await this.sharing.run(connection, work);
+      if (connection.committed && connection.broken === undefined) {
+        await this.sharedTransaction(
+          connection,
+          async (tx) => {
+            const written = durable(tx);
+            tx.commit();
+            await written;
+          },
+          true,
+        );
+      }
+      return result;
+    } finally {
+      // Every transaction was awaited by `work`; an idle, healthy connection goes back to the pool.
+      await new PipelinedTransaction(client).release(connection.broken);
+    }
+  }
+
+  private async sharedTransaction<T>(
+    shared: SharedConnection,
+    work: (tx: TenantTx) => Promise<T>,
+    synchronous = false,
+  ): Promise<T> {
+    if (shared.broken !== undefined) throw shared.broken;
+    const pipeline = new PipelinedTransaction(shared.lane.client, shared.lane);
+    let failure: unknown;
+    let result: T | undefined;
+    let workFailed = false;
+    try {
+      pipeline.issue(BEGIN, [], false);
+      pipeline.issue(
+        synchronous ? TENANT_SCOPE_SQL : TENANT_SCOPE_ASYNC_COMMIT_SQL,
+        tenantScopeParams(shared.tenantId),
+      );
+      result = await work(new TenantTx(pipeline, this.builder, shared.tenantId));
+    } catch (error) {
+      workFailed = true;
+      failure = error;
+    }
+    if (!pipeline.ended) {
+      if (workFailed) pipeline.rollback();
+      else pipeline.commit();
+    }
+    const statementFailure = await pipeline.settle();
+    if (statementFailure !== undefined && !isServerError(statementFailure))
+      shared.broken ??= statementFailure;
+    if (!workFailed && statementFailure === undefined) shared.committed = true;
     if (workFailed) {
       if (statementFailure !== undefined && (failedBecauseOfEarlier(failure) || failure === undefined))
         throw statementFailure;
@@ -162,4 +261,9 @@ export class Database {
     this.nativePool ??= (await this.em.getConnection().getNativeClient()) as pg.Pool;
     return this.nativePool;
   }
+}
+
+/** An ErrorResponse of PostgreSQL (the connection itself is fine), as opposed to a broken connection. */
+function isServerError(error: unknown): boolean {
+  return typeof (error as { severity?: unknown } | undefined)?.severity === 'string';
 }

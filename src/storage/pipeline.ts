@@ -42,7 +42,11 @@ export class PipelinedTransaction {
   private started = false;
   private closed = false;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    /** The connection is shared with other transactions (a Bulk request's operations): see ConnectionLane. */
+    private readonly lane?: ConnectionLane,
+  ) {}
 
   /** Whether COMMIT or ROLLBACK has been issued. */
   get ended(): boolean {
@@ -79,8 +83,12 @@ export class PipelinedTransaction {
     return result;
   }
 
-  /** Sends what this tick issued. */
+  /** Sends what this tick issued (on a shared connection, when the lane lets it: see ConnectionLane). */
   private flush(): void {
+    if (this.lane && !this.lane.mayGo(this)) {
+      this.lane.wait(this, () => this.flush());
+      return;
+    }
     const batch = this.queue;
     this.queue = [];
     // The whole transaction at once: BEGIN and COMMIT are left out, the one Sync delimits it.
@@ -97,6 +105,15 @@ export class PipelinedTransaction {
         batch[batch.length - 1].resolve(EMPTY_RESULT);
       };
       void sent.then(ended, ended);
+    }
+    if (this.lane && !whole) {
+      const last = batch[batch.length - 1].text;
+      this.lane.hold(this);
+      if (last === COMMIT || last === ROLLBACK) {
+        const lane = this.lane;
+        const ended = () => lane.ended(this);
+        void sent.then(ended, ended);
+      }
     }
   }
 
@@ -141,6 +158,74 @@ export class PipelinedTransaction {
     const status = client.getTransactionStatus?.();
     const idle = status === undefined || status === null || status === 'I';
     client.release(broken || !idle ? asError(failure ?? 'transaction left open') : undefined);
+  }
+}
+
+/** A statement whose answer nobody needs. */
+const IGNORED = { resolve: () => undefined, reject: () => undefined };
+
+/**
+ * One pooled connection shared by many transactions of one tenant (the operations of a Bulk request),
+ * each still its own transaction, sent in the order they were started:
+ *
+ * - a whole transaction issued at once (an insert with its audit row) is one implicit transaction with
+ *   its own Sync: it goes at once, behind the others, without waiting for their answers, and a failure
+ *   rolls back only it (PostgreSQL clears the error at its Sync). So a run of creates costs about one
+ *   round trip in all, however many there are.
+ * - a transaction that reads before it writes (BEGIN … COMMIT over several round trips) holds the
+ *   connection's transaction block: transactions started after it are sent once its last batch (COMMIT
+ *   or ROLLBACK) has been answered. If that batch failed before its COMMIT, PostgreSQL skipped the rest
+ *   of it and the block is still open (aborted): a ROLLBACK ends it first, so that the next transaction
+ *   never runs inside it.
+ */
+export class ConnectionLane {
+  private owner: PipelinedTransaction | undefined;
+  private readonly waiting: { tx: PipelinedTransaction; send: () => void }[] = [];
+  /** The waiting transaction being let go now (its turn came). */
+  private turn: PipelinedTransaction | undefined;
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  /** May `tx` send its batch now: it holds the block, or nobody does and nobody waits before it. */
+  mayGo(tx: PipelinedTransaction): boolean {
+    if (this.owner !== undefined) return this.owner === tx;
+    return this.waiting.length === 0 || this.turn === tx;
+  }
+
+  wait(tx: PipelinedTransaction, send: () => void): void {
+    this.waiting.push({ tx, send });
+  }
+
+  /** `tx` sent a batch of an explicit transaction: the others wait for its end. */
+  hold(tx: PipelinedTransaction): void {
+    this.owner = tx;
+  }
+
+  /** The last batch of `tx`'s explicit transaction was answered: a ROLLBACK if needed, then whoever waits. */
+  ended(tx: PipelinedTransaction): void {
+    if (this.owner !== tx) return;
+    const status = (
+      this.client as unknown as { getTransactionStatus?(): string | null }
+    ).getTransactionStatus?.();
+    if (status === 'E' || status === 'T') {
+      const rollback = new ImplicitTransaction(
+        [{ text: ROLLBACK, values: [], ...IGNORED }],
+        undefined,
+        false,
+      );
+      void this.client.query(rollback as unknown as pg.QueryConfig);
+    }
+    this.owner = undefined;
+    // In order, until one of them opens an explicit transaction of its own (which ends in `ended`).
+    while (this.owner === undefined && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      this.turn = next.tx;
+      try {
+        next.send();
+      } finally {
+        this.turn = undefined;
+      }
+    }
   }
 }
 

@@ -156,18 +156,39 @@ describe('ServiceProviderConfig claims match real behaviour', () => {
     expect(stored.rows[0].n).toBe(0);
   });
 
-  it('bulk: /Bulk does not exist while bulk.supported is false', async () => {
-    const res = await scim.post('Bulk', {
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
-      Operations: [],
+  it('bulk: /Bulk runs operations within the advertised limits, and answers 413 beyond each', async () => {
+    const schemas = ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'];
+    expect(config.bulk.supported).toBe(true);
+    expect(config.bulk.maxOperations).toBeGreaterThan(0);
+    expect(config.bulk.maxPayloadSize).toBeGreaterThan(0);
+    const ok = await scim.post('Bulk', {
+      schemas,
+      Operations: [{ method: 'POST', path: '/Users', bulkId: 'cap', data: newUser('cap.bulk@example.com') }],
     });
-    if (config.bulk.supported) {
-      expect(res.statusCode).toBe(200);
-      expect(config.bulk.maxOperations).toBeGreaterThan(0);
-    } else {
-      expect([404, 501]).toContain(res.statusCode);
-      expect(config.bulk).toMatchObject({ maxOperations: 0, maxPayloadSize: 0 });
-    }
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().Operations.map((op: { status: string }) => op.status)).toEqual(['201']);
+    const tooMany = await scim.post('Bulk', {
+      schemas,
+      Operations: Array.from({ length: config.bulk.maxOperations + 1 }, (_, i) => ({
+        method: 'DELETE',
+        path: `/Users/${i}`,
+      })),
+    });
+    expect(tooMany.statusCode).toBe(413);
+    expect(tooMany.json().detail).toContain(`maxOperations (${config.bulk.maxOperations})`);
+    const tooLarge = await scim.post('Bulk', {
+      schemas,
+      Operations: [
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'big',
+          data: newUser('cap.big@example.com', { title: 'x'.repeat(config.bulk.maxPayloadSize) }),
+        },
+      ],
+    });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json().detail).toContain(`maxPayloadSize (${config.bulk.maxPayloadSize})`);
   });
 
   it('authenticationSchemes: the bearer API key is the one scheme, and nothing else gets in', async () => {

@@ -47,7 +47,10 @@ describe('the committed OpenAPI document and client types (npm run openapi)', ()
   });
 
   it('PATCH documents 200 with the resource and no 204: the server always answers the resource', () => {
-    const patches = operations(document).filter(([, method]) => method === 'patch');
+    // /Me answers 501 to every method (RFC 7644 §3.11): it has no resource to answer with.
+    const patches = operations(document).filter(
+      ([path, method]) => method === 'patch' && path !== '/scim/v2/Me',
+    );
     expect(patches.map(([path]) => path).sort()).toEqual([
       '/admin/v1/tenants/{id}',
       '/scim/v2/Groups/{id}',

@@ -31,7 +31,7 @@ describe('discovery endpoints (RFC 7644 §4)', () => {
     expect(body).toMatchObject({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 },
       filter: { supported: true, maxResults: PAGING.maxCount },
       changePassword: { supported: false },
       sort: { supported: true },

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       migrateOnStart: true,
       bodyLimit: 1048576,
+      bulkMaxOperations: 1000,
+      bulkMaxPayloadBytes: 1048576,
       rateLimitRps: 50,
       rateLimitBurst: 200,
       dbStatementTimeoutMs: 10000,
@@ -43,6 +45,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'DEBUG',
       MIGRATE_ON_START: 'false',
       BODY_LIMIT: '2048',
+      BULK_MAX_OPERATIONS: '50',
+      BULK_MAX_PAYLOAD_BYTES: '4096',
       RATE_LIMIT_RPS: '5',
       RATE_LIMIT_BURST: '20',
       DB_STATEMENT_TIMEOUT_MS: '3000',
@@ -70,6 +74,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       migrateOnStart: false,
       bodyLimit: 2048,
+      bulkMaxOperations: 50,
+      bulkMaxPayloadBytes: 4096,
       rateLimitRps: 5,
       rateLimitBurst: 20,
       dbStatementTimeoutMs: 3000,
@@ -86,6 +92,11 @@ describe('loadConfig', () => {
       consoleSessionIdleMinutes: 5,
       trustProxy: true,
     });
+  });
+
+  it('the Bulk payload limit follows BODY_LIMIT unless set', () => {
+    expect(loadConfig({ BODY_LIMIT: '2048' }).bulkMaxPayloadBytes).toBe(2048);
+    expect(loadConfig({ BODY_LIMIT: '2048', BULK_MAX_PAYLOAD_BYTES: '1000' }).bulkMaxPayloadBytes).toBe(1000);
   });
 
   it('DATABASE_LISTEN_URL=none runs without the API key listener', () => {
@@ -107,6 +118,8 @@ describe('loadConfig', () => {
     ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START must be true or false/],
     ['EVENTS_ENABLED', 'sometimes', /EVENTS_ENABLED must be true or false/],
     ['BODY_LIMIT', '0', /BODY_LIMIT must be a positive integer/],
+    ['BULK_MAX_OPERATIONS', '0', /BULK_MAX_OPERATIONS must be a positive integer/],
+    ['BULK_MAX_PAYLOAD_BYTES', '1MB', /BULK_MAX_PAYLOAD_BYTES must be a positive integer/],
     ['RATE_LIMIT_RPS', '0', /RATE_LIMIT_RPS must be a positive integer/],
     ['RATE_LIMIT_RPS', '2.5', /RATE_LIMIT_RPS must be a positive integer/],
     ['RATE_LIMIT_BURST', 'lots', /RATE_LIMIT_BURST must be a positive integer/],

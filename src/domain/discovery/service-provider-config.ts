@@ -10,7 +10,7 @@ export interface ServiceProviderLimits {
   defaultPageSize: number;
   /** Seconds a cursor stays valid between page requests (RFC 9865 §4). */
   cursorTimeout: number;
-  /** Bulk (RFC 7644 §3.7) limits; undefined while /Bulk is not implemented. */
+  /** Bulk (RFC 7644 §3.7) limits; undefined: /Bulk not offered. */
   bulk?: { maxOperations: number; maxPayloadSize: number };
 }
 
@@ -24,6 +24,8 @@ export const DEFAULT_LIMITS: Readonly<ServiceProviderLimits> = Object.freeze({
   maxResults: PAGING.maxCount,
   defaultPageSize: PAGING.defaultCount,
   cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+  // The defaults of BULK_MAX_OPERATIONS and BULK_MAX_PAYLOAD_BYTES (BODY_LIMIT's default).
+  bulk: Object.freeze({ maxOperations: 1000, maxPayloadSize: 1024 * 1024 }),
 });
 
 export interface ServiceProviderConfig {

@@ -34,9 +34,11 @@ export function rateLimitWindow(rps: number, burst: number): RateLimitWindow {
 export class TenantRateLimiter {
   private readonly logger = new Logger(TenantRateLimiter.name);
   private readonly budgets: SharedTokenBudgets;
+  private readonly windowPoints: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, counters: RateLimitCounters) {
     const window = rateLimitWindow(config.rateLimitRps, config.rateLimitBurst);
+    this.windowPoints = window.points;
     this.budgets = new SharedTokenBudgets({
       windowPoints: window.points,
       blockSize: window.block,
@@ -52,5 +54,20 @@ export class TenantRateLimiter {
 
   take(tenantId: string): TakeResult | Promise<TakeResult> {
     return this.budgets.take(tenantId);
+  }
+
+  /**
+   * Spends `count` requests more than the one ApiKeyGuard took (a Bulk request counts as its
+   * operations), but never more than a whole window with that one: a Bulk larger than the window can
+   * still run, once the window is its alone.
+   */
+  async takeMore(tenantId: string, count: number): Promise<TakeResult> {
+    const wanted = Math.min(count, this.windowPoints - 1);
+    for (let spent = 0; spent < wanted; spent++) {
+      const taken = this.budgets.take(tenantId);
+      const result = taken instanceof Promise ? await taken : taken;
+      if (!result.allowed) return result;
+    }
+    return { allowed: true };
   }
 }

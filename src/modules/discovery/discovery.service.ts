@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../../config/config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
 import { refuseDiscoveryFilter } from '../../domain/discovery/filter.js';
 import { discoveryList, type DiscoveryList } from '../../domain/discovery/list.js';
 import {
@@ -12,8 +14,10 @@ import {
   type SchemaRepresentation,
 } from '../../domain/discovery/schemas.js';
 import {
+  DEFAULT_LIMITS,
   serviceProviderConfig,
   type ServiceProviderConfig,
+  type ServiceProviderLimits,
 } from '../../domain/discovery/service-provider-config.js';
 import { ScimError } from '../../domain/errors.js';
 import { scimRegistry as registry } from '../scim/scim-registry.js';
@@ -27,9 +31,18 @@ export interface DiscoveryRequest {
 /** The discovery resources of RFC 7644 §4, built from the schema registry that validates requests. */
 @Injectable()
 export class DiscoveryService {
+  private readonly limits: ServiceProviderLimits;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.limits = {
+      ...DEFAULT_LIMITS,
+      bulk: { maxOperations: config.bulkMaxOperations, maxPayloadSize: config.bulkMaxPayloadBytes },
+    };
+  }
+
   serviceProviderConfig({ baseUrl, query }: DiscoveryRequest): ServiceProviderConfig {
     refuseDiscoveryFilter(query.filter);
-    return serviceProviderConfig(baseUrl);
+    return serviceProviderConfig(baseUrl, this.limits);
   }
 
   listSchemas({ baseUrl, query }: DiscoveryRequest): DiscoveryList<SchemaRepresentation> {

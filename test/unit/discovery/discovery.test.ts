@@ -28,13 +28,20 @@ describe('ServiceProviderConfig (RFC 7643 §5, RFC 9865 §4)', () => {
     });
   });
 
-  it('claims no bulk while /Bulk does not exist, with the REQUIRED limits at 0', () => {
-    expect(config.bulk).toEqual({ supported: false, maxOperations: 0, maxPayloadSize: 0 });
+  it('claims bulk with the limits given (by default those of BULK_MAX_OPERATIONS and BULK_MAX_PAYLOAD_BYTES)', () => {
+    expect(config.bulk).toEqual({ supported: true, maxOperations: 1000, maxPayloadSize: 1048576 });
     const withBulk = serviceProviderConfig(BASE, {
       ...DEFAULT_LIMITS,
-      bulk: { maxOperations: 100, maxPayloadSize: 1048576 },
+      bulk: { maxOperations: 100, maxPayloadSize: 2048 },
     });
-    expect(withBulk.bulk).toEqual({ supported: true, maxOperations: 100, maxPayloadSize: 1048576 });
+    expect(withBulk.bulk).toEqual({ supported: true, maxOperations: 100, maxPayloadSize: 2048 });
+    // Without limits there is no /Bulk: RFC 7643 §5 still requires the two numbers.
+    const { bulk: _bulk, ...withoutBulk } = DEFAULT_LIMITS;
+    expect(serviceProviderConfig(BASE, withoutBulk).bulk).toEqual({
+      supported: false,
+      maxOperations: 0,
+      maxPayloadSize: 0,
+    });
   });
 
   it('claims patch, sort and etag, and no password changes', () => {

@@ -1,0 +1,203 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../../config/config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { planBulk } from '../../domain/bulk/plan.js';
+import { BULK_ID_PREFIX, resolveBulkIds } from '../../domain/bulk/references.js';
+import { parseBulkRequest, type BulkOperation } from '../../domain/bulk/request.js';
+import { ScimError } from '../../domain/errors.js';
+import { parseProjection, type Projection } from '../../domain/project/attributes.js';
+import type { ResourceTypeName, ScimResource } from '../../domain/schema/types.js';
+import { isDatabaseUnavailable } from '../../http/database-unavailable.js';
+import { fromDatabaseError } from '../../http/scim-exception.filter.js';
+import { Database } from '../../storage/database.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
+import { GroupsService } from '../groups/groups.service.js';
+import { scimRegistry } from '../scim/scim-registry.js';
+import { locationOf, type RequestScope, type ScimResourceService } from '../scim-http/index.js';
+import { UsersService } from '../users/users.service.js';
+import { bulkResponse, type BulkOperationResult, type BulkResponse } from './bulk-response.js';
+
+/**
+ * What a Bulk operation answers with: the id, version and location only (RFC 7644 §3.7.3 needs no
+ * more), so no operation reads a group's members or a user's groups back.
+ */
+const ANSWERED: Record<ResourceTypeName, Projection> = {
+  User: parseProjection(scimRegistry, 'User', { excludedAttributes: 'groups' }),
+  Group: parseProjection(scimRegistry, 'Group', { excludedAttributes: 'members' }),
+};
+
+const SUCCESS: Record<string, string> = { POST: '201', PUT: '200', PATCH: '200', DELETE: '204' };
+
+/**
+ * At most this many operations in flight on the connection: each statement's client-side deadline
+ * (statement_timeout plus a margin) runs from when it is sent, so one sent behind thousands of others
+ * must not wait for all of them. A hundred pipelined creates already cost about one round trip.
+ */
+const MAX_IN_FLIGHT = 100;
+
+/** What an operation that ran left for the ones after it: the id its bulkId stands for, or its failure. */
+type Outcome = { id: string } | { failed: true };
+
+/**
+ * /Bulk (RFC 7644 §3.7): the operations of one request, each run exactly as the single request it
+ * stands for (the same service call, so the same validation, ETags, audit row and events), each its
+ * own transaction. They share one connection (Database.shared), on which the transactions that do not
+ * have to wait for each other are pipelined: a run of creates costs about one round trip in all.
+ */
+@Injectable()
+export class BulkService {
+  private readonly logger = new Logger(BulkService.name);
+  private readonly services: Record<ResourceTypeName, ScimResourceService>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly tenants: TenantsRepository,
+    users: UsersService,
+    groups: GroupsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.services = { User: users, Group: groups };
+  }
+
+  /** The operations a request carries (for the rate limit), 400/413 when it is no valid BulkRequest. */
+  read(body: unknown) {
+    return parseBulkRequest(body, { maxOperations: this.config.bulkMaxOperations });
+  }
+
+  async run(scope: RequestScope, request: ReturnType<BulkService['read']>): Promise<BulkResponse> {
+    const { operations, failOnErrors } = request;
+    const plan = planBulk(operations);
+    const results = new Map<number, BulkOperationResult>();
+    const outcomes = new Map<number, Outcome>();
+    let errors = 0;
+    let stopped = false;
+    const settle = (op: BulkOperation, result: BulkOperationResult, outcome: Outcome) => {
+      results.set(op.index, result);
+      outcomes.set(op.index, outcome);
+      if ('failed' in outcome) errors++;
+    };
+    const limitReached = () => stopped || (failOnErrors !== undefined && errors >= failOnErrors);
+
+    // The closing durable transaction holds the tenant as every write does (a row lock: WAL to flush).
+    const durable = (tx: Parameters<TenantsRepository['holdForWrite']>[0]) => this.tenants.holdForWrite(tx);
+    await this.db.shared(
+      scope.tenant.tenantId,
+      async () => {
+        let inFlight: Promise<void>[] = [];
+        const drain = async () => {
+          await Promise.all(inFlight);
+          inFlight = [];
+        };
+        for (const index of plan.order) {
+          if (limitReached()) break;
+          const op = operations[index];
+          // An operation that names a bulkId waits for the POST that defines it, and so for everything
+          // started before it (the order stays the one planned). With failOnErrors, no more operations
+          // are in flight than errors may still happen, so none runs after the limit is reached.
+          const waits = (plan.dependsOn.get(index) ?? []).some((dep) => !outcomes.has(dep));
+          const windowFull =
+            inFlight.length >= MAX_IN_FLIGHT ||
+            (failOnErrors !== undefined && inFlight.length >= failOnErrors - errors);
+          if (waits || windowFull) {
+            await drain();
+            if (limitReached()) break;
+          }
+          const refused = plan.errors.get(index);
+          if (refused) {
+            settle(op, failure(op, refused), { failed: true });
+            continue;
+          }
+          inFlight.push(
+            this.runOne(scope, op, plan.definedBy, outcomes).then(({ result, outcome, unavailable }) => {
+              settle(op, result, outcome);
+              if (unavailable) stopped = true;
+            }),
+          );
+        }
+        await drain();
+      },
+      durable,
+    );
+    // In the request's order; operations not run (failOnErrors reached) are left out (§3.7.3).
+    return bulkResponse([...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result));
+  }
+
+  private async runOne(
+    scope: RequestScope,
+    op: BulkOperation,
+    definedBy: Map<string, number>,
+    outcomes: Map<number, Outcome>,
+  ): Promise<{ result: BulkOperationResult; outcome: Outcome; unavailable?: boolean }> {
+    try {
+      const resolve = (bulkId: string): string => {
+        const outcome = outcomes.get(definedBy.get(bulkId)!);
+        if (outcome && 'id' in outcome) return outcome.id;
+        throw new ScimError(
+          409,
+          `bulkId "${bulkId}" cannot be resolved: operation ${definedBy.get(bulkId)} that creates it failed.`,
+        );
+      };
+      const type = op.resourceType!;
+      const service = this.services[type];
+      const id = op.id?.startsWith(BULK_ID_PREFIX) ? resolve(op.id.slice(BULK_ID_PREFIX.length)) : op.id;
+      const data = op.data === undefined ? undefined : resolveBulkIds(op.data, resolve);
+      // Each operation is audited and evented as its own request: the Bulk's request id and its index.
+      const opScope: RequestScope = {
+        ...scope,
+        tenant: { ...scope.tenant, requestId: `${scope.tenant.requestId}/${op.index}` },
+      };
+      let resource: ScimResource | undefined;
+      switch (op.method) {
+        case 'POST':
+          resource = await service.create(opScope, data, ANSWERED[type]);
+          break;
+        case 'PUT':
+          resource = await service.replace(opScope, id!, data, op.version, ANSWERED[type]);
+          break;
+        case 'PATCH':
+          resource = await service.patch(opScope, id!, data, op.version, ANSWERED[type]);
+          break;
+        default:
+          await service.delete(opScope, id!, op.version);
+      }
+      const meta = resource?.meta as { version?: string; location?: string } | undefined;
+      const location = meta?.location ?? locationOf(scope.baseUrl, type, id!);
+      const result: BulkOperationResult = {
+        method: op.method,
+        ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}),
+        ...(meta?.version ? { version: meta.version } : {}),
+        location,
+        status: SUCCESS[op.method],
+      };
+      return { result, outcome: { id: (resource?.id as string | undefined) ?? id! } };
+    } catch (error) {
+      const unavailable = isDatabaseUnavailable(error);
+      return { result: failure(op, this.asScimError(error, scope)), outcome: { failed: true }, unavailable };
+    }
+  }
+
+  /** The error an operation is answered with, as the exception filter would answer its single request. */
+  private asScimError(error: unknown, scope: RequestScope): ScimError {
+    if (error instanceof ScimError) return error;
+    const known = fromDatabaseError(error);
+    if (known) return known;
+    if (isDatabaseUnavailable(error)) {
+      this.logger.warn({ err: error, requestId: scope.tenant.requestId }, 'database unavailable');
+      return new ScimError(503, 'The database is unavailable; retry after the Retry-After delay');
+    }
+    this.logger.error(
+      { err: error, requestId: scope.tenant.requestId },
+      'unhandled error in a bulk operation',
+    );
+    return new ScimError(500, 'Internal server error; the request id identifies it in the server log');
+  }
+}
+
+function failure(op: BulkOperation, error: ScimError): BulkOperationResult {
+  return {
+    method: op.method,
+    ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}),
+    status: String(error.status),
+    response: error.toJSON(),
+  };
+}
