@@ -10,6 +10,7 @@ import { Migration20261201150837_ChangeEvents } from './Migration20261201150837_
 import { Migration20261201151116_RateLimit } from './Migration20261201151116_RateLimit.js';
 import { Migration20261201171542_Console } from './Migration20261201171542_Console.js';
 import { Migration20261201173842_RateLimitUnlogged } from './Migration20261201173842_RateLimitUnlogged.js';
+import { Migration20261201180639_SetupLinkTenantKey } from './Migration20261201180639_SetupLinkTenantKey.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201151116_RateLimit', class: Migration20261201151116_RateLimit },
   { name: 'Migration20261201171542_Console', class: Migration20261201171542_Console },
   { name: 'Migration20261201173842_RateLimitUnlogged', class: Migration20261201173842_RateLimitUnlogged },
+  { name: 'Migration20261201180639_SetupLinkTenantKey', class: Migration20261201180639_SetupLinkTenantKey },
 ];

@@ -9,8 +9,9 @@ export const SetupLinkEntity = defineEntity({
   name: 'SetupLink',
   tableName: 'setup_link',
   properties: {
+    /** Keys lead with tenant_id (docs/deployment.md, Citus); the token names the link id alone. */
+    tenantId: p.uuid().primary(),
     id: p.uuid().primary(),
-    tenantId: p.uuid(),
     /** Hex SHA-256 of the whole token. */
     tokenHash: p.text(),
     createdAt: p.datetime().defaultRaw('now()'),
@@ -18,5 +19,9 @@ export const SetupLinkEntity = defineEntity({
     revokedAt: p.datetime().nullable(),
     lastUsedAt: p.datetime().nullable(),
   },
-  indexes: [{ name: 'setup_link_tenant_idx', properties: ['tenantId', 'createdAt'] }],
+  indexes: [
+    { name: 'setup_link_tenant_idx', properties: ['tenantId', 'createdAt'] },
+    // Signing in with a token finds its link before the tenant is known.
+    { name: 'setup_link_id_idx', properties: ['id'] },
+  ],
 });
