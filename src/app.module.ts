@@ -11,6 +11,8 @@ import { HealthModule } from './modules/health/health.module.js';
 import { AdminModule } from './modules/admin/admin.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { ConsoleAuthModule } from './modules/console-auth/console-auth.module.js';
+import { TeamModule } from './modules/team/team.module.js';
 import { DiscoveryModule } from './modules/discovery/discovery.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { SearchModule } from './modules/search/search.module.js';
@@ -50,6 +52,8 @@ export class AppModule {
         TenantsModule,
         AuditModule,
         AdminModule,
+        ConsoleAuthModule,
+        TeamModule,
         UsersModule,
         GroupsModule,
         SearchModule,

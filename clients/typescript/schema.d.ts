@@ -54,7 +54,8 @@ export interface paths {
         delete: operations["deleteTenant"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a tenant */
+        patch: operations["renameTenant"];
         trace?: never;
     };
     "/admin/v1/tenants/{id}/api-keys": {
@@ -99,8 +100,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a tenant's audit trail of SCIM writes, newest first */
+        /** List a tenant's audit trail (SCIM writes, and changes made through the operator API or the console), newest first */
         get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/connection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SCIM connection's health: the base URL, the identity provider's last request and last error */
+        get: operations["getConnection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -121,6 +139,148 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's groups by name, with member counts, cursor-paged */
+        get: operations["listTeamGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group with its member count and its history from the audit trail */
+        get: operations["getTeamGroup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/groups/{groupId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group's direct members (users), in member id order, cursor-paged */
+        get: operations["listGroupMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's members with role and groups: searched, filtered, sorted, cursor-paged */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member: the team view, the SCIM User, and its history from the audit trail */
+        get: operations["getMember"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/setup-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's setup links (never their tokens) */
+        get: operations["listSetupLinks"];
+        put?: never;
+        /** Create a setup link: a URL that signs a customer's admin in to the console for this tenant only */
+        post: operations["createSetupLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/setup-links/{linkId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a setup link: it and every session it started stop working at once */
+        delete: operations["revokeSetupLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current console session (its CSRF token included), or 401 */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Sign in to the console with a setup token or ADMIN_TOKEN; sets the session cookie
+         * @description Sets `scim_console` (HttpOnly; SameSite=Strict; Path=/; Secure over https). Failed attempts spend the client address's failed-authentication budget, like wrong SCIM API keys (429 beyond).
+         */
+        post: operations["createSession"];
+        /** Sign out: ends the session and clears the cookie */
+        delete: operations["deleteSession"];
         options?: never;
         head?: never;
         patch?: never;
@@ -641,8 +801,16 @@ export interface components {
             revokedAt: string | null;
         };
         AuditEventDto: {
-            /** Format: uuid */
-            apiKeyId: string;
+            /**
+             * @description Who made the change: `api-key:<key id>` (a SCIM write), `operator` (ADMIN_TOKEN or an operator console session) or `setup-link:<link id>` (a customer admin’s console session)
+             * @example setup-link:7d0b1c7e-8f0a-4c43-9a43-0e5e4b0e8d11
+             */
+            actor: string;
+            /**
+             * Format: uuid
+             * @description The API key of a SCIM write; null for a change made through the operator API or the console
+             */
+            apiKeyId: string | null;
             /** @description Names of the changed attributes, never their values */
             attributes: string[];
             /** @description Increasing event id */
@@ -651,8 +819,11 @@ export interface components {
             operation: "create" | "replace" | "patch" | "delete";
             requestId: string;
             resourceId: string;
-            /** @enum {string} */
-            resourceType: "User" | "Group";
+            /**
+             * @description User and Group: SCIM writes; Tenant, ApiKey and SetupLink: operator API and console changes
+             * @enum {string}
+             */
+            resourceType: "User" | "Group" | "Tenant" | "ApiKey" | "SetupLink";
             /** Format: date-time */
             time: string;
         };
@@ -670,6 +841,50 @@ export interface components {
             /** @description Where to poll from next (after=), present on every page: the last event of this page; on an empty page the given cursor, or without one the start of what is kept */
             nextCursor: string;
         };
+        ConnectionDto: {
+            /** @description The last 4xx or 5xx answer to a SCIM request */
+            lastError?: components["schemas"]["ConnectionErrorDto"];
+            /** Format: uuid */
+            lastRequestApiKeyId?: string;
+            /**
+             * Format: date-time
+             * @description The identity provider's last SCIM request (written at most once a minute per instance)
+             */
+            lastRequestAt?: string;
+            lastRequestUserAgent?: string;
+            /** @description The SCIM base URL to give the identity provider */
+            scimBaseUrl: string;
+        };
+        ConnectionErrorDto: {
+            /** Format: date-time */
+            at: string;
+            detail: string;
+            method: string;
+            /** @description Without the query string */
+            path: string;
+            scimType?: string;
+            status: number;
+        };
+        ConsoleSessionDto: {
+            /** @description Send as the X-CSRF-Token header with every POST, PUT, PATCH and DELETE made with the session cookie; keep it in memory only */
+            csrfToken: string;
+            /**
+             * Format: date-time
+             * @description When the session ends at the latest: 12 hours after sign-in, or when its setup link expires
+             */
+            expiresAt: string;
+            /** @description The session also ends after this many minutes without a request (CONSOLE_SESSION_IDLE_MINUTES) */
+            idleTimeoutMinutes: number;
+            /** @enum {string} */
+            role: "operator" | "tenantAdmin";
+            /**
+             * Format: uuid
+             * @description A tenant admin's tenant
+             */
+            tenantId?: string;
+            /** @description A tenant admin's tenant's name */
+            tenantName?: string;
+        };
         CreateApiKeyBody: {
             /**
              * Format: date-time
@@ -681,6 +896,13 @@ export interface components {
              * @example okta-2026
              */
             name?: string;
+        };
+        CreateSetupLinkBody: {
+            /**
+             * Format: date-time
+             * @description When the link stops working (ISO 8601, in the future, at most 30 days ahead); default in 7 days
+             */
+            expiresAt?: string;
         };
         CreateTenantBody: {
             /** @example Acme */
@@ -696,6 +918,16 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        CreatedSetupLinkDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The link to hand the customer’s admin: <PUBLIC_URL or this request’s origin>/console/setup#<token>; shown in this response only */
+            url: string;
         };
         CreatedTenantDto: {
             /** @description The first API key; shown in this response only */
@@ -938,6 +1170,11 @@ export interface components {
              */
             type: "group.deleted";
         };
+        GroupDetailDto: {
+            group: components["schemas"]["TeamGroupDto"];
+            /** @description The audit trail of the group, newest first, at most 50 */
+            history: components["schemas"]["AuditEventDto"][];
+        };
         /** @description Group (Group) as a POST or PUT body. Attribute names are case-insensitive; readOnly attributes (id, meta, ...) and unknown attributes are ignored. */
         GroupInput: {
             /** @description A human-readable name for the Group. REQUIRED. Unique, compared case-insensitively. */
@@ -1043,6 +1280,11 @@ export interface components {
              */
             type: "group.member_removed";
         };
+        GroupPageDto: {
+            groups: components["schemas"]["TeamGroupDto"][];
+            /** @description Pass as after= for the next page; absent on the last */
+            nextCursor?: string;
+        };
         /** @description A group's own attributes changed (its members are events of their own). */
         GroupUpdatedEvent: {
             /**
@@ -1081,6 +1323,54 @@ export interface components {
              */
             type: "group.updated";
         };
+        MemberDetailDto: {
+            /** @description The audit trail of the member, newest first, at most 50 */
+            history: components["schemas"]["AuditEventDto"][];
+            member: components["schemas"]["MemberDto"];
+            /** @description The SCIM User exactly as GET /scim/v2/Users/{id} returns it */
+            resource: {
+                [key: string]: unknown;
+            };
+        };
+        MemberDto: {
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            displayName?: string;
+            /** @description The primary (else first) email */
+            email?: string;
+            externalId?: string;
+            /** @description Direct groups, by displayName */
+            groups: components["schemas"]["MemberGroupDto"][];
+            /** Format: uuid */
+            id: string;
+            name?: components["schemas"]["MemberNameDto"];
+            /**
+             * @description userType matched case-insensitively; absent or unknown is Viewer
+             * @enum {string}
+             */
+            role: "Admin" | "Editor" | "Viewer";
+            /** Format: date-time */
+            updatedAt: string;
+            userName: string;
+            /** @description userType as the identity provider sent it */
+            userType?: string;
+        };
+        MemberGroupDto: {
+            displayName: string;
+            /** Format: uuid */
+            id: string;
+        };
+        MemberNameDto: {
+            familyName?: string;
+            formatted?: string;
+            givenName?: string;
+        };
+        MemberPageDto: {
+            members: components["schemas"]["MemberDto"][];
+            /** @description Pass as after= for the next page; absent on the last */
+            nextCursor?: string;
+        };
         /** @description Resource metadata (RFC 7643 §3.1). */
         Meta: {
             /**
@@ -1118,6 +1408,10 @@ export interface components {
             path?: string;
             /** @description The value to add or replace; for remove, optional members to remove. */
             value?: unknown;
+        };
+        RenameTenantBody: {
+            /** @example Acme Inc. */
+            name: string;
         };
         /** @description A page of resources of every type (POST /.search, RFC 7644 §3.4.3); `schemas` tells their type. */
         ResourceListResponse: {
@@ -1290,6 +1584,46 @@ export interface components {
             sort: {
                 supported: boolean;
             };
+        };
+        SetupLinkDto: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description The last sign-in with the link
+             */
+            lastUsedAt?: string;
+            /**
+             * Format: date-time
+             * @description Present once revoked
+             */
+            revokedAt?: string;
+        };
+        SetupLinkListDto: {
+            /** @description Newest first */
+            setupLinks: components["schemas"]["SetupLinkDto"][];
+        };
+        SignInBody: {
+            /** @description ADMIN_TOKEN (operators) */
+            adminToken?: string;
+            /** @description The token of a setup link (the URL's fragment, after #) */
+            setupToken?: string;
+        };
+        TeamGroupDto: {
+            /** Format: date-time */
+            createdAt: string;
+            displayName: string;
+            externalId?: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Direct members (users and groups) */
+            memberCount: number;
+            /** Format: date-time */
+            updatedAt: string;
         };
         TenantDto: {
             /** Format: date-time */
@@ -1890,7 +2224,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -1901,7 +2235,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset). */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1958,7 +2301,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantDto"][];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -1969,7 +2312,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset). */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2031,7 +2383,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2042,7 +2394,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset). */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2110,7 +2471,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantDto"];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2121,7 +2482,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2170,7 +2540,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2181,8 +2551,118 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    renameTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameTenantBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2231,7 +2711,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyDto"][];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2242,7 +2722,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2305,7 +2794,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2316,7 +2805,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2384,7 +2882,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2395,7 +2893,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset), or the tenant has no such key. */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or the tenant has no such key. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2432,6 +2939,12 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description Only this resource type */
+                resourceType?: "User" | "Group" | "Tenant" | "ApiKey" | "SetupLink";
+                /** @description Only this resource's events (a User or Group id, …) */
+                resourceId?: string;
+                /** @description Only this operation */
+                operation?: "create" | "replace" | "patch" | "delete";
             };
             header?: never;
             path: {
@@ -2459,7 +2972,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2470,7 +2983,86 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +3127,7 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong operator token. */
+            /** @description Missing or wrong operator token, or no live console session. */
             401: {
                 headers: {
                     /** @description Bearer realm="admin" */
@@ -2546,7 +3138,16 @@ export interface operations {
                     "application/scim+json": components["schemas"]["Error"];
                 };
             };
-            /** @description The operator API is disabled (ADMIN_TOKEN unset), or there is no such tenant. */
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2557,6 +3158,851 @@ export interface operations {
             };
             /** @description The cursor points before events deleted after the retention period (EVENT_RETENTION_DAYS): start again without after. */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTeamGroups: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of the displayName */
+                search?: string;
+                /** @description nextCursor of the previous page */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupPageDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTeamGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDetailDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant or group. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listGroupMembers: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant or group. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                /** @description Case-insensitive substring of the name (displayName, else given and family name), userName or primary email */
+                search?: string;
+                /** @description Case-insensitive */
+                role?: "Admin" | "Editor" | "Viewer";
+                status?: "active" | "deactivated";
+                /** @description Only direct members of this group */
+                group?: string;
+                /** @description role: then by name */
+                sort?: "name" | "userName" | "role";
+                order?: "asc" | "desc";
+                /** @description nextCursor of the previous page */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberDetailDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant or member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSetupLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupLinkListDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSetupLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreateSetupLinkBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedSetupLinkDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeSetupLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                linkId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or the tenant has no such link. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSessionDto"];
+                };
+            };
+            /** @description No live session, or a wrong, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInBody"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            201: {
+                headers: {
+                    /** @description scim_console=<session id>; HttpOnly; SameSite=Strict; Path=/; Max-Age=…[; Secure] */
+                    "Set-Cookie": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSessionDto"];
+                };
+            };
+            /** @description The body is invalid (invalidValue). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No live session, or a wrong, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed sign-ins from this address (AUTH_FAILURE_BURST, AUTH_FAILURE_RPS); retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's csrfToken */
+                "X-CSRF-Token": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No live session, or a wrong, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The X-CSRF-Token header is missing or is not the session’s. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

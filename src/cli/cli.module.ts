@@ -6,6 +6,7 @@ import { ConfigModule } from '../config/config.module.js';
 import { ormConfig } from '../database/mikro-orm.config.js';
 import { AuditModule } from '../modules/audit/audit.module.js';
 import { AuthModule } from '../modules/auth/auth.module.js';
+import { ConsoleAuthModule } from '../modules/console-auth/console-auth.module.js';
 import { TenantsModule } from '../modules/tenants/tenants.module.js';
 
 /** What the CLI needs: the ORM and the same tenant, key and audit services as the operator API. */
@@ -20,6 +21,7 @@ export class CliModule {
         AuthModule,
         TenantsModule,
         AuditModule,
+        ConsoleAuthModule,
       ],
     };
   }

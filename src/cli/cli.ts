@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { ScimError } from '../domain/errors.js';
 import type { ApiKeysService } from '../modules/auth/api-keys.service.js';
 import type { TenantsService } from '../modules/tenants/tenants.service.js';
+import type { SetupLinksService } from '../modules/console-auth/setup-links.service.js';
+import type { AppConfig } from '../config/config.js';
 
 export const USAGE = `usage: npm run cli -- <command>        (in the Docker image: node dist/src/cli/main.js <command>)
   tenants create <name>                                      a tenant and its first API key
@@ -12,6 +14,9 @@ export const USAGE = `usage: npm run cli -- <command>        (in the Docker imag
   keys create <tenantId> [--name <name>] [--expires-at <ISO 8601>]
   keys list <tenantId>
   keys revoke <tenantId> <keyId>
+  setup-links create <tenantId> [--expires-at <ISO 8601>]   a console setup link (its URL printed once)
+  setup-links list <tenantId>
+  setup-links revoke <tenantId> <linkId>                     ends the sessions it started too
 Uses DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (a running server's, if any).
 Prints JSON; an API key is printed once, when created.`;
 
@@ -20,7 +25,14 @@ export interface CliIo {
   err(text: string): void;
 }
 
-type Services = { tenants: TenantsService; apiKeys: ApiKeysService };
+type Services = {
+  tenants: TenantsService;
+  apiKeys: ApiKeysService;
+  setupLinks: SetupLinksService;
+  config: AppConfig;
+};
+/** What the audit trail records for changes made with the CLI: the operator's. */
+const CLI_CALL = { actor: 'operator', requestId: 'cli' };
 type Command = (services: Services) => Promise<unknown>;
 /** `--help`/`-h`: the usage on stdout, exit 0, no database. */
 const HELP = Symbol('help');
@@ -59,7 +71,7 @@ export async function runCli(
 
   // Loaded only now: Nest, MikroORM and the modules take most of a command's second, and --help and a
   // usage error need none of them.
-  const [{ NestFactory }, { migrateDatabase }, { openCliDatabase }, { CliModule }, auth, tenants] =
+  const [{ NestFactory }, { migrateDatabase }, { openCliDatabase }, { CliModule }, auth, tenants, links] =
     await Promise.all([
       import('@nestjs/core'),
       import('../database/migrate.js'),
@@ -67,6 +79,7 @@ export async function runCli(
       import('./cli.module.js'),
       import('../modules/auth/api-keys.service.js'),
       import('../modules/tenants/tenants.service.js'),
+      import('../modules/console-auth/setup-links.service.js'),
     ]);
   const database = await openCliDatabase(config);
   try {
@@ -80,6 +93,8 @@ export async function runCli(
       const result = await command({
         tenants: context.get(tenants.TenantsService),
         apiKeys: context.get(auth.ApiKeysService),
+        setupLinks: context.get(links.SetupLinksService),
+        config,
       });
       if (result !== undefined) io.out(JSON.stringify(result, null, 2));
       return 0;
@@ -172,6 +187,30 @@ function parseCommand(argv: string[]): Command | typeof HELP {
       return async ({ apiKeys }) => {
         await apiKeys.revoke(tenantId, keyId);
         return { revoked: keyId };
+      };
+    }
+    case 'setup-links create': {
+      onlyFor(['expires-at']);
+      const [tenantId] = args(1, '<tenantId>');
+      const expiresAt = values['expires-at'] === undefined ? undefined : new Date(values['expires-at']);
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+        throw new UsageError('--expires-at must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z');
+      }
+      // Without PUBLIC_URL the link points at this machine's server on PORT.
+      return ({ setupLinks, config }) =>
+        setupLinks.create(tenantId, { expiresAt }, CLI_CALL, `http://localhost:${config.port}`);
+    }
+    case 'setup-links list': {
+      onlyFor([]);
+      const [tenantId] = args(1, '<tenantId>');
+      return async ({ setupLinks }) => ({ setupLinks: await setupLinks.list(tenantId) });
+    }
+    case 'setup-links revoke': {
+      onlyFor([]);
+      const [tenantId, linkId] = args(2, '<tenantId> <linkId>');
+      return async ({ setupLinks }) => {
+        await setupLinks.revoke(tenantId, linkId, CLI_CALL);
+        return { revoked: linkId };
       };
     }
     default:

@@ -59,6 +59,13 @@ export interface AppConfig {
   otlpEndpoint?: string;
   /** Days change events are kept for readers (docs/events.md); older ones are pruned. */
   eventRetentionDays: number;
+  /** Minutes a console session lives without a request (CONSOLE_SESSION_IDLE_MINUTES); it ends after 12 h anyway. */
+  consoleSessionIdleMinutes: number;
+  /**
+   * Whether a reverse proxy in front sets X-Forwarded-Proto truthfully (TRUST_PROXY): only then does a
+   * request forwarded from https get the console cookie's Secure flag.
+   */
+  trustProxy: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -93,6 +100,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsPort: parseMetricsPort(env),
     otlpEndpoint: parseOtlpEndpoint(env.OTEL_EXPORTER_OTLP_ENDPOINT),
     eventRetentionDays: parsePositiveInt('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 30),
+    consoleSessionIdleMinutes: parsePositiveInt(
+      'CONSOLE_SESSION_IDLE_MINUTES',
+      env.CONSOLE_SESSION_IDLE_MINUTES,
+      30,
+    ),
+    trustProxy: parseBoolean('TRUST_PROXY', env.TRUST_PROXY, false),
   };
 }
 

@@ -6,6 +6,9 @@ import { MembershipEntity } from '../storage/entities/membership.entity.js';
 import { RateLimitEntity } from '../storage/entities/rate-limit.entity.js';
 import { TenantEntity } from '../storage/entities/tenant.entity.js';
 import { UserEntity } from '../storage/entities/user.entity.js';
+import { ConsoleSessionEntity } from '../storage/entities/console-session.entity.js';
+import { ScimConnectionEntity } from '../storage/entities/scim-connection.entity.js';
+import { SetupLinkEntity } from '../storage/entities/setup-link.entity.js';
 
 /** Every entity of the app, so the ORM, the migrator, the CLI and the typed query builder see the same model. */
 export const ENTITIES = [
@@ -18,4 +21,7 @@ export const ENTITIES = [
   ChangeEventEntity,
   ChangeEventHorizonEntity,
   RateLimitEntity,
+  SetupLinkEntity,
+  ConsoleSessionEntity,
+  ScimConnectionEntity,
 ];

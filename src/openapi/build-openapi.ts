@@ -43,7 +43,15 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addTag('Groups', 'SCIM Groups and their members (RFC 7644 §3).')
     .addTag('Search', 'One query over Users and Groups (RFC 7644 §3.4.3).')
     .addTag('Discovery', 'What the server supports (RFC 7644 §4).')
-    .addTag('admin', 'The operator API: tenants and their API keys (bearer ADMIN_TOKEN).')
+    .addTag(
+      'admin',
+      'The operator API: tenants, their API keys, setup links and audit trail (bearer ADMIN_TOKEN or a console session).',
+    )
+    .addTag(
+      'team',
+      "The team's read API: members with roles and groups, groups with counts, connection health.",
+    )
+    .addTag('console', 'The web console’s sign-in (docs/console.md).')
     .addTag('events', 'Change events of SCIM writes (docs/events.md): the events API and the webhooks.')
     .addTag('health', 'Liveness and readiness probes (no authentication).')
     // Nest's addBearerAuth defaults bearerFormat to "JWT", which neither token is: bearer() drops that
@@ -55,6 +63,16 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addBearerAuth(
       bearer('Operator token: the value of ADMIN_TOKEN (any string of 16 or more characters).'),
       'adminToken',
+    )
+    .addCookieAuth(
+      'scim_console',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description:
+          'The console session (POST /console/api/session). State-changing requests made with it also send X-CSRF-Token.',
+      },
+      'consoleSession',
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {

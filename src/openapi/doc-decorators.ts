@@ -10,6 +10,7 @@ import type * as Terminus from '@nestjs/terminus';
 type SwaggerDecoratorName =
   | 'ApiBearerAuth'
   | 'ApiBody'
+  | 'ApiCookieAuth'
   | 'ApiConsumes'
   | 'ApiCreatedResponse'
   | 'ApiHeader'
@@ -58,6 +59,7 @@ function recorded<N extends SwaggerDecoratorName>(name: N): (typeof Swagger)[N] 
 
 export const ApiBearerAuth = recorded('ApiBearerAuth');
 export const ApiBody = recorded('ApiBody');
+export const ApiCookieAuth = recorded('ApiCookieAuth');
 export const ApiConsumes = recorded('ApiConsumes');
 export const ApiCreatedResponse = recorded('ApiCreatedResponse');
 export const ApiHeader = recorded('ApiHeader');

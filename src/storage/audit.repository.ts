@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TenantTx } from './database.js';
+import type { TenantTx, Tx } from './database.js';
 import { MEMBERS_CHANGED_SQL } from './memberships.repository.js';
 
 /** One SCIM write of the transaction's tenant, as the audit trail stores it. */
@@ -15,7 +15,8 @@ export interface AuditRowInput {
 export interface AuditRow {
   id: string;
   occurred_at: Date | string;
-  api_key_id: string;
+  api_key_id: string | null;
+  actor: string | null;
   request_id: string;
   operation: string;
   resource_type: string;
@@ -47,14 +48,47 @@ export class AuditRepository {
     );
   }
 
-  /** Up to `limit` events of the tenant older than `before` (an event id), newest first. */
-  async page(tx: TenantTx, before: string | undefined, limit: number): Promise<AuditRow[]> {
+  /**
+   * A change made through the operator API or the console, by `actor`, in `tx`: the tenant's own
+   * transaction, or the system one of a change to the tenant row itself (a rename).
+   */
+  async insertOperatorEvent(
+    tx: Tx,
+    tenantId: string,
+    event: Omit<AuditRowInput, 'apiKeyId'> & { actor: string },
+  ): Promise<void> {
+    await tx.sql(
+      `INSERT INTO audit_event (tenant_id, actor, request_id, operation, resource_type, resource_id, attributes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::text[])`,
+      [
+        tenantId,
+        event.actor,
+        event.requestId,
+        event.operation,
+        event.resourceType,
+        event.resourceId,
+        event.attributes,
+      ],
+    );
+  }
+
+  /**
+   * Up to `limit` events of the tenant older than `before` (an event id), newest first, matching the
+   * filters. A resource's history walks audit_event_resource_idx; the others the tenant's trail.
+   */
+  async page(
+    tx: TenantTx,
+    before: string | undefined,
+    limit: number,
+    filters: { resourceType?: string; resourceId?: string; operation?: string } = {},
+  ): Promise<AuditRow[]> {
     let query = tx.builder
       .selectFrom('audit_event')
       .select([
         'id',
         'occurred_at',
         'api_key_id',
+        'actor',
         'request_id',
         'operation',
         'resource_type',
@@ -63,6 +97,9 @@ export class AuditRepository {
       ])
       .where('tenant_id', '=', tx.tenantId);
     if (before !== undefined) query = query.where('id', '<', before);
+    if (filters.resourceType !== undefined) query = query.where('resource_type', '=', filters.resourceType);
+    if (filters.resourceId !== undefined) query = query.where('resource_id', '=', filters.resourceId);
+    if (filters.operation !== undefined) query = query.where('operation', '=', filters.operation);
     const { rows } = await tx.query(query.orderBy('id', 'desc').limit(limit));
     return rows as AuditRow[];
   }

@@ -7,6 +7,10 @@ import { GroupsRepository } from './groups.repository.js';
 import { MembershipsRepository } from './memberships.repository.js';
 import { TenantsRepository } from './tenants.repository.js';
 import { UsersRepository } from './users.repository.js';
+import { ConsoleSessionsRepository } from './console-sessions.repository.js';
+import { ScimConnectionRepository } from './scim-connection.repository.js';
+import { SetupLinksRepository } from './setup-links.repository.js';
+import { TeamRepository } from './team.repository.js';
 
 const PROVIDERS = [
   Database,
@@ -17,6 +21,10 @@ const PROVIDERS = [
   MembershipsRepository,
   AuditRepository,
   EventsRepository,
+  SetupLinksRepository,
+  ConsoleSessionsRepository,
+  TeamRepository,
+  ScimConnectionRepository,
 ];
 
 /**

@@ -39,6 +39,19 @@ export class TenantsRepository {
     return rows[0];
   }
 
+  /** Renames the tenant; undefined when there is no such tenant. */
+  async rename(tx: SystemTx, id: string, name: string): Promise<TenantRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const { rows } = await tx.query(
+      tx.builder
+        .updateTable('tenant')
+        .set({ name })
+        .where('id', '=', id)
+        .returning(['id', 'name', 'created_at']),
+    );
+    return rows[0];
+  }
+
   /** The transaction's own tenant exists, or 404 (operator calls that name a tenant). */
   async require(tx: TenantTx): Promise<void> {
     if (!(await this.find(tx, tx.tenantId))) throw ScimError.notFound(`Tenant ${tx.tenantId} not found`);

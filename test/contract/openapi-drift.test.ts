@@ -48,7 +48,11 @@ describe('the committed OpenAPI document and client types (npm run openapi)', ()
 
   it('PATCH documents 200 with the resource and no 204: the server always answers the resource', () => {
     const patches = operations(document).filter(([, method]) => method === 'patch');
-    expect(patches.map(([path]) => path).sort()).toEqual(['/scim/v2/Groups/{id}', '/scim/v2/Users/{id}']);
+    expect(patches.map(([path]) => path).sort()).toEqual([
+      '/admin/v1/tenants/{id}',
+      '/scim/v2/Groups/{id}',
+      '/scim/v2/Users/{id}',
+    ]);
     for (const [path, , op] of patches) {
       expect([path, Object.keys(op.responses).filter((status) => status.startsWith('2'))]).toEqual([
         path,
@@ -58,11 +62,18 @@ describe('the committed OpenAPI document and client types (npm run openapi)', ()
   });
 
   it('bearer schemes say what the tokens are: no bearerFormat (neither is a JWT), the format in prose', () => {
-    const schemes = document.components?.securitySchemes ?? {};
+    const { consoleSession, ...schemes } = document.components?.securitySchemes ?? {};
     expect(Object.keys(schemes).sort()).toEqual(['adminToken', 'tenantKey']);
     for (const scheme of Object.values(schemes)) {
       expect(scheme).toEqual({ type: 'http', scheme: 'bearer', description: expect.any(String) });
     }
+    // The console's session: an HttpOnly cookie (docs/console.md), not a bearer token.
+    expect(consoleSession).toEqual({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'scim_console',
+      description: expect.stringContaining('X-CSRF-Token'),
+    });
     expect((schemes.tenantKey as { description: string }).description).toContain('scim_<key id>_<secret>');
     expect((schemes.adminToken as { description: string }).description).toContain('ADMIN_TOKEN');
   });

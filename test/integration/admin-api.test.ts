@@ -326,6 +326,7 @@ describe('operator API /admin/v1', () => {
           id: expect.stringMatching(/^\d+$/),
           time: expect.stringMatching(ISO),
           apiKeyId: tenant.apiKeyId,
+          actor: `api-key:${tenant.apiKeyId}`,
           requestId,
           operation: ['delete', 'patch', 'create'][i],
           resourceType: 'User',

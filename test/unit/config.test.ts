@@ -24,6 +24,8 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       otlpEndpoint: undefined,
       eventRetentionDays: 30,
+      consoleSessionIdleMinutes: 30,
+      trustProxy: false,
     });
   });
 
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
       METRICS_PORT: '9100',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
       EVENT_RETENTION_DAYS: '7',
+      CONSOLE_SESSION_IDLE_MINUTES: '5',
+      TRUST_PROXY: 'true',
     });
     expect(config).toEqual({
       port: 8080,
@@ -73,6 +77,8 @@ describe('loadConfig', () => {
       metricsPort: 9100,
       otlpEndpoint: 'http://collector:4318',
       eventRetentionDays: 7,
+      consoleSessionIdleMinutes: 5,
+      trustProxy: true,
     });
   });
 
@@ -110,6 +116,8 @@ describe('loadConfig', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
     ['EVENT_RETENTION_DAYS', '0', /EVENT_RETENTION_DAYS must be a positive integer/],
     ['EVENT_RETENTION_DAYS', '30d', /EVENT_RETENTION_DAYS must be a positive integer/],
+    ['CONSOLE_SESSION_IDLE_MINUTES', '0', /CONSOLE_SESSION_IDLE_MINUTES must be a positive integer/],
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY/],
   ])('rejects %s=%s with a one-line reason', (name, value, message) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);

@@ -39,12 +39,16 @@ export function AdminErrors({
   notFound,
 }: AdminErrorOptions = {}): MethodDecorator {
   return applyDecorators(
-    errorResponse(401, 'Missing or wrong operator token.', {
+    errorResponse(401, 'Missing or wrong operator token, or no live console session.', {
       'WWW-Authenticate': { description: 'Bearer realm="admin"', required: true, schema: { type: 'string' } },
     }),
     errorResponse(
+      403,
+      "A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes.",
+    ),
+    errorResponse(
       404,
-      `The operator API is disabled (ADMIN_TOKEN unset)${notFound ? `, or ${notFound}` : ''}.`,
+      `The operator API is disabled (ADMIN_TOKEN unset and no console session)${notFound ? `, or ${notFound}` : ''}.`,
     ),
     errorResponse(500, 'Unexpected server error; the X-Request-Id response header identifies it in the log.'),
     errorResponse(

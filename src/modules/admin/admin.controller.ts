@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -10,6 +21,8 @@ import {
 } from '../../openapi/doc-decorators.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
+import { ApiCookieAuth } from '../../openapi/doc-decorators.js';
+import { CurrentOperator, type OperatorCall } from '../console-auth/operator-call.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { AdminErrors } from './admin-api.decorators.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
@@ -18,6 +31,7 @@ import {
   CreateApiKeyBody,
   CreateTenantBody,
   ListAuditEventsQuery,
+  RenameTenantBody,
 } from './dto/admin-requests.dto.js';
 import {
   ApiKeyDto,
@@ -33,6 +47,7 @@ const validate = new AdminRequestPipe();
 /** The operator API: tenants, their API keys and their audit trail. */
 @ApiTags('admin')
 @ApiBearerAuth('adminToken')
+@ApiCookieAuth('consoleSession')
 @UseGuards(AdminTokenGuard)
 @Controller('admin/v1')
 export class AdminController {
@@ -66,6 +81,26 @@ export class AdminController {
     return this.tenants.get(id);
   }
 
+  @Patch('tenants/:id')
+  @ApiOperation({ summary: 'Rename a tenant' })
+  @ApiOkResponse({ type: TenantDto })
+  @AdminErrors({ validates: true, body: true, notFound: 'there is no such tenant' })
+  @ApiBody({ type: RenameTenantBody })
+  renameTenant(
+    @Param('id') id: string,
+    @Body(validate) body: RenameTenantBody,
+    @CurrentOperator() call: OperatorCall,
+  ): Promise<TenantDto> {
+    return this.tenants.rename(id, body.name.trim(), (tx) =>
+      this.audit.recordOperator(tx, id, call, {
+        operation: 'patch',
+        resourceType: 'Tenant',
+        resourceId: id.toLowerCase(),
+        attributes: ['name'],
+      }),
+    );
+  }
+
   @Delete('tenants/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a tenant with all its keys, users, groups and audit trail' })
@@ -80,11 +115,22 @@ export class AdminController {
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @AdminErrors({ validates: true, body: true, notFound: 'there is no such tenant' })
   @ApiBody({ type: CreateApiKeyBody, required: false })
-  createApiKey(@Param('id') id: string, @Body(validate) body: CreateApiKeyBody): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(id, {
-      name: body.name?.trim(),
-      expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
-    });
+  createApiKey(
+    @Param('id') id: string,
+    @Body(validate) body: CreateApiKeyBody,
+    @CurrentOperator() call: OperatorCall,
+  ): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(
+      id,
+      { name: body.name?.trim(), expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined },
+      (tx, keyId) =>
+        this.audit.recordOperator(tx, id, call, {
+          operation: 'create',
+          resourceType: 'ApiKey',
+          resourceId: keyId,
+          attributes: ['name', 'expiresAt'],
+        }),
+    );
   }
 
   @Get('tenants/:id/api-keys')
@@ -100,18 +146,38 @@ export class AdminController {
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiNoContentResponse({ description: 'Revoked; the key is refused from the next request on' })
   @AdminErrors({ notFound: 'the tenant has no such key' })
-  revokeApiKey(@Param('id') id: string, @Param('keyId') keyId: string): Promise<void> {
-    return this.apiKeys.revoke(id, keyId);
+  revokeApiKey(
+    @Param('id') id: string,
+    @Param('keyId') keyId: string,
+    @CurrentOperator() call: OperatorCall,
+  ): Promise<void> {
+    return this.apiKeys.revoke(id, keyId, (tx) =>
+      this.audit.recordOperator(tx, id, call, {
+        operation: 'delete',
+        resourceType: 'ApiKey',
+        resourceId: keyId.toLowerCase(),
+        attributes: [],
+      }),
+    );
   }
 
   @Get('tenants/:id/audit-events')
-  @ApiOperation({ summary: "List a tenant's audit trail of SCIM writes, newest first" })
+  @ApiOperation({
+    summary:
+      "List a tenant's audit trail (SCIM writes, and changes made through the operator API or the console), newest first",
+  })
   @ApiOkResponse({ type: AuditEventPageDto, description: 'SCIM writes of the tenant, newest first' })
   @AdminErrors({ validates: true, notFound: 'there is no such tenant' })
   listAuditEvents(
     @Param('id') id: string,
     @Query(validate) query: ListAuditEventsQuery,
   ): Promise<AuditEventPageDto> {
-    return this.audit.list(id, { cursor: query.cursor, limit: query.limit });
+    return this.audit.list(id, {
+      cursor: query.cursor,
+      limit: query.limit,
+      resourceType: query.resourceType,
+      resourceId: query.resourceId,
+      operation: query.operation,
+    });
   }
 }

@@ -1,5 +1,11 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '../../openapi/doc-decorators.js';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '../../openapi/doc-decorators.js';
 import { EventsService } from '../events/events.service.js';
 import { AdminErrors, AdminGoneError } from './admin-api.decorators.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
@@ -11,6 +17,7 @@ const validate = new AdminRequestPipe();
 /** The events API of the operator API: change events, oldest first, resumable (docs/events.md). */
 @ApiTags('events')
 @ApiBearerAuth('adminToken')
+@ApiCookieAuth('consoleSession')
 @UseGuards(AdminTokenGuard)
 @Controller('admin/v1')
 export class EventsController {

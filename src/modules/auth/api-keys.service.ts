@@ -5,7 +5,7 @@ import { ScimError } from '../../domain/errors.js';
 import { isUuid } from '../../domain/ids.js';
 import { ApiKeyInvalidations } from '../../storage/api-key-invalidations.js';
 import { ApiKeysRepository, type ApiKeyRow } from '../../storage/api-keys.repository.js';
-import { Database, type Tx } from '../../storage/database.js';
+import { Database, type TenantTx, type Tx } from '../../storage/database.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { isoOrNull, isoTimestamp } from '../../storage/timestamps.js';
 import { hashToken, issueToken, parseToken, tokenMatches } from './api-key-token.js';
@@ -152,11 +152,18 @@ export class ApiKeysService implements OnModuleDestroy {
     else this.cache.delete(keyId);
   }
 
-  async create(tenantId: string, options: NewApiKeyOptions = {}): Promise<CreatedApiKey> {
+  /** `record` runs in the same transaction with the new key's id (the audit trail of the change). */
+  async create(
+    tenantId: string,
+    options: NewApiKeyOptions = {},
+    record?: (tx: TenantTx, keyId: string) => Promise<void>,
+  ): Promise<CreatedApiKey> {
     requireTenantId(tenantId);
     return this.db.transaction(tenantId, async (tx) => {
       await this.tenants.require(tx);
-      return this.createIn(tx, tenantId, options);
+      const created = await this.createIn(tx, tenantId, options);
+      await record?.(tx, created.id);
+      return created;
     });
   }
 
@@ -199,13 +206,18 @@ export class ApiKeysService implements OnModuleDestroy {
   }
 
   /** Revokes a key at once; revoking a revoked key again keeps the first revocation time. */
-  async revoke(tenantId: string, keyId: string): Promise<void> {
+  async revoke(
+    tenantId: string,
+    keyId: string,
+    record?: (tx: TenantTx, keyId: string) => Promise<void>,
+  ): Promise<void> {
     requireTenantId(tenantId);
     await this.db.transaction(tenantId, async (tx) => {
       await this.tenants.require(tx);
       if (!(await this.keys.revoke(tx, keyId, new Date()))) {
         throw ScimError.notFound(`API key ${keyId} not found`);
       }
+      await record?.(tx, keyId);
     });
     // This instance without waiting for its own notification; the others through theirs.
     this.forget(keyId);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ScimError } from '../../domain/errors.js';
-import { Database } from '../../storage/database.js';
+import { Database, type SystemTx } from '../../storage/database.js';
 import { TenantsRepository, type TenantRow } from '../../storage/tenants.repository.js';
 import { isoTimestamp } from '../../storage/timestamps.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
@@ -53,6 +53,16 @@ export class TenantsService {
     const tenant = await this.db.systemStatement((tx) => this.tenants.find(tx, id));
     if (!tenant) throw ScimError.notFound(`Tenant ${id} not found`);
     return toView(tenant);
+  }
+
+  /** Renames the tenant; `record` runs in the same transaction (the audit trail of the change). */
+  async rename(id: string, name: string, record?: (tx: SystemTx) => Promise<void>): Promise<TenantView> {
+    return this.db.system(async (tx) => {
+      const tenant = await this.tenants.rename(tx, id, name);
+      if (!tenant) throw ScimError.notFound(`Tenant ${id} not found`);
+      await record?.(tx);
+      return toView(tenant);
+    });
   }
 
   /**

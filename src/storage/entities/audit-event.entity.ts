@@ -12,11 +12,19 @@ export const AuditEventEntity = defineEntity({
     id: p.bigint('string').primary().autoincrement(),
     tenantId: p.uuid(),
     occurredAt: p.datetime().defaultRaw('now()'),
-    apiKeyId: p.uuid(),
+    /** The API key of a SCIM write; NULL for a change made through the operator API or the console. */
+    apiKeyId: p.uuid().nullable(),
+    /**
+     * Who made a change through the operator API or the console: `operator` (ADMIN_TOKEN or an operator
+     * session) or `setup-link:<link id>` (a tenant admin's session); NULL for a SCIM write (its API key).
+     */
+    actor: p.text().nullable(),
     requestId: p.text(),
     operation: p.text(),
     resourceType: p.text(),
     resourceId: p.text(),
     attributes: p.array(),
   },
+  // A resource's history (the console's member and group pages), newest first.
+  indexes: [{ name: 'audit_event_resource_idx', properties: ['tenantId', 'resourceId', 'id'] }],
 });

@@ -27,6 +27,18 @@ export const UserEntity = defineEntity({
     displayNameLower: p.text().nullable().generated('(lower(display_name)) stored'),
     familyNameLower: p.text().nullable().generated('(lower(family_name)) stored'),
     primaryEmailLower: p.text().nullable().generated('(lower(primary_email)) stored'),
+    // The team API's order and role filter (src/modules/team): the role as the team sees it (userType
+    // case-insensitively; absent or unknown is Viewer, as domain/team/roles.ts) and the name it sorts by.
+    teamRole: p
+      .text()
+      .generated(
+        "(case lower(user_type) when 'admin' then 'Admin' when 'editor' then 'Editor' else 'Viewer' end) stored",
+      ),
+    teamNameLower: p
+      .text()
+      .generated(
+        "(lower(coalesce(display_name, nullif(btrim(coalesce(given_name, '') || ' ' || coalesce(family_name, '')), ''), user_name))) stored",
+      ),
     createdAt: p.datetime(),
     lastModified: p.datetime(),
     version: p.integer().default(1),
@@ -38,5 +50,8 @@ export const UserEntity = defineEntity({
     { name: 'scim_user_display_name_lower_idx', properties: ['tenantId', 'displayNameLower'] },
     { name: 'scim_user_family_name_lower_idx', properties: ['tenantId', 'familyNameLower'] },
     { name: 'scim_user_primary_email_lower_idx', properties: ['tenantId', 'primaryEmailLower'] },
+    // Keyset pages of the team API: by name, and by role then name.
+    { name: 'scim_user_team_name_idx', properties: ['tenantId', 'teamNameLower', 'id'] },
+    { name: 'scim_user_team_role_idx', properties: ['tenantId', 'teamRole', 'teamNameLower', 'id'] },
   ],
 });

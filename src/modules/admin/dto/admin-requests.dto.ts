@@ -1,7 +1,15 @@
 import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '../../../openapi/doc-decorators.js';
 import { ScimError } from '../../../domain/errors.js';
-import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../../audit/audit.service.js';
+import { isUuid } from '../../../domain/ids.js';
+import {
+  AUDIT_OPERATIONS,
+  AUDIT_PAGE_DEFAULT,
+  AUDIT_PAGE_MAX,
+  AUDIT_RESOURCE_TYPES,
+  type AuditOperation,
+  type AuditResourceType,
+} from '../../audit/audit.service.js';
 
 const NAME_MAX = 200;
 const CURSOR_MAX = 200;
@@ -42,6 +50,35 @@ export class CreateApiKeyBody {
   }
 }
 
+/** PATCH /admin/v1/tenants/{id}: a new name. */
+export class RenameTenantBody {
+  @ApiProperty({ type: String, example: 'Acme Inc.', maxLength: NAME_MAX })
+  name!: string;
+
+  static parse(value: unknown): RenameTenantBody {
+    if (value === undefined || value === null) throw invalid('the body must be a JSON object with name');
+    const fields = fieldsOf(value, ['name']);
+    return Object.assign(new RenameTenantBody(), { name: nameOf(fields.name) });
+  }
+}
+
+export class CreateSetupLinkBody {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description:
+      'When the link stops working (ISO 8601, in the future, at most 30 days ahead); default in 7 days',
+  })
+  expiresAt?: string;
+
+  static parse(value: unknown): CreateSetupLinkBody {
+    const fields = fieldsOf(value, ['expiresAt']);
+    const body = new CreateSetupLinkBody();
+    if (fields.expiresAt != null) body.expiresAt = dateTimeOf('expiresAt', fields.expiresAt);
+    return body;
+  }
+}
+
 export class ListAuditEventsQuery {
   @ApiPropertyOptional({ type: String, description: 'nextCursor of the previous page' })
   cursor?: string;
@@ -49,9 +86,42 @@ export class ListAuditEventsQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: AUDIT_PAGE_MAX, default: AUDIT_PAGE_DEFAULT })
   limit?: number;
 
+  @ApiPropertyOptional({
+    type: String,
+    enum: [...AUDIT_RESOURCE_TYPES],
+    description: 'Only this resource type',
+  })
+  resourceType?: AuditResourceType;
+
+  @ApiPropertyOptional({ type: String, description: "Only this resource's events (a User or Group id, …)" })
+  resourceId?: string;
+
+  @ApiPropertyOptional({ type: String, enum: [...AUDIT_OPERATIONS], description: 'Only this operation' })
+  operation?: AuditOperation;
+
   static parse(value: unknown): ListAuditEventsQuery {
-    const fields = fieldsOf(value, ['cursor', 'limit']);
+    const fields = fieldsOf(value, ['cursor', 'limit', 'resourceType', 'resourceId', 'operation']);
     const query = new ListAuditEventsQuery();
+    if (fields.resourceType !== undefined) {
+      const type = AUDIT_RESOURCE_TYPES.find((known) => known === fields.resourceType);
+      if (!type) throw invalid(`resourceType must be one of ${AUDIT_RESOURCE_TYPES.join(', ')}`);
+      query.resourceType = type;
+    }
+    if (fields.operation !== undefined) {
+      const operation = AUDIT_OPERATIONS.find((known) => known === fields.operation);
+      if (!operation) throw invalid(`operation must be one of ${AUDIT_OPERATIONS.join(', ')}`);
+      query.operation = operation;
+    }
+    if (fields.resourceId !== undefined) {
+      if (
+        typeof fields.resourceId !== 'string' ||
+        fields.resourceId.length === 0 ||
+        fields.resourceId.length > 200
+      ) {
+        throw invalid('resourceId must be a string of 1 to 200 characters');
+      }
+      query.resourceId = isUuid(fields.resourceId) ? fields.resourceId.toLowerCase() : fields.resourceId;
+    }
     if (fields.cursor !== undefined) {
       if (typeof fields.cursor !== 'string' || fields.cursor.length > CURSOR_MAX) {
         throw invalid(`cursor must be a string of at most ${CURSOR_MAX} characters`);
