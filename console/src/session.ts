@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { api, body, isStatus, setCsrfToken } from './api/client.ts';
+import { api, body, currentCsrfToken, isStatus, setCsrfToken } from './api/client.ts';
 import type { Session } from './api/types.ts';
 
 export const SESSION_KEY = ['session'] as const;
@@ -34,7 +34,9 @@ export function useSignOut() {
   const client = useQueryClient();
   return async () => {
     try {
-      await api.DELETE('/console/api/session');
+      await api.DELETE('/console/api/session', {
+        params: { header: { 'X-CSRF-Token': currentCsrfToken() } },
+      });
     } finally {
       rememberSession(client, null);
     }

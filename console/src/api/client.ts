@@ -4,8 +4,7 @@
  * The CSRF token lives in memory only (re-read from GET /console/api/session after a reload).
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import { ScimClientError } from '../../../clients/typescript/index.ts';
-import type { ConsolePaths as Paths } from './pending-paths.ts';
+import { ScimClientError, type paths as Paths } from '../../../clients/typescript/index.ts';
 
 export type { Paths };
 export { ScimClientError };
@@ -15,6 +14,11 @@ let csrfToken: string | undefined;
 /** Remembers the session's CSRF token (undefined after sign-out). */
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
+}
+
+/** The session's CSRF token, for the routes whose type names the header (the middleware sends it anyway). */
+export function currentCsrfToken(): string {
+  return csrfToken ?? '';
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

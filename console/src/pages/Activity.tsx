@@ -1,14 +1,16 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useParams, useSearchParams } from 'react-router';
 import { api, body } from '../api/client.ts';
-import { AuditTable } from '../components/AuditTable.tsx';
+import type { AuditEvent } from '../api/types.ts';
+import { AuditTable, RESOURCE_TYPES } from '../components/AuditTable.tsx';
+import { useKeyNames } from '../components/keys.ts';
 import { ErrorNote, Loading } from '../components/bits.tsx';
 import { Page } from '../components/Page.tsx';
 import { Pager, useCursorPager } from '../components/pager.tsx';
 
 const PAGE_SIZE = 50;
-type ResourceType = 'User' | 'Group';
-type Operation = 'create' | 'replace' | 'patch' | 'delete';
+type ResourceType = AuditEvent['resourceType'];
+type Operation = AuditEvent['operation'];
 
 /** The audit trail of the tenant's SCIM writes, newest first, by resource type and operation. */
 export default function Activity() {
@@ -30,6 +32,7 @@ export default function Activity() {
       ),
     placeholderData: keepPreviousData,
   });
+  const keyNames = useKeyNames(tenantId);
   const set = (name: string, value: string) =>
     setParams(
       (current) => {
@@ -50,9 +53,12 @@ export default function Activity() {
             value={resourceType ?? ''}
             onChange={(e) => set('resourceType', e.target.value)}
           >
-            <option value="">Members and groups</option>
-            <option value="User">Members</option>
-            <option value="Group">Groups</option>
+            <option value="">Everything</option>
+            {Object.entries(RESOURCE_TYPES).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label[0].toUpperCase() + label.slice(1)}s
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
@@ -77,7 +83,7 @@ export default function Activity() {
       ) : events.data.events.length === 0 ? (
         <p>No activity{resourceType || operation ? ' matches' : ' yet'}.</p>
       ) : (
-        <AuditTable events={events.data.events} label="Activity" links />
+        <AuditTable events={events.data.events} label="Activity" links keyNames={keyNames} />
       )}
       <Pager label="Activity" pager={pager} nextCursor={events.data?.nextCursor} busy={events.isFetching} />
     </Page>

@@ -5,6 +5,7 @@ import { api, body } from '../api/client.ts';
 import type { ApiKey, Connection, CreatedApiKey } from '../api/types.ts';
 import { CopyField, ErrorNote, Loading, TableWrap, When } from '../components/bits.tsx';
 import { Page } from '../components/Page.tsx';
+import { useApiKeys } from '../components/keys.ts';
 import { EntraGuide, OktaGuide } from './guides.tsx';
 
 type Provider = 'okta' | 'entra';
@@ -19,11 +20,7 @@ export default function Connect() {
       body(await api.GET('/admin/v1/tenants/{id}/connection', { params: { path: { id: tenantId } } })),
     refetchInterval: 15_000,
   });
-  const keys = useQuery({
-    queryKey: ['api-keys', tenantId],
-    queryFn: async () =>
-      body(await api.GET('/admin/v1/tenants/{id}/api-keys', { params: { path: { id: tenantId } } })),
-  });
+  const keys = useApiKeys(tenantId);
   const scimBaseUrl = connection.data?.scimBaseUrl ?? `${window.location.origin}/scim/v2`;
 
   return (
@@ -172,7 +169,7 @@ function ApiKeys({
       ) : keys.length === 0 ? (
         <p className="muted">No keys yet.</p>
       ) : (
-        <TableWrap label="API keys">
+        <TableWrap label="Keys of this tenant">
           <thead>
             <tr>
               <th scope="col">Name</th>

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, body } from '../api/client.ts';
 import { AuditTable } from '../components/AuditTable.tsx';
+import { useKeyNames } from '../components/keys.ts';
 import { ErrorNote, Loading, StatusBadge, TableWrap, When } from '../components/bits.tsx';
 import { Page } from '../components/Page.tsx';
 import { Pager, useCursorPager } from '../components/pager.tsx';
@@ -31,6 +32,7 @@ export default function GroupPage() {
       ),
     placeholderData: keepPreviousData,
   });
+  const keyNames = useKeyNames(tenantId);
   if (detail.isPending) return <Loading what="Loading the group" />;
   if (detail.error)
     return (
@@ -104,7 +106,7 @@ export default function GroupPage() {
         {history.length === 0 ? (
           <p className="muted">No recorded change.</p>
         ) : (
-          <AuditTable events={history} label="History" />
+          <AuditTable events={history} label={`History of ${group.displayName}`} keyNames={keyNames} />
         )}
       </section>
     </Page>

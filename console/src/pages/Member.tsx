@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, body } from '../api/client.ts';
 import { AuditTable } from '../components/AuditTable.tsx';
+import { useKeyNames } from '../components/keys.ts';
 import { ErrorNote, Loading, StatusBadge, When } from '../components/bits.tsx';
 import { Page } from '../components/Page.tsx';
 import { memberName } from '../components/format.ts';
@@ -18,6 +19,7 @@ export default function MemberPage() {
         }),
       ),
   });
+  const keyNames = useKeyNames(tenantId);
   if (detail.isPending) return <Loading what="Loading the member" />;
   if (detail.error)
     return (
@@ -92,7 +94,7 @@ export default function MemberPage() {
         {history.length === 0 ? (
           <p className="muted">No recorded change.</p>
         ) : (
-          <AuditTable events={history} label="History" />
+          <AuditTable events={history} label={`History of ${memberName(member)}`} keyNames={keyNames} />
         )}
       </section>
     </Page>

@@ -80,13 +80,13 @@ export default function Tenants() {
                 key={tenant.id}
                 tenant={tenant}
                 selected={tenant.id === selected}
-                onSelect={() => setSelected(tenant.id === selected ? undefined : tenant.id)}
+                onSelect={() => setSelected(tenant.id)}
               />
             ))}
           </tbody>
         </TableWrap>
       )}
-      {selectedTenant && <SetupLinks tenant={selectedTenant} />}
+      {selectedTenant && <SetupLinks tenant={selectedTenant} onClose={() => setSelected(undefined)} />}
     </Page>
   );
 }
@@ -186,7 +186,7 @@ function TenantRow({
 
 const EXPIRY_DAYS = [1, 7, 30];
 
-function SetupLinks({ tenant }: { tenant: Tenant }) {
+function SetupLinks({ tenant, onClose }: { tenant: Tenant; onClose: () => void }) {
   const client = useQueryClient();
   const key = ['setup-links', tenant.id];
   const [days, setDays] = useState(7);
@@ -224,7 +224,12 @@ function SetupLinks({ tenant }: { tenant: Tenant }) {
 
   return (
     <section className="card" aria-labelledby="setup-links-title">
-      <h2 id="setup-links-title">Setup links of {tenant.name}</h2>
+      <div className="page-head">
+        <h2 id="setup-links-title">Setup links of {tenant.name}</h2>
+        <button type="button" className="secondary" onClick={onClose}>
+          Close<span className="visually-hidden"> the setup links of {tenant.name}</span>
+        </button>
+      </div>
       <p>
         A setup link signs the customer&rsquo;s admin in to this tenant only (Connect, Team, Groups, Activity)
         until it expires or is revoked. Send it to them over a channel you trust.
