@@ -67,11 +67,13 @@ export function AuditTable({
                 {event.operation !== 'delete' &&
                 (event.resourceType === 'User' || event.resourceType === 'Group') ? (
                   <Link to={`../${event.resourceType === 'User' ? 'team' : 'groups'}/${event.resourceId}`}>
-                    <code>{event.resourceId.slice(0, 8)}…</code>
+                    <code className="id">{event.resourceId.slice(0, 8)}…</code>
                     <span className="visually-hidden"> ({RESOURCE_TYPES[event.resourceType]})</span>
                   </Link>
                 ) : (
-                  <code title={event.resourceId}>{event.resourceId.slice(0, 8)}…</code>
+                  <code className="id" title={event.resourceId}>
+                    {event.resourceId.slice(0, 8)}…
+                  </code>
                 )}
               </td>
             )}
