@@ -52,6 +52,9 @@ export class ConsoleSessionsRepository {
       `WITH live AS (
          UPDATE console_session SET last_seen_at = now()
           WHERE id_hash = $1 AND expires_at > now() AND last_seen_at > now() - make_interval(mins => $2)
+            -- Revoking a link deletes its sessions; this keeps any that slipped by dead all the same.
+            AND (setup_link_id IS NULL OR EXISTS (
+                  SELECT 1 FROM setup_link l WHERE l.id = console_session.setup_link_id AND l.revoked_at IS NULL))
           RETURNING role, tenant_id, setup_link_id, csrf_token, expires_at
        )
        SELECT live.*, t.name AS tenant_name FROM live LEFT JOIN tenant t ON t.id = live.tenant_id`,

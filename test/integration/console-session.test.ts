@@ -1,5 +1,6 @@
+import { Writable } from 'node:stream';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { setCookieOf, signIn, withSession } from '../support/console.js';
+import { setCookieOf, signIn, tokenOf, withSession } from '../support/console.js';
 import { createTenant } from '../support/tenants.js';
 
 const ADMIN_TOKEN = 'operator-token-0123456789abcdef';
@@ -133,6 +134,22 @@ describe('console sessions /console/api/session', () => {
 
   it("an operator session's changes are audited with actor operator", async () => {
     const session = await signIn(t.app, { adminToken: ADMIN_TOKEN });
+    const made = await withSession(t.app, session, 'POST', '/admin/v1/tenants', { name: 'Made here' });
+    const madeTrail = await withSession(
+      t.app,
+      session,
+      'GET',
+      `/admin/v1/tenants/${made.json().id}/audit-events`,
+    );
+    expect(madeTrail.json().events).toEqual([
+      expect.objectContaining({
+        actor: 'operator',
+        operation: 'create',
+        resourceType: 'Tenant',
+        resourceId: made.json().id,
+        attributes: ['name'],
+      }),
+    ]);
     const tenant = await createTenant(t.app, 'Audited');
     const renamed = await withSession(t.app, session, 'PATCH', `/admin/v1/tenants/${tenant.tenantId}`, {
       name: 'Audited Inc.',
@@ -278,5 +295,37 @@ describe('console sessions without ADMIN_TOKEN', () => {
     });
     expect(res.statusCode).toBe(401);
     expect((await t.app.inject({ method: 'GET', url: '/admin/v1/tenants' })).statusCode).toBe(404);
+  });
+});
+
+describe('console secrets stay out of the log', () => {
+  let t: TestApp;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    t = await startTestApp({ ADMIN_TOKEN, LOG_LEVEL: 'debug' }, sink);
+  });
+  afterAll(() => t?.close());
+
+  it('no setup token, session cookie or CSRF token appears in any log line', async () => {
+    const tenant = await createTenant(t.app, 'Logged');
+    const link = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/tenants/${tenant.tenantId}/setup-links`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const token = tokenOf(link.json().url);
+    const session = await signIn(t.app, { setupToken: token });
+    await withSession(t.app, session, 'GET', `/admin/v1/tenants/${tenant.tenantId}/members`);
+    await withSession(t.app, session, 'POST', `/admin/v1/tenants/${tenant.tenantId}/api-keys`, {});
+    await withSession(t.app, session, 'DELETE', '/console/api/session');
+    expect(logLines.length).toBeGreaterThan(3);
+    const secrets = [token, session.cookie.split('=')[1], session.csrfToken, ADMIN_TOKEN];
+    for (const line of logLines) for (const secret of secrets) expect(line).not.toContain(secret);
   });
 });

@@ -25,6 +25,9 @@ const TENANT_TABLES = [
   'audit_event',
   'change_event',
   'change_event_horizon',
+  'setup_link',
+  'console_session',
+  'scim_connection',
 ];
 
 let db: TestDatabase;
@@ -67,6 +70,17 @@ async function seedTenant(tenantId: string, name: string): Promise<void> {
     [tenantId, key, user],
   );
   await c.query(`INSERT INTO change_event_horizon (tenant_id, xid, seq) VALUES ($1, '1', 0)`, [tenantId]);
+  const link = randomUUID();
+  await c.query(
+    `INSERT INTO setup_link (id, tenant_id, token_hash, expires_at) VALUES ($1, $2, 'hash', now() + interval '1 day')`,
+    [link, tenantId],
+  );
+  await c.query(
+    `INSERT INTO console_session (id_hash, role, tenant_id, setup_link_id, csrf_token, expires_at)
+     VALUES ($1, 'tenantAdmin', $2, $3, 'csrf', now() + interval '1 hour')`,
+    [`${name}-session`, tenantId, link],
+  );
+  await c.query(`INSERT INTO scim_connection (tenant_id, last_request_at) VALUES ($1, now())`, [tenantId]);
 }
 
 /** Runs `work` in one transaction on the pool's connection, always ending it (COMMIT, or ROLLBACK on error). */

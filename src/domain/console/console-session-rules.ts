@@ -36,11 +36,6 @@ export function sessionExpiry(now: Date, linkExpiresAt?: Date): Date {
   return new Date(linkExpiresAt ? Math.min(absolute, linkExpiresAt.getTime()) : absolute);
 }
 
-/** Whether a session seen last at `lastSeenAt` and ending at `expiresAt` is still live at `now`. */
-export function sessionLive(now: Date, lastSeenAt: Date, expiresAt: Date, idleMinutes: number): boolean {
-  return now.getTime() < expiresAt.getTime() && now.getTime() - lastSeenAt.getTime() < idleMinutes * 60_000;
-}
-
 /** Methods that change something: with a session cookie they must carry the CSRF token. */
 export function isStateChanging(method: string): boolean {
   return !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());

@@ -61,8 +61,19 @@ export class AdminController {
   @ApiOperation({ summary: 'Create a tenant and its first API key (shown once)' })
   @ApiCreatedResponse({ type: CreatedTenantDto, description: 'The tenant and its first API key' })
   @AdminErrors({ validates: true, body: true })
-  createTenant(@Body(validate) body: CreateTenantBody): Promise<CreatedTenantDto> {
-    return this.tenants.create(body.name.trim());
+  createTenant(
+    @Body(validate) body: CreateTenantBody,
+    @CurrentOperator() call: OperatorCall,
+  ): Promise<CreatedTenantDto> {
+    // The new tenant's trail starts with its creation (a deletion takes the trail with it).
+    return this.tenants.create(body.name.trim(), (tx, tenantId) =>
+      this.audit.recordOperator(tx, tenantId, call, {
+        operation: 'create',
+        resourceType: 'Tenant',
+        resourceId: tenantId,
+        attributes: ['name'],
+      }),
+    );
   }
 
   @Get('tenants')

@@ -63,7 +63,16 @@ export class ApiKeyGuard extends AuthGuard(API_KEY_STRATEGY) {
       headers: { authorization: request.headers.authorization },
       verifyApiKey: async (token) => {
         const result = await this.apiKeys.verify(token);
-        if (!result.ok) requestTags(request.raw).refusal = result.reason;
+        if (!result.ok) {
+          const tags = requestTags(request.raw);
+          tags.refusal = result.reason;
+          // The right secret of a revoked or expired key: the tenant's identity provider is misconfigured,
+          // which its console shows (connection health) and its log line names.
+          if (result.key) {
+            tags.tenantId = result.key.tenantId;
+            tags.apiKeyId = result.key.apiKeyId;
+          }
+        }
         return result;
       },
     };

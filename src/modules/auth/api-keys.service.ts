@@ -42,7 +42,13 @@ export interface AuthenticatedKey {
 
 export type VerifyResult =
   | { ok: true; key: AuthenticatedKey }
-  | { ok: false; detail: string; reason: 'unknown_key' | 'revoked_key' | 'expired_key' };
+  | {
+      ok: false;
+      detail: string;
+      reason: 'unknown_key' | 'revoked_key' | 'expired_key';
+      /** A real key refused (revoked, expired): whose it is, for the log line and the connection's health. */
+      key?: AuthenticatedKey;
+    };
 
 export const DEFAULT_KEY_NAME = 'default';
 
@@ -99,9 +105,12 @@ export class ApiKeysService implements OnModuleDestroy {
       return { ok: false, detail: 'Invalid API key', reason: 'unknown_key' };
     }
     // Only a caller holding the right secret learns why a real key is refused.
-    if (key.revoked) return { ok: false, detail: 'API key has been revoked', reason: 'revoked_key' };
+    const owner = { tenantId: key.tenantId, apiKeyId: key.id };
+    if (key.revoked) {
+      return { ok: false, detail: 'API key has been revoked', reason: 'revoked_key', key: owner };
+    }
     if (key.expiresAt !== null && key.expiresAt <= Date.now()) {
-      return { ok: false, detail: 'API key has expired', reason: 'expired_key' };
+      return { ok: false, detail: 'API key has expired', reason: 'expired_key', key: owner };
     }
     this.touch(key.id);
     return { ok: true, key: { tenantId: key.tenantId, apiKeyId: key.id } };

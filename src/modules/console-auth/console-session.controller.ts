@@ -16,6 +16,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { ScimError } from '../../domain/errors.js';
 import {
   ApiBody,
+  ApiCookieAuth,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
@@ -62,6 +63,8 @@ export class ConsoleSessionController {
   @Post()
   @ApiOperation({
     summary: 'Sign in to the console with a setup token or ADMIN_TOKEN; sets the session cookie',
+    // The body carries the credentials: no scheme applies before it.
+    security: [],
     description:
       'Sets `scim_console` (HttpOnly; SameSite=Strict; Path=/; Secure over https). Failed attempts spend the ' +
       "client address's failed-authentication budget, like wrong SCIM API keys (429 beyond).",
@@ -111,6 +114,7 @@ export class ConsoleSessionController {
   }
 
   @Get()
+  @ApiCookieAuth('consoleSession')
   @ApiOperation({ summary: 'The current console session (its CSRF token included), or 401' })
   @ApiOkResponse({ type: ConsoleSessionDto })
   @ConsoleSessionErrors()
@@ -123,6 +127,7 @@ export class ConsoleSessionController {
 
   @Delete()
   @HttpCode(204)
+  @ApiCookieAuth('consoleSession')
   @ApiOperation({ summary: 'Sign out: ends the session and clears the cookie' })
   @ApiHeader({ name: 'X-CSRF-Token', required: true, description: "The session's csrfToken" })
   @ApiNoContentResponse({ description: 'Signed out' })

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { sessionExpiry, type ConsoleRole } from '../../domain/console/console-session-rules.js';
@@ -38,6 +38,7 @@ const UNKNOWN = 'The token is not valid, has expired or was revoked';
 
 @Injectable()
 export class ConsoleSessionsService {
+  private readonly logger = new Logger(ConsoleSessionsService.name);
   private readonly adminTokenHash?: Buffer;
   private readonly idleMinutes: number;
 
@@ -68,20 +69,14 @@ export class ConsoleSessionsService {
         throw new ScimError(401, UNKNOWN);
       }
       const expiresAt = sessionExpiry(now);
-      await this.db.system(async (tx) => {
-        await this.sessions.prune(tx, this.idleMinutes);
-        await this.sessions.insert(tx, {
-          ...base,
-          role: 'operator',
-          tenantId: null,
-          setupLinkId: null,
-          expiresAt,
-        });
-      });
+      await this.db.systemStatement((tx) =>
+        this.sessions.insert(tx, { ...base, role: 'operator', tenantId: null, setupLinkId: null, expiresAt }),
+      );
+      await this.prune();
       return { sessionId, view: this.view({ role: 'operator', csrfToken, expiresAt }) };
     }
     const parsed = parseSetupToken(request.setupToken);
-    return this.db.system(async (tx) => {
+    const signedIn = await this.db.system(async (tx) => {
       const link = parsed ? await this.links.findForSignIn(tx, parsed.linkId) : undefined;
       const matches = setupTokenMatches(request.setupToken, link?.token_hash);
       const linkExpiresAt = link ? new Date(isoTimestamp(link.expires_at)) : undefined;
@@ -89,7 +84,6 @@ export class ConsoleSessionsService {
         throw new ScimError(401, UNKNOWN);
       }
       const expiresAt = sessionExpiry(now, linkExpiresAt);
-      await this.sessions.prune(tx, this.idleMinutes);
       await this.sessions.insert(tx, {
         ...base,
         role: 'tenantAdmin',
@@ -109,6 +103,20 @@ export class ConsoleSessionsService {
         }),
       };
     });
+    await this.prune();
+    return signedIn;
+  }
+
+  /**
+   * Deletes ended sessions, after a sign-in and outside its transaction (never holding the link while
+   * it scans). Housekeeping only: an ended session is refused whether its row is there or not.
+   */
+  private async prune(): Promise<void> {
+    try {
+      await this.db.systemStatement((tx) => this.sessions.prune(tx, this.idleMinutes));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not delete ended console sessions');
+    }
   }
 
   /** The live session a cookie names (its idle clock restarted), or undefined. */

@@ -86,6 +86,11 @@ export class ConnectionHealthService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /** Resolves when the writes under way have ended (shutdown, and tests that read what was written). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     for (const state of this.tenants.values()) if (state.timer) clearTimeout(state.timer);

@@ -27,13 +27,20 @@ export class TenantsService {
     private readonly apiKeys: ApiKeysService,
   ) {}
 
-  /** Creates the tenant and its first key in one transaction. */
-  async create(name: string): Promise<CreatedTenant> {
+  /**
+   * Creates the tenant and its first key in one transaction; `record` runs in it too, with the new
+   * tenant's id (the audit trail of the change).
+   */
+  async create(
+    name: string,
+    record?: (tx: SystemTx, tenantId: string) => Promise<void>,
+  ): Promise<CreatedTenant> {
     return this.db.system(async (tx) => {
       const tenant = { id: randomUUID(), name, createdAt: new Date() };
       // The tenant row goes first for the key's foreign key.
       await this.tenants.insert(tx, tenant);
       const key = await this.apiKeys.createIn(tx, tenant.id, {}, tenant.createdAt);
+      await record?.(tx, tenant.id);
       return {
         id: tenant.id,
         name: tenant.name,

@@ -10,10 +10,15 @@ const ADMIN_TOKEN = 'operator-token-scope-0123456789abcdef';
 
 /**
  * The statements that run before any tenant is known: finding the presented API key by its id, and
- * recording its use. Everything else a tenant's request runs must be inside a transaction scoped to
+ * recording its use (and, after the response, the tenant's connection health). Everything else a tenant's request runs must be inside a transaction scoped to
  * that tenant (row-level security reads the scope; a statement outside it would see no rows, or all).
  */
-const SYSTEM_STATEMENTS = [/FROM api_key WHERE id = \$1$/, /^update "api_key" set "last_used_at"/];
+const SYSTEM_STATEMENTS = [
+  /FROM api_key WHERE id = \$1$/,
+  /^update "api_key" set "last_used_at"/,
+  // The connection's health, recorded after the response (src/modules/team/connection-health.service.ts).
+  /^INSERT INTO scim_connection /,
+];
 
 async function statementsOf(request: () => Promise<Response>): Promise<SqlEvent[]> {
   const events: SqlEvent[] = [];

@@ -2,8 +2,10 @@ import { ScimError } from '../../../src/domain/errors.js';
 import {
   AdminRequestPipe,
   CreateApiKeyBody,
+  CreateSetupLinkBody,
   CreateTenantBody,
   ListAuditEventsQuery,
+  RenameTenantBody,
 } from '../../../src/modules/admin/dto/admin-requests.dto.js';
 
 const pipe = new AdminRequestPipe();
@@ -97,5 +99,40 @@ describe('the operator API request checks', () => {
   it('is a programming error on a class without parse()', () => {
     expect(refusal(() => body(class Other {}, {}))).toEqual(expect.any(Error));
     expect(refusal(() => body(class Other {}, {}))).not.toBeInstanceOf(ScimError);
+  });
+
+  it('a rename takes exactly a name, like a new tenant', () => {
+    expect(body(RenameTenantBody, { name: 'Acme Inc.' })).toEqual({ name: 'Acme Inc.' });
+    for (const value of [undefined, {}, { name: '' }, { name: 'x'.repeat(201) }, { name: 'A', id: 'x' }]) {
+      expect(refusal(() => body(RenameTenantBody, value))).toEqual(INVALID);
+    }
+  });
+
+  it('a setup link takes an optional expiresAt date-time (its range is the domain’s to check)', () => {
+    expect(body(CreateSetupLinkBody, undefined)).toEqual({});
+    expect(body(CreateSetupLinkBody, { expiresAt: '2030-01-01T00:00:00Z' })).toEqual({
+      expiresAt: '2030-01-01T00:00:00Z',
+    });
+    for (const value of [{ expiresAt: 'soon' }, { expiresAt: 5 }, { url: 'x' }, 'x']) {
+      expect(refusal(() => body(CreateSetupLinkBody, value))).toEqual(INVALID);
+    }
+  });
+
+  it('the audit trail filters by resource type, resource id and operation', () => {
+    const id = '2819C223-7F76-453A-919D-413861904646';
+    expect(query({ resourceType: 'ApiKey', resourceId: id, operation: 'delete' })).toEqual({
+      resourceType: 'ApiKey',
+      resourceId: id.toLowerCase(),
+      operation: 'delete',
+    });
+    for (const value of [
+      { resourceType: 'user' },
+      { resourceType: ['User', 'Group'] },
+      { operation: 'upsert' },
+      { resourceId: '' },
+      { resourceId: 'x'.repeat(201) },
+    ]) {
+      expect(refusal(() => query(value))).toEqual(INVALID);
+    }
   });
 });
