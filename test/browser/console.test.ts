@@ -372,6 +372,43 @@ describe('the console, in Chromium', () => {
         ['okta', 'Active'],
       ]),
     );
+    oktaKey = newKey;
+  });
+
+  it('the team pages with cursors: Next and Previous', async () => {
+    const okta = oktaClient(server.baseUrl, oktaKey);
+    for (let i = 1; i <= 30; i++) {
+      const n = String(i).padStart(2, '0');
+      expect(
+        (await okta('POST', '/Users', oktaUser('Zed', `Member${n}`, 'Viewer', `00uzed${n}`))).status,
+      ).toBe(201);
+    }
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Team', exact: true }).click();
+    await page.waitForURL(`**/t/${tenantId}/team`);
+    await page.getByRole('navigation', { name: 'Team pages' }).getByText('Page 1').waitFor();
+    const first = (await rows(page, 'Team members')).map((row) => row[0]);
+    expect(first).toHaveLength(25);
+    expect(first.slice(0, 4)).toEqual(['Alice Admin', 'Bob Editor', 'Carol Viewer', 'Dave Leaver']);
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2').waitFor();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[aria-label="Team members"] tbody tr').length === 9,
+    );
+    const second = (await rows(page, 'Team members')).map((row) => row[0]);
+    expect(second).toEqual(
+      Array.from({ length: 9 }, (_, i) => `Zed Member${String(22 + i).padStart(2, '0')}`),
+    );
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByText('Page 1').waitFor();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[aria-label="Team members"] tbody tr').length === 25,
+    );
+    expect((await rows(page, 'Team members')).map((row) => row[0])).toEqual(first);
   });
 
   it('a revoked setup link is refused, and the sessions it started end at once', async () => {
