@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { ConnectionHealthService } from '../../src/modules/team/connection-health.service.js';
+import { Database } from '../../src/storage/database.js';
+import { ScimConnectionRepository } from '../../src/storage/scim-connection.repository.js';
 import { sqlObservers, type SqlEvent } from '../../src/storage/sql.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newUser, scimAs } from '../support/scim-requests.js';
@@ -96,5 +98,46 @@ describe('connection health recording', () => {
       await t.db.client.query('ALTER TABLE scim_connection_away RENAME TO scim_connection');
     }
     expect(logLines.some((line) => line.includes('could not record the SCIM connection health'))).toBe(true);
+  });
+
+  it('several instances share the row: a late write never moves a time backward', async () => {
+    const tenant = await createTenant(t.app, 'Shared');
+    const db = t.app.get(Database, { strict: false });
+    const connections = t.app.get(ScimConnectionRepository, { strict: false });
+    const at = (iso: string) => new Date(iso);
+    const error = (iso: string, status: number) => ({
+      at: at(iso),
+      status,
+      scimType: null,
+      detail: `error ${status}`,
+      method: 'GET',
+      path: '/scim/v2/Users',
+    });
+    // Instance A saw the newest request and error; instance B writes older ones after it.
+    await db.systemStatement((tx) =>
+      connections.record(
+        tx,
+        tenant.tenantId,
+        { at: at('2026-12-01T10:00:00Z'), apiKeyId: tenant.apiKeyId, userAgent: 'A' },
+        error('2026-12-01T10:00:00Z', 500),
+      ),
+    );
+    await db.systemStatement((tx) =>
+      connections.record(
+        tx,
+        tenant.tenantId,
+        { at: at('2026-12-01T09:59:00Z'), apiKeyId: tenant.apiKeyId, userAgent: 'B' },
+        error('2026-12-01T09:59:30Z', 404),
+      ),
+    );
+    // A newer error from B alone moves the error, not the request.
+    await db.systemStatement((tx) =>
+      connections.record(tx, tenant.tenantId, undefined, error('2026-12-01T10:01:00Z', 409)),
+    );
+    expect(await connection(tenant.tenantId)).toMatchObject({
+      lastRequestAt: '2026-12-01T10:00:00.000Z',
+      lastRequestUserAgent: 'A',
+      lastError: { at: '2026-12-01T10:01:00.000Z', status: 409, detail: 'error 409' },
+    });
   });
 });
