@@ -129,8 +129,11 @@ describe('the console, in Chromium', () => {
       { name: 'scim_console', httpOnly: true, sameSite: 'Strict' },
     ]);
     expect(await page.evaluate(() => document.cookie)).toBe('');
-    // A tenant admin has no operator pages.
+    // A tenant admin has no operator pages: no link to them, and their address leads back to Connect
+    // (after a reload: the session is the cookie, the CSRF token is read again).
     expect(await page.getByRole('link', { name: 'Tenants' }).count()).toBe(0);
+    await page.goto('/console/tenants');
+    await page.waitForURL(`**/console/t/${tenantId}/connect`);
   });
 
   it('generates an API key and follows the Okta guide', async () => {

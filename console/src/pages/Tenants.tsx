@@ -1,19 +1,23 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
+import { Link, Navigate } from 'react-router';
 import { api, body } from '../api/client.ts';
 import type { CreatedSetupLink, CreatedTenant, Tenant } from '../api/types.ts';
 import { CopyField, ErrorNote, Loading, TableWrap, When } from '../components/bits.tsx';
 import { Page } from '../components/Page.tsx';
+import { homeOf, useSession } from '../session.ts';
 
 const TENANTS = ['tenants'] as const;
 
 /** The operator's page: every tenant; create, rename, delete; setup links for a customer's admin. */
 export default function Tenants() {
+  const session = useSession();
+  const operator = session.data?.role === 'operator';
   const client = useQueryClient();
   const tenants = useQuery({
     queryKey: TENANTS,
     queryFn: async () => body(await api.GET('/admin/v1/tenants')),
+    enabled: operator,
   });
   const [name, setName] = useState('');
   const [created, setCreated] = useState<CreatedTenant>();
@@ -33,6 +37,8 @@ export default function Tenants() {
     if (name.trim()) create.mutate(name.trim());
   };
   const selectedTenant = tenants.data?.find((tenant) => tenant.id === selected);
+  // A customer's admin has one tenant and no operator pages.
+  if (session.data && !operator) return <Navigate to={homeOf(session.data)} replace />;
 
   return (
     <Page title="Tenants">
