@@ -1,6 +1,7 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /** Packages that talk to PostgreSQL: only the storage layer (and the database setup) may import them. */
 const DATABASE_PACKAGES = ['kysely', 'kysely/*', 'pg', 'pg-pool', 'pg-cursor', '@mikro-orm/*'];
@@ -20,6 +21,35 @@ export default tseslint.config(
     ],
   },
   ...tseslint.configs.recommended,
+  {
+    // The web console (React in the browser): the rules of hooks, and no way to the server but the
+    // generated client (console/src/api/client.ts).
+    files: ['console/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+  },
+  {
+    files: ['console/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        {
+          name: 'fetch',
+          message: 'The console calls the server through the generated client (api/client.ts).',
+        },
+        { name: 'localStorage', message: 'Nothing of a session is kept in storage: the cookie is httpOnly.' },
+        {
+          name: 'sessionStorage',
+          message: 'Nothing of a session is kept in storage: the cookie is httpOnly.',
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'window', property: 'fetch', message: 'Use the generated client (api/client.ts).' },
+        { object: 'window', property: 'localStorage', message: 'Nothing of a session is kept in storage.' },
+        { object: 'window', property: 'sessionStorage', message: 'Nothing of a session is kept in storage.' },
+      ],
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -8,6 +8,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { createRootLogger, installRequestLogging, requestIdFor } from './http/request-logging.js';
 import { mountDocsUi } from './http/docs-ui.js';
+import { mountConsole } from './modules/console-ui/console-ui.js';
 import { installDraining } from './http/draining.js';
 import { RouteTable } from './http/route-table.js';
 import { ScimExceptionFilter } from './http/scim-exception.filter.js';
@@ -78,4 +79,6 @@ export function configureApp(app: NestFastifyApplication, { docs = true }: { doc
   app.useGlobalFilters(new ScimExceptionFilter(routes));
   // The committed document, as committed: the server does not build it (STYLE.md §7).
   if (docs) mountDocsUi(fastify);
+  // The web console's files at /console (routes under /console only).
+  mountConsole(fastify);
 }

@@ -103,7 +103,7 @@ export function readyBanner(
     `SCIM server ready (database: ${database})`,
     `  SCIM base URL:  ${base}/scim/v2`,
     `  Swagger UI:     ${base}/docs`,
-    `  Console:        coming soon (at ${base}/console)`,
+    `  Console:        ${base}/console   (operators sign in with ADMIN_TOKEN)`,
     `  Health:         ${base}/health/ready`,
     ...(server.metricsUrl ? [`  Metrics:        ${server.metricsUrl}`] : []),
     `  API key:        npm run cli -- tenants create <name>   (creates a tenant; prints its API key once)`,

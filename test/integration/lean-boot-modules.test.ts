@@ -11,6 +11,19 @@ const TRACING_ONLY = [
   '/dist/src/tracing/',
 ];
 
+/**
+ * The console's build and test tools are dev dependencies (absent from a production install): the server
+ * serves the built files and never loads them.
+ */
+const CONSOLE_BUILD_ONLY = [
+  '/node_modules/vite/',
+  '/node_modules/react/',
+  '/node_modules/react-dom/',
+  '/node_modules/react-router/',
+  '/node_modules/@tanstack/',
+  '/node_modules/playwright-core/',
+];
+
 /** Records every module URL the child resolves, ESM and CommonJS alike (synchronous hooks, in thread). */
 const RECORD_MODULES = `
   import { registerHooks } from 'node:module';
@@ -64,5 +77,12 @@ describe('the modules the server loads', () => {
     expect(modules.some((url) => url.endsWith('/dist/src/app.module.js'))).toBe(true);
     expect(modules.filter((url) => GENERATOR_ONLY.some((part) => url.includes(part)))).toEqual([]);
     expect(modules.filter((url) => TRACING_ONLY.some((part) => url.includes(part)))).toEqual([]);
+  });
+
+  it("serve the console's built files with @fastify/static, loading none of its build tools", () => {
+    const modules = modulesLoadedByTheServer();
+    expect(modules.some((url) => url.endsWith('/dist/src/modules/console-ui/console-ui.js'))).toBe(true);
+    expect(modules.some((url) => url.includes('/node_modules/@fastify/static/'))).toBe(true);
+    expect(modules.filter((url) => CONSOLE_BUILD_ONLY.some((part) => url.includes(part)))).toEqual([]);
   });
 });
