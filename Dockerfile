@@ -13,9 +13,11 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-# Further sources of the build go here, one COPY line each, before `npm run build` (the web console:
-# `COPY console ./console`).
-# scripts/ensure-build.mjs --force: tsc -p tsconfig.build.json into dist/ (dist/src/main.js, dist/src/cli/main.js).
+# The web console (React, built by Vite into dist/console) and the generated client it calls the server with.
+COPY console ./console
+COPY clients/typescript ./clients/typescript
+# scripts/ensure-build.mjs --force: tsc -p tsconfig.build.json into dist/ (dist/src/main.js, dist/src/cli/main.js),
+# then the console into dist/console.
 RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS runtime

@@ -116,7 +116,16 @@ describe('Docker image (Dockerfile, compose.yaml) and LICENSE', () => {
   it('copies only files that exist and are not .dockerignored, and builds with the npm build script', () => {
     const copies = copiedSources(dockerfile);
     expect(copies).toEqual(
-      expect.arrayContaining(['package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src']),
+      // The console (Vite) builds from console/ and the generated client it calls the server with.
+      expect.arrayContaining([
+        'package-lock.json',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'scripts',
+        'src',
+        'console',
+        'clients/typescript',
+      ]),
     );
     for (const source of copies) {
       expect([source, existsSync(source), dockerignore.includes(source)]).toEqual([source, true, false]);
