@@ -7,8 +7,9 @@ import { ormConfig } from '../database/mikro-orm.config.js';
 import { AuditModule } from '../modules/audit/audit.module.js';
 import { AuthModule } from '../modules/auth/auth.module.js';
 import { TenantsModule } from '../modules/tenants/tenants.module.js';
+import { WebhookWorkerModule } from '../modules/webhooks/webhooks.module.js';
 
-/** What the CLI needs: the ORM and the same tenant, key and audit services as the operator API. */
+/** What the CLI needs: the ORM and the same tenant, key, audit and webhook services as the operator API. */
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
@@ -20,6 +21,7 @@ export class CliModule {
         AuthModule,
         TenantsModule,
         AuditModule,
+        WebhookWorkerModule,
       ],
     };
   }

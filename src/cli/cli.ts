@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { ScimError } from '../domain/errors.js';
 import type { ApiKeysService } from '../modules/auth/api-keys.service.js';
 import type { TenantsService } from '../modules/tenants/tenants.service.js';
+import type { WebhooksService } from '../modules/webhooks/webhooks.service.js';
 
 export const USAGE = `usage: npm run cli -- <command>        (in the Docker image: node dist/src/cli/main.js <command>)
   tenants create <name>                                      a tenant and its first API key
@@ -12,6 +13,10 @@ export const USAGE = `usage: npm run cli -- <command>        (in the Docker imag
   keys create <tenantId> [--name <name>] [--expires-at <ISO 8601>]
   keys list <tenantId>
   keys revoke <tenantId> <keyId>
+  webhooks create <url> [--tenant <tenantId>] [--types <type,…>] [--description <text>]
+                                                             an endpoint (every tenant's without --tenant); prints its secret once
+  webhooks list [--tenant <tenantId>]
+  webhooks delete|rotate|test <endpointId>                   rotate: a new secret, the old one signs 24 h more
 Uses DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (a running server's, if any).
 Prints JSON; an API key is printed once, when created.`;
 
@@ -20,7 +25,7 @@ export interface CliIo {
   err(text: string): void;
 }
 
-type Services = { tenants: TenantsService; apiKeys: ApiKeysService };
+type Services = { tenants: TenantsService; apiKeys: ApiKeysService; webhooks: WebhooksService };
 type Command = (services: Services) => Promise<unknown>;
 /** `--help`/`-h`: the usage on stdout, exit 0, no database. */
 const HELP = Symbol('help');
@@ -59,7 +64,7 @@ export async function runCli(
 
   // Loaded only now: Nest, MikroORM and the modules take most of a command's second, and --help and a
   // usage error need none of them.
-  const [{ NestFactory }, { migrateDatabase }, { openCliDatabase }, { CliModule }, auth, tenants] =
+  const [{ NestFactory }, { migrateDatabase }, { openCliDatabase }, { CliModule }, auth, tenants, webhooks] =
     await Promise.all([
       import('@nestjs/core'),
       import('../database/migrate.js'),
@@ -67,6 +72,7 @@ export async function runCli(
       import('./cli.module.js'),
       import('../modules/auth/api-keys.service.js'),
       import('../modules/tenants/tenants.service.js'),
+      import('../modules/webhooks/webhooks.service.js'),
     ]);
   const database = await openCliDatabase(config);
   try {
@@ -80,6 +86,7 @@ export async function runCli(
       const result = await command({
         tenants: context.get(tenants.TenantsService),
         apiKeys: context.get(auth.ApiKeysService),
+        webhooks: context.get(webhooks.WebhooksService),
       });
       if (result !== undefined) io.out(JSON.stringify(result, null, 2));
       return 0;
@@ -108,6 +115,9 @@ function parseCommand(argv: string[]): Command | typeof HELP {
       options: {
         name: { type: 'string' },
         'expires-at': { type: 'string' },
+        tenant: { type: 'string' },
+        types: { type: 'string' },
+        description: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -120,7 +130,7 @@ function parseCommand(argv: string[]): Command | typeof HELP {
   if (values.help || (positionals.length === 1 && positionals[0] === 'help')) return HELP;
   const [group, action, ...rest] = positionals;
   const onlyFor = (allowed: string[]) => {
-    for (const option of ['name', 'expires-at'] as const) {
+    for (const option of ['name', 'expires-at', 'tenant', 'types', 'description'] as const) {
       if (values[option] !== undefined && !allowed.includes(option)) {
         throw new UsageError(`--${option} does not apply to ${group} ${action}`);
       }
@@ -173,6 +183,40 @@ function parseCommand(argv: string[]): Command | typeof HELP {
         await apiKeys.revoke(tenantId, keyId);
         return { revoked: keyId };
       };
+    }
+    case 'webhooks create': {
+      onlyFor(['tenant', 'types', 'description']);
+      const [url] = args(1, '<url>');
+      const body = {
+        url,
+        ...(values.types !== undefined
+          ? { eventTypes: values.types.split(',').map((type) => type.trim()) }
+          : {}),
+        ...(values.description !== undefined ? { description: values.description } : {}),
+      };
+      return ({ webhooks }) => webhooks.create(values.tenant ?? null, body);
+    }
+    case 'webhooks list':
+      onlyFor(['tenant']);
+      args(0, 'no arguments (--tenant <tenantId> for one tenant)');
+      return ({ webhooks }) => webhooks.list(values.tenant);
+    case 'webhooks delete': {
+      onlyFor([]);
+      const [endpointId] = args(1, '<endpointId>');
+      return async ({ webhooks }) => {
+        await webhooks.delete(endpointId);
+        return { deleted: endpointId };
+      };
+    }
+    case 'webhooks rotate': {
+      onlyFor([]);
+      const [endpointId] = args(1, '<endpointId>');
+      return ({ webhooks }) => webhooks.rotate(endpointId, {});
+    }
+    case 'webhooks test': {
+      onlyFor([]);
+      const [endpointId] = args(1, '<endpointId>');
+      return ({ webhooks }) => webhooks.test(endpointId);
     }
     default:
       throw new UsageError(positionals.length ? `unknown command: ${positionals.slice(0, 2).join(' ')}` : '');

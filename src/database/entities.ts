@@ -6,6 +6,12 @@ import { MembershipEntity } from '../storage/entities/membership.entity.js';
 import { RateLimitEntity } from '../storage/entities/rate-limit.entity.js';
 import { TenantEntity } from '../storage/entities/tenant.entity.js';
 import { UserEntity } from '../storage/entities/user.entity.js';
+import {
+  WebhookAttemptEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
+  WebhookFanoutEntity,
+} from '../storage/entities/webhook.entity.js';
 
 /** Every entity of the app, so the ORM, the migrator, the CLI and the typed query builder see the same model. */
 export const ENTITIES = [
@@ -18,4 +24,8 @@ export const ENTITIES = [
   ChangeEventEntity,
   ChangeEventHorizonEntity,
   RateLimitEntity,
+  WebhookEndpointEntity,
+  WebhookFanoutEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];

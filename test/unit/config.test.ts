@@ -24,6 +24,14 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       otlpEndpoint: undefined,
       eventRetentionDays: 30,
+      webhooks: {
+        worker: true,
+        allowPrivate: false,
+        retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 72000],
+        timeoutMs: 10000,
+        pollMs: 1000,
+        concurrency: 16,
+      },
     });
   });
 
@@ -50,6 +58,12 @@ describe('loadConfig', () => {
       METRICS_PORT: '9100',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
       EVENT_RETENTION_DAYS: '7',
+      WEBHOOK_WORKER: 'off',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '200ms, 1s,2m,1h',
+      WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_POLL_MS: '50',
+      WEBHOOK_CONCURRENCY: '4',
     });
     expect(config).toEqual({
       port: 8080,
@@ -73,6 +87,14 @@ describe('loadConfig', () => {
       metricsPort: 9100,
       otlpEndpoint: 'http://collector:4318',
       eventRetentionDays: 7,
+      webhooks: {
+        worker: false,
+        allowPrivate: true,
+        retryScheduleSeconds: [0.2, 1, 120, 3600],
+        timeoutMs: 2000,
+        pollMs: 50,
+        concurrency: 4,
+      },
     });
   });
 
@@ -82,6 +104,10 @@ describe('loadConfig', () => {
 
   it.each([
     ['PORT', 'abc', /PORT must be an integer/],
+    ['WEBHOOK_WORKER', 'maybe', /WEBHOOK_WORKER must be true or false/],
+    ['WEBHOOK_RETRY_SCHEDULE', '5s,,2m', /WEBHOOK_RETRY_SCHEDULE must be comma-separated delays/],
+    ['WEBHOOK_RETRY_SCHEDULE', '0s', /WEBHOOK_RETRY_SCHEDULE must be comma-separated delays/],
+    ['WEBHOOK_TIMEOUT_MS', '0', /WEBHOOK_TIMEOUT_MS must be a positive integer/],
     ['PORT', '70000', /PORT must be an integer/],
     ['PORT', '-1', /PORT must be an integer/],
     ['DATABASE_URL', 'not a url', /DATABASE_URL is not a URL/],

@@ -8,6 +8,7 @@ import { Migration20261201132148_LowercaseColumns } from './Migration20261201132
 import { Migration20261201140000_ApiKeyInvalidation } from './Migration20261201140000_ApiKeyInvalidation.js';
 import { Migration20261201150837_ChangeEvents } from './Migration20261201150837_ChangeEvents.js';
 import { Migration20261201151116_RateLimit } from './Migration20261201151116_RateLimit.js';
+import { Migration20261201171613_Webhooks } from './Migration20261201171613_Webhooks.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201140000_ApiKeyInvalidation', class: Migration20261201140000_ApiKeyInvalidation },
   { name: 'Migration20261201150837_ChangeEvents', class: Migration20261201150837_ChangeEvents },
   { name: 'Migration20261201151116_RateLimit', class: Migration20261201151116_RateLimit },
+  { name: 'Migration20261201171613_Webhooks', class: Migration20261201171613_Webhooks },
 ];

@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '../../config/config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { WebhookMetricsSource } from '../../metrics/webhook-metrics.js';
+import { Database } from '../../storage/database.js';
+import { WebhooksRepository } from '../../storage/webhooks.repository.js';
+import { WebhooksService } from './webhooks.service.js';
+
+/** Events fanned out per statement. */
+const FANOUT_BATCH = 1000;
+/** How often finished deliveries and attempts past the events' retention are deleted. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The delivery worker (docs/events.md, "Webhooks"): fans change events out into deliveries, claims
+ * due deliveries, sends them and records every attempt. Runs in the server (WEBHOOK_WORKER=on) or in
+ * a process of its own (src/worker.ts); any number of workers may run on one database: the fan-out
+ * cursor and every delivery are claimed with FOR UPDATE SKIP LOCKED, so no two send the same delivery.
+ * A worker that dies mid-send leaves a lease that runs out; the delivery is then sent again
+ * (at-least-once: receivers deduplicate on webhook-id).
+ */
+@Injectable()
+export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsSource {
+  private readonly logger = new Logger(WebhookWorker.name);
+  private running?: Promise<void>;
+  private stopping = false;
+  private wake?: () => void;
+  private lastPrune = Date.now();
+  private readonly counts = new Map<string, number>();
+  private readonly retentionMs: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly webhooks: WebhooksRepository,
+    private readonly service: WebhooksService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.retentionMs = config.eventRetentionDays * DAY_MS;
+  }
+
+  get started(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Starts the loop (once). */
+  start(): void {
+    if (this.running || this.stopping) return;
+    this.running = this.loop();
+  }
+
+  /** Stops claiming, lets the deliveries in flight finish (each within WEBHOOK_TIMEOUT_MS) and returns. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // Before the ORM closes its pool: the attempts in flight are recorded.
+    await this.stop();
+  }
+
+  /** One round of work: fan out, claim and send. Whether there may be more to do right away. */
+  async runOnce(): Promise<boolean> {
+    const fanned = await this.db.system((tx) => this.webhooks.fanOut(tx, FANOUT_BATCH));
+    const { concurrency, timeoutMs } = this.service.config;
+    // A claim outlives the slowest attempt by far; a worker that died leaves it to run out.
+    const leaseSeconds = Math.ceil((2 * timeoutMs) / 1000) + 5;
+    const claimed = await this.db.system((tx) => this.webhooks.claim(tx, concurrency, leaseSeconds));
+    const reports = await Promise.all(
+      claimed.map((delivery) =>
+        this.service.deliver(delivery).catch((error: unknown) => {
+          // Not recorded (the database failed): the lease runs out and the delivery is tried again.
+          this.logger.warn({ err: error, deliveryId: delivery.id }, 'recording a webhook attempt failed');
+          return { outcome: 'unrecorded' };
+        }),
+      ),
+    );
+    for (const report of reports) this.counts.set(report.outcome, (this.counts.get(report.outcome) ?? 0) + 1);
+    return claimed.length > 0 || fanned.events === FANOUT_BATCH;
+  }
+
+  queueStats() {
+    return this.db
+      .system((tx) => this.webhooks.stats(tx))
+      .then((stats) => ({
+        eventsNotFannedOut: stats.events_not_fanned_out,
+        pendingDeliveries: stats.pending_deliveries,
+        oldestPendingSeconds: stats.oldest_pending_seconds,
+      }));
+  }
+
+  attemptCounts(): Iterable<[string, number]> {
+    return this.counts.entries();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let more = false;
+      try {
+        more = await this.runOnce();
+        if (Date.now() - this.lastPrune > PRUNE_INTERVAL_MS) {
+          this.lastPrune = Date.now();
+          const cutoff = new Date(Date.now() - this.retentionMs);
+          await this.db.system((tx) => this.webhooks.prune(tx, cutoff));
+        }
+      } catch (error) {
+        // The database is unavailable, say: try again after a pause; nothing is lost (the outbox keeps it).
+        this.logger.warn({ err: error }, 'webhook worker round failed; retrying');
+      }
+      if (!more && !this.stopping) await this.pause(this.service.config.pollMs);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
