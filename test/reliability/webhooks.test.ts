@@ -87,10 +87,7 @@ async function admin(server: ServerProcess, method: string, path: string, body?:
 }
 
 /** Every event of the tenant's feed, oldest first. */
-async function feed(
-  server: ServerProcess,
-  tenantId: string,
-): Promise<{ id: string; type: string; data: Record<string, any> }[]> {
+async function feed(server: ServerProcess, tenantId: string): Promise<ReceivedWebhook['event'][]> {
   const events = [];
   let after: string | undefined;
   for (let page = 0; page < 100; page++) {
@@ -198,7 +195,7 @@ describe('webhook delivery across processes', () => {
       const ids = got.map((entry) => entry.event.id);
       expect(new Set(ids).size).toBe(ids.length); // once each
       expect([...ids].sort()).toEqual(events.map((event) => event.id).sort());
-      expectInOrderPerResource(events as ReceivedWebhook['event'][], got);
+      expectInOrderPerResource(events, got);
     }
     // Every request the receiver saw was answered 2xx: no double sending hides behind a failure.
     expect(receiver.received.filter((entry) => entry.path.startsWith('/three')).length).toBe(
@@ -248,7 +245,7 @@ describe('webhook delivery across processes', () => {
       expect([...new Set(got.map((entry) => entry.event.id))].sort()).toEqual(
         events.map((event) => event.id).sort(),
       );
-      expectInOrderPerResource(events as ReceivedWebhook['event'][], got);
+      expectInOrderPerResource(events, got);
     } finally {
       receiver.delayMs = 0;
     }
