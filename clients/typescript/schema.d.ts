@@ -134,10 +134,10 @@ export interface paths {
             cookie?: never;
         };
         /** List a tenant's webhook endpoints (never their secrets) */
-        get: operations["listTenantEndpoints"];
+        get: operations["listTenantWebhookEndpoints"];
         put?: never;
         /** Create a webhook endpoint for a tenant's events (its secret is shown once) */
-        post: operations["createTenantEndpoint"];
+        post: operations["createTenantWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -152,10 +152,10 @@ export interface paths {
             cookie?: never;
         };
         /** List every webhook endpoint: every tenant's (tenantId null) and each tenant's */
-        get: operations["listEndpoints"];
+        get: operations["listWebhookEndpoints"];
         put?: never;
         /** Create a webhook endpoint for every tenant's events (its secret is shown once) */
-        post: operations["createEndpoint"];
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -170,15 +170,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get a webhook endpoint (with disabledReason when it is disabled) */
-        get: operations["getEndpoint"];
+        get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
         /** Delete a webhook endpoint with its pending deliveries and attempt log */
-        delete: operations["deleteEndpoint"];
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
         /** Change url, eventTypes, description, or disable / enable a webhook endpoint */
-        patch: operations["updateEndpoint"];
+        patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
     "/admin/v1/webhook-endpoints/{endpointId}/attempts": {
@@ -189,7 +189,7 @@ export interface paths {
             cookie?: never;
         };
         /** A webhook endpoint's delivery attempts, newest first */
-        get: operations["listAttempts"];
+        get: operations["listWebhookAttempts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -208,7 +208,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send one event (eventId) or every event since a time (since) to the endpoint again */
-        post: operations["redeliver"];
+        post: operations["redeliverWebhookEvents"];
         delete?: never;
         options?: never;
         head?: never;
@@ -225,7 +225,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rotate the signing secret (the new one is shown once; the old one also signs for a grace period) */
-        post: operations["rotateSecret"];
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -242,7 +242,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a webhook.test event now and answer the attempt (also to a disabled endpoint) */
-        post: operations["testEndpoint"];
+        post: operations["testWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2953,7 +2953,7 @@ export interface operations {
             };
         };
     };
-    listTenantEndpoints: {
+    listTenantWebhookEndpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -3014,7 +3014,7 @@ export interface operations {
             };
         };
     };
-    createTenantEndpoint: {
+    createTenantWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -3106,7 +3106,7 @@ export interface operations {
             };
         };
     };
-    listEndpoints: {
+    listWebhookEndpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -3165,7 +3165,7 @@ export interface operations {
             };
         };
     };
-    createEndpoint: {
+    createWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -3255,7 +3255,7 @@ export interface operations {
             };
         };
     };
-    getEndpoint: {
+    getWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -3316,7 +3316,7 @@ export interface operations {
             };
         };
     };
-    deleteEndpoint: {
+    deleteWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -3376,7 +3376,7 @@ export interface operations {
             };
         };
     };
-    updateEndpoint: {
+    updateWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -3468,7 +3468,7 @@ export interface operations {
             };
         };
     };
-    listAttempts: {
+    listWebhookAttempts: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -3542,7 +3542,7 @@ export interface operations {
             };
         };
     };
-    redeliver: {
+    redeliverWebhookEvents: {
         parameters: {
             query?: never;
             header?: never;
@@ -3635,7 +3635,7 @@ export interface operations {
             };
         };
     };
-    rotateSecret: {
+    rotateWebhookSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -3727,7 +3727,7 @@ export interface operations {
             };
         };
     };
-    testEndpoint: {
+    testWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;

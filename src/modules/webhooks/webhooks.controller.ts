@@ -54,7 +54,10 @@ export class WebhooksController {
   @ApiBody({ type: CreateWebhookEndpointBody })
   @ApiCreatedResponse({ type: CreatedWebhookEndpointDto })
   @AdminErrors({ validates: true, body: true, notFound: 'there is no such tenant' })
-  createTenantEndpoint(@Param('id') id: string, @Body() body: unknown): Promise<CreatedWebhookEndpointDto> {
+  createTenantWebhookEndpoint(
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<CreatedWebhookEndpointDto> {
     return this.webhooks.create(id, body);
   }
 
@@ -62,7 +65,7 @@ export class WebhooksController {
   @ApiOperation({ summary: "List a tenant's webhook endpoints (never their secrets)" })
   @ApiOkResponse({ type: WebhookEndpointListDto })
   @AdminErrors({ notFound: 'there is no such tenant' })
-  listTenantEndpoints(@Param('id') id: string): Promise<WebhookEndpointListDto> {
+  listTenantWebhookEndpoints(@Param('id') id: string): Promise<WebhookEndpointListDto> {
     return this.webhooks.list(id);
   }
 
@@ -71,7 +74,7 @@ export class WebhooksController {
   @ApiBody({ type: CreateWebhookEndpointBody })
   @ApiCreatedResponse({ type: CreatedWebhookEndpointDto })
   @AdminErrors({ validates: true, body: true })
-  createEndpoint(@Body() body: unknown): Promise<CreatedWebhookEndpointDto> {
+  createWebhookEndpoint(@Body() body: unknown): Promise<CreatedWebhookEndpointDto> {
     return this.webhooks.create(null, body);
   }
 
@@ -79,7 +82,7 @@ export class WebhooksController {
   @ApiOperation({ summary: "List every webhook endpoint: every tenant's (tenantId null) and each tenant's" })
   @ApiOkResponse({ type: WebhookEndpointListDto })
   @AdminErrors()
-  listEndpoints(): Promise<WebhookEndpointListDto> {
+  listWebhookEndpoints(): Promise<WebhookEndpointListDto> {
     return this.webhooks.list();
   }
 
@@ -87,7 +90,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Get a webhook endpoint (with disabledReason when it is disabled)' })
   @ApiOkResponse({ type: WebhookEndpointDto })
   @AdminErrors({ notFound: ENDPOINT_NOT_FOUND })
-  getEndpoint(@Param('endpointId') endpointId: string): Promise<WebhookEndpointDto> {
+  getWebhookEndpoint(@Param('endpointId') endpointId: string): Promise<WebhookEndpointDto> {
     return this.webhooks.get(endpointId);
   }
 
@@ -96,7 +99,7 @@ export class WebhooksController {
   @ApiBody({ type: UpdateWebhookEndpointBody })
   @ApiOkResponse({ type: WebhookEndpointDto })
   @AdminErrors({ validates: true, body: true, notFound: ENDPOINT_NOT_FOUND })
-  updateEndpoint(
+  updateWebhookEndpoint(
     @Param('endpointId') endpointId: string,
     @Body() body: unknown,
   ): Promise<WebhookEndpointDto> {
@@ -108,7 +111,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Delete a webhook endpoint with its pending deliveries and attempt log' })
   @ApiNoContentResponse({ description: 'Deleted; nothing more is sent to it' })
   @AdminErrors({ notFound: ENDPOINT_NOT_FOUND })
-  deleteEndpoint(@Param('endpointId') endpointId: string): Promise<void> {
+  deleteWebhookEndpoint(@Param('endpointId') endpointId: string): Promise<void> {
     return this.webhooks.delete(endpointId);
   }
 
@@ -121,7 +124,7 @@ export class WebhooksController {
   @ApiBody({ type: RotateWebhookSecretBody, required: false })
   @ApiOkResponse({ type: RotatedWebhookSecretDto })
   @AdminErrors({ validates: true, body: true, notFound: ENDPOINT_NOT_FOUND })
-  rotateSecret(
+  rotateWebhookSecret(
     @Param('endpointId') endpointId: string,
     @Body() body: unknown,
   ): Promise<RotatedWebhookSecretDto> {
@@ -135,7 +138,7 @@ export class WebhooksController {
   })
   @ApiOkResponse({ type: WebhookAttemptDto, description: 'The attempt, as logged (a failed one too)' })
   @AdminErrors({ notFound: ENDPOINT_NOT_FOUND })
-  testEndpoint(@Param('endpointId') endpointId: string): Promise<WebhookAttemptDto> {
+  testWebhookEndpoint(@Param('endpointId') endpointId: string): Promise<WebhookAttemptDto> {
     return this.webhooks.test(endpointId);
   }
 
@@ -143,7 +146,7 @@ export class WebhooksController {
   @ApiOperation({ summary: "A webhook endpoint's delivery attempts, newest first" })
   @ApiOkResponse({ type: WebhookAttemptPageDto })
   @AdminErrors({ validates: true, notFound: ENDPOINT_NOT_FOUND })
-  listAttempts(
+  listWebhookAttempts(
     @Param('endpointId') endpointId: string,
     @Query() query: ListAttemptsQuery,
   ): Promise<WebhookAttemptPageDto> {
@@ -158,7 +161,10 @@ export class WebhooksController {
   @ApiBody({ type: RedeliverBody })
   @ApiResponse({ status: 202, type: RedeliveryDto, description: 'Queued; delivered in order by the worker' })
   @AdminErrors({ validates: true, body: true, notFound: `${ENDPOINT_NOT_FOUND}, or no such event of it` })
-  redeliver(@Param('endpointId') endpointId: string, @Body() body: unknown): Promise<RedeliveryDto> {
+  redeliverWebhookEvents(
+    @Param('endpointId') endpointId: string,
+    @Body() body: unknown,
+  ): Promise<RedeliveryDto> {
     return this.webhooks.redeliver(endpointId, body);
   }
 }
