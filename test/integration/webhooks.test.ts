@@ -452,6 +452,58 @@ describe('webhook deliveries', () => {
     }
   });
 
+  it('while an event is retried, the later events of its resource wait; other resources go on', async () => {
+    const tenant = await createTenant(t.app, 'Head of line');
+    const endpoint = await endpointFor(tenant);
+    const path = new URL(endpoint.url).pathname;
+    const send = scim(t.app, tenant);
+    const blocked = await send('POST', 'Users', {
+      schemas: [USER],
+      userName: 'blocked@example.com',
+      active: true,
+    });
+    // The first attempt of this user's user.created fails; it is retried after the schedule's first delay.
+    let failedOnce = false;
+    receiver.answer = ({ path: at, event }) => {
+      if (
+        at === path &&
+        !failedOnce &&
+        event.type === 'user.created' &&
+        event.data.resource.id === blocked.id
+      ) {
+        failedOnce = true;
+        return 503;
+      }
+      return 200;
+    };
+    try {
+      await send('PATCH', `Users/${blocked.id}`, patchOp({ op: 'replace', value: { active: false } }));
+      await send('PATCH', `Users/${blocked.id}`, patchOp({ op: 'replace', value: { active: true } }));
+      const other = await send('POST', 'Users', {
+        schemas: [USER],
+        userName: 'free@example.com',
+        active: true,
+      });
+      await receiver.waitFor(() => receiver.acceptedAt(endpoint.url).length >= 6, 'six deliveries');
+      expect(failedOnce).toBe(true);
+      const sent = receiver.received
+        .filter((entry) => entry.path === path)
+        .map((entry) => `${briefOf(entry.event)} ${entry.status}`);
+      // Nothing of the blocked user was sent before its user.created got through ...
+      expect(sent.filter((line) => line.includes(blocked.id))).toEqual([
+        `user.created ${blocked.id} 503`,
+        `user.created ${blocked.id} 200`,
+        `user.updated ${blocked.id} 200`,
+        `user.deactivated ${blocked.id} 200`,
+        `user.updated ${blocked.id} 200`,
+        `user.reactivated ${blocked.id} 200`,
+      ]);
+      expect(sent).toContain(`user.created ${other.id} 200`);
+    } finally {
+      receiver.answer = () => 200;
+    }
+  });
+
   it('an endpoint failing for the whole retry schedule is disabled, with the reason in the operator API', async () => {
     const tenant = await createTenant(t.app, 'Dead receiver');
     const endpoint = await endpointFor(tenant);
