@@ -36,6 +36,8 @@ export interface WebhookEndpointChanges {
 /** A delivery a worker has claimed: what to send, where, signed with which secrets. */
 export interface ClaimedDelivery {
   id: string;
+  /** The first delivery of its chain (its own id for a head). */
+  head_id: string;
   lease_token: string;
   /** Attempts made before this one. */
   attempts: number;
@@ -238,15 +240,24 @@ export class WebhooksRepository {
   }
 
   /**
-   * Claims up to `limit` due deliveries for `leaseSeconds`: per endpoint and resource only the oldest
-   * pending one (the next may be claimed once it is delivered or given up: in order per resource), of
-   * enabled endpoints, oldest events first. FOR UPDATE SKIP LOCKED: workers claiming at once never
-   * claim the same delivery; a delivery whose lease ran out (its worker died) is claimable again.
+   * Claims due deliveries for `leaseSeconds`, in chains: up to `limit` chain heads — per endpoint and
+   * resource only the oldest pending delivery (the next may be sent only once it is delivered or given
+   * up: in order per resource), of enabled endpoints, oldest events first — each with up to
+   * `followers` of the pending deliveries that follow it in its chain, to be sent one after the other
+   * by the same worker (a large PATCH series is one long chain). Heads are locked with FOR UPDATE SKIP
+   * LOCKED, so workers claiming at once never claim the same chain; followers need no lock of their
+   * own, since no other worker can claim a delivery behind a pending head. A claim whose lease ran out
+   * (its worker died) is claimable again. In chain order.
    */
-  async claim(tx: SystemTx, limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+  async claim(
+    tx: SystemTx,
+    limit: number,
+    followers: number,
+    leaseSeconds: number,
+  ): Promise<ClaimedDelivery[]> {
     const { rows } = await tx.sql<ClaimedDelivery>(
-      `WITH candidates AS (
-         SELECT d.id FROM webhook_delivery d
+      `WITH heads AS (
+         SELECT d.id, d.endpoint_id, d.resource_id, d.event_xid, d.event_seq FROM webhook_delivery d
            JOIN webhook_endpoint ep ON ep.id = d.endpoint_id AND NOT ep.disabled
           WHERE d.state = 'pending' AND d.next_attempt_at <= now()
             AND (d.lease_until IS NULL OR d.lease_until < now())
@@ -257,34 +268,72 @@ export class WebhooksRepository {
           ORDER BY d.event_xid, d.event_seq, d.id
           LIMIT $1
           FOR UPDATE OF d SKIP LOCKED
+       ), tokens AS (
+         -- One lease token per chain: recording a delivery renews the lease of the rest of its chain.
+         SELECT h.id AS head_id, gen_random_uuid() AS token FROM heads h
+       ), chained AS (
+         SELECT h.id AS head_id, 0 AS position, h.id FROM heads h
+         UNION ALL
+         SELECT h.id, f.position, f.id FROM heads h
+         CROSS JOIN LATERAL (
+           SELECT n.id, row_number() OVER (ORDER BY n.event_xid, n.event_seq, n.id) AS position, n.free
+             FROM (
+               SELECT n.id, n.event_xid, n.event_seq,
+                      (n.lease_until IS NULL OR n.lease_until < now()) AND n.next_attempt_at <= now() AS free
+                 FROM webhook_delivery n
+                WHERE n.endpoint_id = h.endpoint_id AND n.resource_id = h.resource_id AND n.state = 'pending'
+                  AND (n.event_xid, n.event_seq, n.id) > (h.event_xid, h.event_seq, h.id)
+                ORDER BY n.event_xid, n.event_seq, n.id
+                LIMIT $2
+             ) n
+         ) f
+         WHERE f.free
+       ), contiguous AS (
+         -- A chain stops at the first follower that is not free: nothing may overtake it.
+         SELECT c.* FROM chained c
+          WHERE c.position = (SELECT count(*) FROM chained o WHERE o.head_id = c.head_id AND o.position < c.position)
        ), claimed AS (
          UPDATE webhook_delivery d
-            SET lease_until = now() + make_interval(secs => $2::int), lease_token = gen_random_uuid()
-           FROM candidates c WHERE d.id = c.id
-         RETURNING d.id, d.lease_token, d.attempts, d.endpoint_id, d.event_id, d.event_xid, d.event_seq, d.tenant_id
+            SET lease_until = now() + make_interval(secs => $3::int), lease_token = t.token
+           FROM contiguous c JOIN tokens t ON t.head_id = c.head_id WHERE d.id = c.id
+         RETURNING d.id, c.head_id, c.position, d.lease_token, d.attempts, d.endpoint_id, d.event_id, d.event_xid,
+                   d.event_seq, d.tenant_id
        )
-       SELECT cl.id::text AS id, cl.lease_token, cl.attempts, cl.endpoint_id, cl.event_id, cl.tenant_id,
-              ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at,
+       SELECT cl.id::text AS id, cl.head_id::text AS head_id, cl.lease_token, cl.attempts, cl.endpoint_id,
+              cl.event_id, cl.tenant_id, ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at,
               e.type, e.occurred_at, e.request_id, e.api_key_id, e.data
          FROM claimed cl
          JOIN webhook_endpoint ep ON ep.id = cl.endpoint_id
          LEFT JOIN change_event e ON e.xid = cl.event_xid AND e.seq = cl.event_seq
-        ORDER BY cl.event_xid, cl.event_seq, cl.id`,
-      [limit, leaseSeconds],
+        ORDER BY cl.head_id, cl.position`,
+      [limit, followers, leaseSeconds],
     );
     return rows;
   }
 
+  /** Gives up the claims of deliveries not attempted (the rest of a chain after a failure). */
+  async release(tx: SystemTx, claims: readonly { id: string; leaseToken: string }[]): Promise<void> {
+    if (claims.length === 0) return;
+    await tx.sql(
+      `UPDATE webhook_delivery d SET lease_until = NULL, lease_token = NULL
+         FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
+        WHERE d.id = c.id AND d.lease_token = c.token`,
+      [claims.map((claim) => claim.id), claims.map((claim) => claim.leaseToken)],
+    );
+  }
+
   /**
    * Records an attempt of a claimed delivery and its outcome, in one statement: the attempt log row,
-   * the delivery (delivered, due again later, or failed) and its endpoint's failure state. A claim
-   * whose lease ran out and was taken over (another lease token) only adds its attempt to the log.
+   * the delivery (delivered, due again later, or failed), its endpoint's failure state, and a new
+   * lease of `leaseSeconds` for the rest of its chain (the deliveries claimed with it). A claim whose
+   * lease ran out and was taken over (another lease token) only adds its attempt to the log.
    */
   async recordAttempt(
     tx: SystemTx,
     delivery: { id: string; leaseToken: string },
     attempt: AttemptRecord,
     outcome: DeliveryOutcome,
+    leaseSeconds: number,
   ): Promise<void> {
     const values: unknown[] = [
       delivery.id,
@@ -297,6 +346,7 @@ export class WebhooksRepository {
       attempt.latencyMs,
       attempt.responseBody,
       attempt.error,
+      leaseSeconds,
     ];
     let deliverySet: string;
     let endpointUpdate: string;
@@ -327,6 +377,10 @@ export class WebhooksRepository {
          RETURNING id
        ), endpoint AS (
          ${endpointUpdate}
+       ), renewed AS (
+         UPDATE webhook_delivery SET lease_until = now() + make_interval(secs => $11::int)
+          WHERE lease_token = $2::uuid AND id <> $1 AND state = 'pending' AND EXISTS (SELECT 1 FROM updated)
+         RETURNING 1
        )
        INSERT INTO webhook_attempt (endpoint_id, tenant_id, delivery_id, event_id, event_type, status, latency_ms,
                                     response_body, error)

@@ -214,7 +214,7 @@ describe('webhook deliveries', () => {
       WEBHOOK_RETRY_SCHEDULE: RETRY_SCHEDULE,
       WEBHOOK_POLL_MS: '50',
       WEBHOOK_TIMEOUT_MS: '2000',
-      // One delivery at a time: the receiver sees the feed's order exactly.
+      // One chain at a time.
       WEBHOOK_CONCURRENCY: '1',
     });
     call = admin(t.app);
@@ -236,7 +236,7 @@ describe('webhook deliveries', () => {
     return res.body as { id: string; secret: string; url: string };
   }
 
-  it('the Okta conversation reaches the receiver as exactly the feed’s events, in order, signed', async () => {
+  it('the Okta conversation reaches the receiver as exactly the feed’s events, in order per resource, signed', async () => {
     const tenant = await createTenant(t.app, 'Okta tenant');
     const endpoint = await endpointFor(tenant);
     const send = scim(t.app, tenant);
@@ -307,9 +307,13 @@ describe('webhook deliveries', () => {
 
     const mine = () => receiver.acceptedAt(endpoint.url);
     await receiver.waitFor(() => mine().length >= expected.length, 'the Okta conversation');
-    expect(mine().map((entry) => briefOf(entry.event))).toEqual(expected);
+    // Per resource, exactly the feed's sequence (events of different resources may interleave).
+    const got = mine().map((entry) => briefOf(entry.event));
+    expect(byResource(got)).toEqual(byResource(expected));
+    expect(got).toHaveLength(expected.length);
     // The body is the event exactly as the events API returns it; webhook-id is the event id.
-    expect(mine().map((entry) => JSON.parse(entry.body))).toEqual(events);
+    const bodies = new Map(mine().map((entry) => [entry.event.id, JSON.parse(entry.body)]));
+    expect(events.map((event) => bodies.get(event.id))).toEqual(events);
     for (const entry of mine()) {
       expect(entry.headers['webhook-id']).toBe(entry.event.id);
       expect(entry.headers['content-type']).toBe('application/json');
@@ -336,7 +340,7 @@ describe('webhook deliveries', () => {
     expect(attempts.body.attempts[0]).toMatchObject({ status: 200, responseBody: 'ok', error: null });
   });
 
-  it('the Entra conversation reaches an endpoint of every tenant, filtered by type, in order', async () => {
+  it('the Entra conversation reaches an endpoint of every tenant, filtered by type, in order per resource', async () => {
     const tenant = await createTenant(t.app, 'Entra tenant');
     const endpoint = await endpointFor(null, {
       eventTypes: [
@@ -401,7 +405,9 @@ describe('webhook deliveries', () => {
     const mine = () =>
       receiver.acceptedAt(endpoint.url).filter((entry) => entry.event.tenantId === tenant.tenantId);
     await receiver.waitFor(() => mine().length >= expected.length, 'the Entra conversation');
-    expect(mine().map((entry) => briefOf(entry.event))).toEqual(expected);
+    const got = mine().map((entry) => briefOf(entry.event));
+    expect(byResource(got)).toEqual(byResource(expected));
+    expect(got).toHaveLength(expected.length);
   });
 
   it('a receiver that is down for a while gets everything, in order per resource, once it is back', async () => {
@@ -665,6 +671,13 @@ describe('the SSRF guard (WEBHOOK_ALLOW_PRIVATE off)', () => {
     expect(receiver.received).toHaveLength(0);
   });
 });
+
+/** The brief lines of each resource (the second word), in their order: the order webhooks guarantee. */
+function byResource(lines: string[]): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const line of lines) (grouped[line.split(' ')[1]] ??= []).push(line);
+  return grouped;
+}
 
 function verifies(entry: { body: string; headers: Record<string, unknown> }, secret: string): boolean {
   try {

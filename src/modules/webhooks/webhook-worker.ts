@@ -3,11 +3,13 @@ import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { WebhookMetricsSource } from '../../metrics/webhook-metrics.js';
 import { Database } from '../../storage/database.js';
-import { WebhooksRepository } from '../../storage/webhooks.repository.js';
+import { type ClaimedDelivery, WebhooksRepository } from '../../storage/webhooks.repository.js';
 import { WebhooksService } from './webhooks.service.js';
 
 /** Events fanned out per statement. */
 const FANOUT_BATCH = 1000;
+/** Deliveries claimed behind each chain head, sent one after the other by the same worker. */
+const CHAIN_FOLLOWERS = 99;
 /** How often finished deliveries and attempts past the events' retention are deleted. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -63,22 +65,49 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
 
   /** One round of work: fan out, claim and send. Whether there may be more to do right away. */
   async runOnce(): Promise<boolean> {
-    const fanned = await this.db.system((tx) => this.webhooks.fanOut(tx, FANOUT_BATCH));
-    const { concurrency, timeoutMs } = this.service.config;
-    // A claim outlives the slowest attempt by far; a worker that died leaves it to run out.
-    const leaseSeconds = Math.ceil((2 * timeoutMs) / 1000) + 5;
-    const claimed = await this.db.system((tx) => this.webhooks.claim(tx, concurrency, leaseSeconds));
-    const reports = await Promise.all(
-      claimed.map((delivery) =>
-        this.service.deliver(delivery).catch((error: unknown) => {
-          // Not recorded (the database failed): the lease runs out and the delivery is tried again.
-          this.logger.warn({ err: error, deliveryId: delivery.id }, 'recording a webhook attempt failed');
-          return { outcome: 'unrecorded' };
-        }),
-      ),
+    // Single statements: atomic on their own, one round trip each (no BEGIN/COMMIT around them).
+    const fanned = await this.db.systemStatement((tx) => this.webhooks.fanOut(tx, FANOUT_BATCH));
+    const { concurrency } = this.service.config;
+    const claimed = await this.db.systemStatement((tx) =>
+      this.webhooks.claim(tx, concurrency, CHAIN_FOLLOWERS, this.service.leaseSeconds),
     );
-    for (const report of reports) this.counts.set(report.outcome, (this.counts.get(report.outcome) ?? 0) + 1);
+    const chains = new Map<string, ClaimedDelivery[]>();
+    for (const delivery of claimed) {
+      const chain = chains.get(delivery.head_id);
+      if (chain) chain.push(delivery);
+      else chains.set(delivery.head_id, [delivery]);
+    }
+    await Promise.all([...chains.values()].map((chain) => this.deliverChain(chain)));
     return claimed.length > 0 || fanned.events === FANOUT_BATCH;
+  }
+
+  /**
+   * Sends a chain's deliveries one after the other (in order per resource); after one that is not
+   * delivered, the rest are released unsent, to be claimed again behind it.
+   */
+  private async deliverChain(chain: ClaimedDelivery[]): Promise<void> {
+    for (let i = 0; i < chain.length; i++) {
+      let outcome: string;
+      try {
+        outcome = (await this.service.deliver(chain[i])).outcome;
+      } catch (error) {
+        // Not recorded (the database failed): the lease runs out and the chain is claimed again.
+        this.logger.warn({ err: error, deliveryId: chain[i].id }, 'recording a webhook attempt failed');
+        outcome = 'unrecorded';
+      }
+      this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
+      if (outcome !== 'delivered' && outcome !== 'expired') {
+        const rest = chain
+          .slice(i + 1)
+          .map((delivery) => ({ id: delivery.id, leaseToken: delivery.lease_token }));
+        if (outcome !== 'unrecorded') {
+          await this.db
+            .systemStatement((tx) => this.webhooks.release(tx, rest))
+            .catch((error: unknown) => this.logger.warn({ err: error }, 'releasing webhook claims failed'));
+        }
+        return;
+      }
+    }
   }
 
   queueStats() {

@@ -95,6 +95,11 @@ export interface DeliveryReport {
 @Injectable()
 export class WebhooksService {
   readonly config: WebhookConfig;
+  /**
+   * How long a claim holds (renewed for the rest of a chain at every recorded attempt): well beyond
+   * one attempt; a worker that died leaves its claims to run out after this, to be sent again.
+   */
+  readonly leaseSeconds: number;
 
   constructor(
     private readonly db: Database,
@@ -103,6 +108,7 @@ export class WebhooksService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.config = config.webhooks;
+    this.leaseSeconds = Math.ceil((2 * this.config.timeoutMs) / 1000) + 5;
   }
 
   /** A new endpoint of a tenant (or of every tenant: null); its secret is in this answer only. */
@@ -252,7 +258,7 @@ export class WebhooksService {
     const lease = { id: claimed.id, leaseToken: claimed.lease_token };
     if (claimed.type === null) {
       // Pruned (retention) before it could be delivered: nothing left to send.
-      await this.db.system((tx) =>
+      await this.db.systemStatement((tx) =>
         this.webhooks.recordAttempt(
           tx,
           lease,
@@ -265,6 +271,7 @@ export class WebhooksService {
             error: 'the event was pruned (EVENT_RETENTION_DAYS) before it could be delivered',
           },
           { kind: 'expired' },
+          this.leaseSeconds,
         ),
       );
       return { outcome: 'expired' };
@@ -301,12 +308,13 @@ export class WebhooksService {
           ? { kind: 'retry', delayMs }
           : { kind: 'give-up', disabledReason: this.disabledReason(claimed, failedAttempts, result) };
     }
-    await this.db.system((tx) =>
+    await this.db.systemStatement((tx) =>
       this.webhooks.recordAttempt(
         tx,
         lease,
         { ...attemptBase, eventType: claimed.type!, ...result },
         outcome,
+        this.leaseSeconds,
       ),
     );
     return {
