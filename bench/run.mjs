@@ -63,5 +63,11 @@ if (!process.argv.includes('--no-build') || !existsSync(join(buildDir, 'src', 'm
     console.warn('warning: tsc reported errors (see above); benchmarking what it emitted');
 }
 
-const { main } = await import('./lib/main.mjs');
-process.exitCode = await main(process.argv.slice(2), { benchDir, rootDir, buildDir });
+if (process.argv.includes('--webhooks')) {
+  // Webhook delivery latency and throughput (lib/events-bench.mjs), on its own.
+  const { runEventsBench } = await import('./lib/events-bench.mjs');
+  process.exitCode = await runEventsBench({ benchDir, rootDir, buildDir });
+} else {
+  const { main } = await import('./lib/main.mjs');
+  process.exitCode = await main(process.argv.slice(2), { benchDir, rootDir, buildDir });
+}

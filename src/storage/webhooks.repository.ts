@@ -374,12 +374,16 @@ export class WebhooksRepository {
          UPDATE webhook_delivery
             SET ${deliverySet}, attempts = attempts + 1, lease_until = NULL, lease_token = NULL
           WHERE id = $1 AND lease_token = $2::uuid
-         RETURNING id
+         RETURNING id, resource_id
        ), endpoint AS (
          ${endpointUpdate}
        ), renewed AS (
-         UPDATE webhook_delivery SET lease_until = now() + make_interval(secs => $11::int)
-          WHERE lease_token = $2::uuid AND id <> $1 AND state = 'pending' AND EXISTS (SELECT 1 FROM updated)
+         -- The rest of the chain (found through the chain index), once half of its lease has passed.
+         UPDATE webhook_delivery r SET lease_until = now() + make_interval(secs => $11::int)
+           FROM updated u
+          WHERE r.endpoint_id = $3 AND r.resource_id = u.resource_id AND r.state = 'pending'
+            AND r.lease_token = $2::uuid AND r.id <> $1
+            AND r.lease_until < now() + make_interval(secs => $11::int / 2.0)
          RETURNING 1
        )
        INSERT INTO webhook_attempt (endpoint_id, tenant_id, delivery_id, event_id, event_type, status, latency_ms,
