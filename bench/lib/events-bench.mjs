@@ -11,7 +11,6 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { GROUP_SCHEMA, USER_SCHEMA, userId } from './dataset.mjs';
 import { freePort, startServer } from './processes.mjs';
 import { seed } from './seed.mjs';
@@ -131,6 +130,7 @@ export async function runEventsBench({ rootDir, buildDir }) {
       console.log(`events bench (${label}): ${RATE} POST /Users per second for ${STEADY_SECONDS} s`);
       const acked = new Map();
       const pending = [];
+      let failed = 0;
       const started = performance.now();
       const total = RATE * STEADY_SECONDS;
       for (let i = 0; i < total; i++) {
@@ -141,7 +141,10 @@ export async function runEventsBench({ rootDir, buildDir }) {
           call(port, tenant.apiKey, 'POST', '/scim/v2/Users', {
             schemas: [USER_SCHEMA],
             userName: `steady-${name}-${i}@example.com`,
-          }).then((user) => acked.set(user.id, performance.now())),
+          }).then(
+            (user) => acked.set(user.id, performance.now()),
+            () => (failed += 1),
+          ),
         );
       }
       await Promise.all(pending);
@@ -153,6 +156,7 @@ export async function runEventsBench({ rootDir, buildDir }) {
       const latencies = [...acked].map(([id, at]) => receiver.arrivals.get(id) - at).sort((a, b) => a - b);
       results[label] = {
         writes: total,
+        failedWrites: failed,
         achievedRate: Math.round(total / ((Math.max(...acked.values()) - started) / 1000)),
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),

@@ -30,6 +30,8 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
   private wake?: () => void;
   private lastPrune = Date.now();
   private readonly counts = new Map<string, number>();
+  /** The chains being sent. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly retentionMs: number;
 
   constructor(
@@ -63,13 +65,18 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
     await this.stop();
   }
 
-  /** One round of work: fan out, claim and send. Whether there may be more to do right away. */
+  /**
+   * One round: fan out, then claim chains into the free slots (WEBHOOK_CONCURRENCY chains in flight)
+   * and start sending them; chains still in flight keep going meanwhile, so one slow receiver does not
+   * hold up the next claims. Whether it found work (there may be more right away).
+   */
   async runOnce(): Promise<boolean> {
     // Single statements: atomic on their own, one round trip each (no BEGIN/COMMIT around them).
     const fanned = await this.db.systemStatement((tx) => this.webhooks.fanOut(tx, FANOUT_BATCH));
-    const { concurrency } = this.service.config;
+    const free = this.service.config.concurrency - this.inFlight.size;
+    if (free <= 0) return true;
     const claimed = await this.db.systemStatement((tx) =>
-      this.webhooks.claim(tx, concurrency, CHAIN_FOLLOWERS, this.service.leaseSeconds),
+      this.webhooks.claim(tx, free, CHAIN_FOLLOWERS, this.service.leaseSeconds),
     );
     const chains = new Map<string, ClaimedDelivery[]>();
     for (const delivery of claimed) {
@@ -77,7 +84,10 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
       if (chain) chain.push(delivery);
       else chains.set(delivery.head_id, [delivery]);
     }
-    await Promise.all([...chains.values()].map((chain) => this.deliverChain(chain)));
+    for (const chain of chains.values()) {
+      const sending: Promise<void> = this.deliverChain(chain).finally(() => this.inFlight.delete(sending));
+      this.inFlight.add(sending);
+    }
     return claimed.length > 0 || fanned.events === FANOUT_BATCH;
   }
 
@@ -125,6 +135,7 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
   }
 
   private async loop(): Promise<void> {
+    const { concurrency, pollMs } = this.service.config;
     while (!this.stopping) {
       let more = false;
       try {
@@ -138,8 +149,19 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
         // The database is unavailable, say: try again after a pause; nothing is lost (the outbox keeps it).
         this.logger.warn({ err: error }, 'webhook worker round failed; retrying');
       }
-      if (!more && !this.stopping) await this.pause(this.service.config.pollMs);
+      if (this.stopping) break;
+      if (this.inFlight.size >= concurrency) {
+        await Promise.race(this.inFlight); // a slot frees up
+      } else if (!more) {
+        // Idle: the poll interval, or sooner when a chain in flight ends.
+        await Promise.race([
+          this.pause(pollMs),
+          ...(this.inFlight.size ? [Promise.race(this.inFlight)] : []),
+        ]);
+      }
     }
+    // Stopping: the chains in flight finish (each attempt within WEBHOOK_TIMEOUT_MS) and are recorded.
+    await Promise.all(this.inFlight);
   }
 
   private pause(ms: number): Promise<void> {
