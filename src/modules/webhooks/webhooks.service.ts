@@ -247,8 +247,12 @@ export class WebhooksService {
     });
   }
 
-  /** Sends a claimed delivery and records the attempt and its outcome (the worker's step). */
-  async deliver(claimed: ClaimedDelivery): Promise<DeliveryReport> {
+  /**
+   * Sends a claimed delivery and records the attempt and its outcome (the worker's step); `renew`: the
+   * deliveries claimed with it whose lease to extend.
+   */
+  async deliver(claimed: ClaimedDelivery, renew: readonly string[] = []): Promise<DeliveryReport> {
+    const renewal = { seconds: this.leaseSeconds, renew };
     const attemptBase = {
       endpointId: claimed.endpoint_id,
       tenantId: claimed.tenant_id,
@@ -271,7 +275,7 @@ export class WebhooksService {
             error: 'the event was pruned (EVENT_RETENTION_DAYS) before it could be delivered',
           },
           { kind: 'expired' },
-          this.leaseSeconds,
+          renewal,
         ),
       );
       return { outcome: 'expired' };
@@ -314,7 +318,7 @@ export class WebhooksService {
         lease,
         { ...attemptBase, eventType: claimed.type!, ...result },
         outcome,
-        this.leaseSeconds,
+        renewal,
       ),
     );
     return {
