@@ -73,6 +73,8 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
   async runOnce(): Promise<boolean> {
     // Single statements: atomic on their own, one round trip each (no BEGIN/COMMIT around them).
     const fanned = await this.db.systemStatement((tx) => this.webhooks.fanOut(tx, FANOUT_BATCH));
+    // A full batch: fan out the rest first (cheap, in order); claims scan the queue and wait for it.
+    if (fanned.events === FANOUT_BATCH) return true;
     const free = this.service.config.concurrency - this.inFlight.size;
     if (free <= 0) return true;
     const claimed = await this.db.systemStatement((tx) =>
@@ -88,7 +90,7 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
       const sending: Promise<void> = this.deliverChain(chain).finally(() => this.inFlight.delete(sending));
       this.inFlight.add(sending);
     }
-    return claimed.length > 0 || fanned.events === FANOUT_BATCH;
+    return claimed.length > 0;
   }
 
   /**
