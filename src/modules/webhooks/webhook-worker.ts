@@ -8,8 +8,11 @@ import { WebhooksService } from './webhooks.service.js';
 
 /** Events fanned out per statement. */
 const FANOUT_BATCH = 1000;
-/** Deliveries claimed behind each chain head, sent one after the other by the same worker. */
-const CHAIN_FOLLOWERS = 99;
+/**
+ * Deliveries claimed behind each chain head, sent one after the other by the same worker: the 100,000
+ * member events of a large PATCH series are 100 claims.
+ */
+const CHAIN_FOLLOWERS = 999;
 /** How often finished deliveries and attempts past the events' retention are deleted. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -90,7 +93,9 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
       const sending: Promise<void> = this.deliverChain(chain).finally(() => this.inFlight.delete(sending));
       this.inFlight.add(sending);
     }
-    return claimed.length > 0;
+    // Fewer chains than free slots: that was everything claimable now (the next claim waits for a chain
+    // to end or the poll interval; a claim scans the pending deliveries).
+    return chains.size === free;
   }
 
   /**
