@@ -288,14 +288,12 @@ describe('the application role', () => {
       [APP_ROLE],
     );
     expect(rows).toEqual(
-      [...TENANT_TABLES, 'tenant', ...OPERATOR_TABLES]
-        .sort()
-        .map((table) => ({
-          table,
-          enabled: true,
-          hasPolicy: true,
-          readable: !OPERATOR_TABLES.includes(table),
-        })),
+      [...TENANT_TABLES, 'tenant', ...OPERATOR_TABLES].sort().map((table) => ({
+        table,
+        enabled: true,
+        hasPolicy: true,
+        readable: !OPERATOR_TABLES.includes(table),
+      })),
     );
   });
 
