@@ -67,6 +67,10 @@ if (process.argv.includes('bulk-create-1000')) {
   // The Bulk comparison is a fixed job timed end to end, not a load: a runner of its own.
   const { bulkBench } = await import('./lib/bulk-bench.mjs');
   process.exitCode = await bulkBench({ benchDir, rootDir, buildDir });
+} else if (process.argv.includes('--webhooks')) {
+  // Webhook delivery latency and throughput (lib/events-bench.mjs), on its own.
+  const { runEventsBench } = await import('./lib/events-bench.mjs');
+  process.exitCode = await runEventsBench({ benchDir, rootDir, buildDir });
 } else {
   const { main } = await import('./lib/main.mjs');
   process.exitCode = await main(process.argv.slice(2), { benchDir, rootDir, buildDir });

@@ -19,6 +19,7 @@ import { DiscoveryModule } from './modules/discovery/discovery.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { SearchModule } from './modules/search/search.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -62,6 +63,7 @@ export class AppModule {
         DiscoveryModule,
         BulkModule,
         MeModule,
+        WebhooksModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedde
 import { migrateDatabase } from './database/migrate.js';
 import { rowLevelSecurityBypass } from './database/rls-check.js';
 import { EventsRetention } from './modules/events/events-retention.js';
+import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metrics-listener.js';
 
 export interface RunningServer {
@@ -56,6 +57,8 @@ export async function startServer(
     }
     // Change events past EVENT_RETENTION_DAYS are pruned on an unref'd timer, stopped by app.close().
     app.get(EventsRetention).start();
+    // Webhook delivery (WEBHOOK_WORKER=on); stopped by app.close() before the ORM closes its pool.
+    if (config.webhooks.worker) app.get(WebhookWorker).start();
     const baseUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${boundPort(app, config.port)}`;
     return {
       app,

@@ -5,6 +5,7 @@
  */
 import createClient, { type Client, type FetchResponse, type MaybeOptionalInit } from 'openapi-fetch';
 import type { HttpMethod, PathsWithMethod, RequiredKeysOf } from 'openapi-typescript-helpers';
+import { Webhook } from 'standardwebhooks';
 import type { components, paths } from './schema.js';
 
 export type { components, paths } from './schema.js';
@@ -25,6 +26,37 @@ export type ChangeEventPage = Schemas['ChangeEventPageDto'];
 /** A Bulk request (RFC 7644 §3.7) and its answer: one result per operation that ran. */
 export type BulkRequest = Schemas['BulkRequest'];
 export type BulkResponse = Schemas['BulkResponse'];
+export type WebhookEndpoint = Schemas['WebhookEndpointDto'];
+export type WebhookAttempt = Schemas['WebhookAttemptDto'];
+
+/** Headers as Node's `IncomingHttpHeaders`, a fetch `Headers`, or a plain object. */
+export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
+
+/**
+ * Verifies a webhook delivery (docs/events.md, "Verifying a delivery") with the Standard Webhooks
+ * library and returns the event it carries; throws when the signature does not match the endpoint's
+ * `whsec_` secret (any of the signatures: during a rotation there are two), or the timestamp is more
+ * than 5 minutes away from now (replay protection). `payload` must be the raw body as received (a
+ * string or Buffer), not JSON re-serialized. Deduplicate on the event `id` (= `webhook-id`): delivery
+ * is at-least-once.
+ */
+export function verifyWebhook(
+  payload: string | Uint8Array,
+  headers: WebhookHeaders,
+  secret: string,
+): ChangeEvent {
+  const header = (name: string): string => {
+    const value =
+      headers instanceof Headers ? headers.get(name) : (headers[name] ?? headers[name.toLowerCase()]);
+    return (Array.isArray(value) ? value[0] : value) ?? '';
+  };
+  const body = typeof payload === 'string' ? payload : new TextDecoder().decode(payload);
+  return new Webhook(secret).verify(body, {
+    'webhook-id': header('webhook-id'),
+    'webhook-timestamp': header('webhook-timestamp'),
+    'webhook-signature': header('webhook-signature'),
+  }) as ChangeEvent;
+}
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
 type Media = typeof SCIM_MEDIA_TYPE;

@@ -264,6 +264,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{id}/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's webhook endpoints (never their secrets) */
+        get: operations["listTenantWebhookEndpoints"];
+        put?: never;
+        /** Create a webhook endpoint for a tenant's events (its secret is shown once) */
+        post: operations["createTenantWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List every webhook endpoint: every tenant's (tenantId null) and each tenant's */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** Create a webhook endpoint for every tenant's events (its secret is shown once) */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhook-endpoints/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook endpoint (with disabledReason when it is disabled) */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint with its pending deliveries and attempt log */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change url, eventTypes, description, or disable / enable a webhook endpoint */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/admin/v1/webhook-endpoints/{endpointId}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook endpoint's delivery attempts, newest first */
+        get: operations["listWebhookAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhook-endpoints/{endpointId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one event (eventId) or every event since a time (since) to the endpoint again */
+        post: operations["redeliverWebhookEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhook-endpoints/{endpointId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret (the new one is shown once; the old one also signs for a grace period) */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/webhook-endpoints/{endpointId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.test event now and answer the attempt (also to a disabled endpoint) */
+        post: operations["testWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/api/session": {
         parameters: {
             query?: never;
@@ -1002,6 +1125,24 @@ export interface components {
             /** @example Acme */
             name: string;
         };
+        CreateWebhookEndpointBody: {
+            /** @example Access service */
+            description?: string | null;
+            /**
+             * @description Only these event types; all when absent or null
+             * @example [
+             *       "user.deactivated",
+             *       "user.role_changed"
+             *     ]
+             */
+            eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.role_changed" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.member_added" | "group.member_removed")[] | null;
+            /**
+             * Format: uri
+             * @description Where deliveries are POSTed: http(s), no credentials; loopback, private, link-local and metadata addresses are refused (after DNS resolution) unless WEBHOOK_ALLOW_PRIVATE=true
+             * @example https://hooks.example.com/scim-events
+             */
+            url: string;
+        };
         CreatedApiKeyDto: {
             /** @description The API key; shown in this response only */
             apiKey: string;
@@ -1036,6 +1177,68 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        CreatedWebhookEndpointDto: {
+            /**
+             * Format: date-time
+             * @example 2026-12-01T15:04:05.123Z
+             */
+            createdAt: string;
+            /** @example Access service */
+            description: string | null;
+            /** @example false */
+            disabled: boolean;
+            /**
+             * @description Why it is disabled: "disabled by the operator", or the delivery that failed for the whole retry schedule (about 3 days) and its last error
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * @description Only these event types; null: all
+             * @example [
+             *       "user.deactivated",
+             *       "user.role_changed"
+             *     ]
+             */
+            eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.role_changed" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.member_added" | "group.member_removed")[] | null;
+            /**
+             * Format: date-time
+             * @description Since when its deliveries fail (null: the last attempt succeeded)
+             * @example null
+             */
+            failingSince: string | null;
+            /**
+             * Format: uuid
+             * @example 3f0c2a8e-6a57-4a4e-9a43-9d2f3c1b7e10
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Until when the secret before the last rotation still signs
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * @description The signing secret (Standard Webhooks, whsec_…); shown in this response only
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /**
+             * Format: uuid
+             * @description The tenant whose events it receives; null: every tenant's
+             * @example 8d3c7a52-5a8e-4f3b-b1b2-2f0e6b7c9d10
+             */
+            tenantId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T15:04:05.123Z
+             */
+            updatedAt: string;
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/scim-events
+             */
+            url: string;
         };
         /** @description Enterprise User extension (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User), under its URN key. */
         EnterpriseUser: {
@@ -1503,6 +1706,26 @@ export interface components {
             /** @description The value to add or replace; for remove, optional members to remove. */
             value?: unknown;
         };
+        RedeliverBody: {
+            /**
+             * Format: uuid
+             * @description The event to send again (its id)
+             */
+            eventId?: string;
+            /**
+             * Format: date-time
+             * @description Send again every event of the endpoint that occurred at or after this time (and is still kept)
+             * @example 2026-12-01T12:00:00Z
+             */
+            since?: string;
+        };
+        RedeliveryDto: {
+            /**
+             * @description Deliveries queued
+             * @example 12
+             */
+            queued: number;
+        };
         RenameTenantBody: {
             /** @example Acme Inc. */
             name: string;
@@ -1555,6 +1778,31 @@ export interface components {
             startIndex: number;
             /** @description Results matching the query, on all pages. */
             totalResults: number;
+        };
+        RotateWebhookSecretBody: {
+            /**
+             * @description How long the old secret keeps signing beside the new one (both signatures in webhook-signature)
+             * @default 86400
+             */
+            gracePeriodSeconds: number;
+        };
+        RotatedWebhookSecretDto: {
+            /**
+             * Format: uuid
+             * @example 3f0c2a8e-6a57-4a4e-9a43-9d2f3c1b7e10
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Until when the old secret also signs; null with gracePeriodSeconds=0
+             * @example 2026-12-02T15:04:05.123Z
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * @description The new signing secret; shown in this response only
+             * @example whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD
+             */
+            secret: string;
         };
         /** @description A resource schema (RFC 7643 §7). */
         Schema: {
@@ -1725,6 +1973,24 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        UpdateWebhookEndpointBody: {
+            description?: string | null;
+            /**
+             * @description true: no events are fanned out to it and nothing is sent; false: enabled again (its disabledReason cleared, its pending deliveries resume)
+             * @example false
+             */
+            disabled?: boolean;
+            /**
+             * @description Only these event types; null: all
+             * @example [
+             *       "user.deactivated",
+             *       "user.role_changed"
+             *     ]
+             */
+            eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.role_changed" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.member_added" | "group.member_removed")[] | null;
+            /** Format: uri */
+            url?: string;
         };
         /** @description User Account (User) as the server returns it. Attribute names are in canonical case. */
         User: {
@@ -2276,6 +2542,107 @@ export interface components {
              * @enum {string}
              */
             type: "user.updated";
+        };
+        WebhookAttemptDto: {
+            /** Format: date-time */
+            attemptedAt: string;
+            /**
+             * @description The delivery; null for a test
+             * @example 981
+             */
+            deliveryId: string | null;
+            /** @example null */
+            error: string | null;
+            /**
+             * Format: uuid
+             * @description The event (webhook-id of the request)
+             */
+            eventId: string;
+            /**
+             * @description Its type (webhook.test for a test)
+             * @example user.deactivated
+             */
+            eventType: string;
+            /** @example 1042 */
+            id: string;
+            /** @example 37 */
+            latencyMs: number;
+            /**
+             * @description The first 1 KiB of the answer
+             * @example Service Unavailable
+             */
+            responseBody: string | null;
+            /**
+             * @description The HTTP status answered; null when none came (refused address, timeout, connection error)
+             * @example 503
+             */
+            status: number | null;
+        };
+        WebhookAttemptPageDto: {
+            /** @description Newest first */
+            attempts: components["schemas"]["WebhookAttemptDto"][];
+            /** @description Present when there may be older ones: pass it as before */
+            nextCursor?: string;
+        };
+        WebhookEndpointDto: {
+            /**
+             * Format: date-time
+             * @example 2026-12-01T15:04:05.123Z
+             */
+            createdAt: string;
+            /** @example Access service */
+            description: string | null;
+            /** @example false */
+            disabled: boolean;
+            /**
+             * @description Why it is disabled: "disabled by the operator", or the delivery that failed for the whole retry schedule (about 3 days) and its last error
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * @description Only these event types; null: all
+             * @example [
+             *       "user.deactivated",
+             *       "user.role_changed"
+             *     ]
+             */
+            eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.role_changed" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.member_added" | "group.member_removed")[] | null;
+            /**
+             * Format: date-time
+             * @description Since when its deliveries fail (null: the last attempt succeeded)
+             * @example null
+             */
+            failingSince: string | null;
+            /**
+             * Format: uuid
+             * @example 3f0c2a8e-6a57-4a4e-9a43-9d2f3c1b7e10
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Until when the secret before the last rotation still signs
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: uuid
+             * @description The tenant whose events it receives; null: every tenant's
+             * @example 8d3c7a52-5a8e-4f3b-b1b2-2f0e6b7c9d10
+             */
+            tenantId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T15:04:05.123Z
+             */
+            updatedAt: string;
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/scim-events
+             */
+            url: string;
+        };
+        WebhookEndpointListDto: {
+            endpoints: components["schemas"]["WebhookEndpointDto"][];
         };
     };
     responses: never;
@@ -3896,6 +4263,941 @@ export interface operations {
                 };
             };
             /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or the tenant has no such link. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTenantWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointListDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTenantWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpointDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointListDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpointDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such webhook endpoint. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; nothing more is sent to it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such webhook endpoint. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpointBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such webhook endpoint. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookAttempts: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptPageDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such webhook endpoint. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverWebhookEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliverBody"];
+            };
+        };
+        responses: {
+            /** @description Queued; delivered in order by the worker */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliveryDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such webhook endpoint, or no such event of it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateWebhookSecretBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedWebhookSecretDto"];
+                };
+            };
+            /** @description The body or query is invalid (invalidValue, invalidCursor). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such webhook endpoint. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected server error; the X-Request-Id response header identifies it in the log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt, as logged (a failed one too) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptDto"];
+                };
+            };
+            /** @description Missing or wrong operator token, or no live console session. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="admin" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A console session's change without its X-CSRF-Token header, or a setup link session outside its own tenant's routes. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The operator API is disabled (ADMIN_TOKEN unset and no console session), or there is no such webhook endpoint. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6815,11 +8117,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -6831,7 +8133,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6844,11 +8146,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -6860,7 +8162,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6873,11 +8175,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -6889,7 +8191,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6902,11 +8204,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -6918,7 +8220,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6931,11 +8233,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -6947,7 +8249,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6960,11 +8262,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -6976,7 +8278,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6989,11 +8291,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -7005,7 +8307,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7018,11 +8320,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -7034,7 +8336,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7047,11 +8349,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -7063,7 +8365,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7076,11 +8378,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -7092,7 +8394,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7105,11 +8407,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The event id: the same on every attempt, for deduplication. */
+                /** @description The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once). */
                 "webhook-id": string;
-                /** @description Seconds since the epoch when the attempt was signed. */
+                /** @description Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays. */
                 "webhook-timestamp": string;
-                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret. */
+                /** @description Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches. */
                 "webhook-signature": string;
             };
             path?: never;
@@ -7121,7 +8423,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Any 2xx answer acknowledges the event. */
+            /** @description Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks"). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -8,8 +8,9 @@ import { AuditModule } from '../modules/audit/audit.module.js';
 import { AuthModule } from '../modules/auth/auth.module.js';
 import { ConsoleAuthModule } from '../modules/console-auth/console-auth.module.js';
 import { TenantsModule } from '../modules/tenants/tenants.module.js';
+import { WebhookWorkerModule } from '../modules/webhooks/webhooks.module.js';
 
-/** What the CLI needs: the ORM and the same tenant, key and audit services as the operator API. */
+/** What the CLI needs: the ORM and the same tenant, key, audit and webhook services as the operator API. */
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
@@ -22,6 +23,7 @@ export class CliModule {
         TenantsModule,
         AuditModule,
         ConsoleAuthModule,
+        WebhookWorkerModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ import type { ApiKeysService } from '../modules/auth/api-keys.service.js';
 import type { TenantsService } from '../modules/tenants/tenants.service.js';
 import type { SetupLinksService } from '../modules/console-auth/setup-links.service.js';
 import type { AppConfig } from '../config/config.js';
+import type { WebhooksService } from '../modules/webhooks/webhooks.service.js';
 
 export const USAGE = `usage: npm run cli -- <command>        (in the Docker image: node dist/src/cli/main.js <command>)
   tenants create <name>                                      a tenant and its first API key
@@ -17,6 +18,10 @@ export const USAGE = `usage: npm run cli -- <command>        (in the Docker imag
   setup-links create <tenantId> [--expires-at <ISO 8601>]   a console setup link (its URL printed once)
   setup-links list <tenantId>
   setup-links revoke <tenantId> <linkId>                     ends the sessions it started too
+  webhooks create <url> [--tenant <tenantId>] [--types <type,…>] [--description <text>]
+                                                             an endpoint (every tenant's without --tenant); prints its secret once
+  webhooks list [--tenant <tenantId>]
+  webhooks delete|rotate|test <endpointId>                   rotate: a new secret, the old one signs 24 h more
 Uses DATABASE_URL, else the embedded PostgreSQL under DATA_DIR (a running server's, if any).
 Prints JSON; an API key is printed once, when created.`;
 
@@ -29,6 +34,7 @@ type Services = {
   tenants: TenantsService;
   apiKeys: ApiKeysService;
   setupLinks: SetupLinksService;
+  webhooks: WebhooksService;
   config: AppConfig;
 };
 /** What the audit trail records for changes made with the CLI: the operator's. */
@@ -71,16 +77,25 @@ export async function runCli(
 
   // Loaded only now: Nest, MikroORM and the modules take most of a command's second, and --help and a
   // usage error need none of them.
-  const [{ NestFactory }, { migrateDatabase }, { openCliDatabase }, { CliModule }, auth, tenants, links] =
-    await Promise.all([
-      import('@nestjs/core'),
-      import('../database/migrate.js'),
-      import('./cli-database.js'),
-      import('./cli.module.js'),
-      import('../modules/auth/api-keys.service.js'),
-      import('../modules/tenants/tenants.service.js'),
-      import('../modules/console-auth/setup-links.service.js'),
-    ]);
+  const [
+    { NestFactory },
+    { migrateDatabase },
+    { openCliDatabase },
+    { CliModule },
+    auth,
+    tenants,
+    links,
+    webhooks,
+  ] = await Promise.all([
+    import('@nestjs/core'),
+    import('../database/migrate.js'),
+    import('./cli-database.js'),
+    import('./cli.module.js'),
+    import('../modules/auth/api-keys.service.js'),
+    import('../modules/tenants/tenants.service.js'),
+    import('../modules/console-auth/setup-links.service.js'),
+    import('../modules/webhooks/webhooks.service.js'),
+  ]);
   const database = await openCliDatabase(config);
   try {
     // Like the server at start, so the CLI also works on a database no server has migrated yet.
@@ -95,6 +110,7 @@ export async function runCli(
         apiKeys: context.get(auth.ApiKeysService),
         setupLinks: context.get(links.SetupLinksService),
         config,
+        webhooks: context.get(webhooks.WebhooksService),
       });
       if (result !== undefined) io.out(JSON.stringify(result, null, 2));
       return 0;
@@ -123,6 +139,9 @@ function parseCommand(argv: string[]): Command | typeof HELP {
       options: {
         name: { type: 'string' },
         'expires-at': { type: 'string' },
+        tenant: { type: 'string' },
+        types: { type: 'string' },
+        description: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -135,7 +154,7 @@ function parseCommand(argv: string[]): Command | typeof HELP {
   if (values.help || (positionals.length === 1 && positionals[0] === 'help')) return HELP;
   const [group, action, ...rest] = positionals;
   const onlyFor = (allowed: string[]) => {
-    for (const option of ['name', 'expires-at'] as const) {
+    for (const option of ['name', 'expires-at', 'tenant', 'types', 'description'] as const) {
       if (values[option] !== undefined && !allowed.includes(option)) {
         throw new UsageError(`--${option} does not apply to ${group} ${action}`);
       }
@@ -212,6 +231,40 @@ function parseCommand(argv: string[]): Command | typeof HELP {
         await setupLinks.revoke(tenantId, linkId, CLI_CALL);
         return { revoked: linkId };
       };
+    }
+    case 'webhooks create': {
+      onlyFor(['tenant', 'types', 'description']);
+      const [url] = args(1, '<url>');
+      const body = {
+        url,
+        ...(values.types !== undefined
+          ? { eventTypes: values.types.split(',').map((type) => type.trim()) }
+          : {}),
+        ...(values.description !== undefined ? { description: values.description } : {}),
+      };
+      return ({ webhooks }) => webhooks.create(values.tenant ?? null, body);
+    }
+    case 'webhooks list':
+      onlyFor(['tenant']);
+      args(0, 'no arguments (--tenant <tenantId> for one tenant)');
+      return ({ webhooks }) => webhooks.list(values.tenant);
+    case 'webhooks delete': {
+      onlyFor([]);
+      const [endpointId] = args(1, '<endpointId>');
+      return async ({ webhooks }) => {
+        await webhooks.delete(endpointId);
+        return { deleted: endpointId };
+      };
+    }
+    case 'webhooks rotate': {
+      onlyFor([]);
+      const [endpointId] = args(1, '<endpointId>');
+      return ({ webhooks }) => webhooks.rotate(endpointId, {});
+    }
+    case 'webhooks test': {
+      onlyFor([]);
+      const [endpointId] = args(1, '<endpointId>');
+      return ({ webhooks }) => webhooks.test(endpointId);
     }
     default:
       throw new UsageError(positionals.length ? `unknown command: ${positionals.slice(0, 2).join(' ')}` : '');

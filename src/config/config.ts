@@ -3,6 +3,8 @@
  * process.env; everything else receives the typed result. A bad value stops the start with a
  * one-line reason (ConfigError).
  */
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from '../domain/webhooks/retry-schedule.js';
+
 export interface AppConfig {
   port: number;
   host: string;
@@ -80,6 +82,23 @@ export interface AppConfig {
    * request forwarded from https get the console cookie's Secure flag.
    */
   trustProxy: boolean;
+  /** Webhook delivery (docs/events.md, "Webhooks"). */
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Whether this server process runs the delivery worker (WEBHOOK_WORKER=on|off; default on). */
+  worker: boolean;
+  /** Whether webhooks may go to loopback, private, link-local or metadata addresses (tests; default false). */
+  allowPrivate: boolean;
+  /** Delays between attempts of a failing delivery, in seconds (WEBHOOK_RETRY_SCHEDULE, e.g. `5s,5m,30m`). */
+  retryScheduleSeconds: number[];
+  /** How long an attempt may take, in ms, connecting and reading the answer included (default 10 s). */
+  timeoutMs: number;
+  /** How often an idle worker looks for new events and due deliveries, in ms. */
+  pollMs: number;
+  /** Deliveries one worker sends at once (of different resources or endpoints). */
+  concurrency: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -125,6 +144,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       30,
     ),
     trustProxy: parseBoolean('TRUST_PROXY', env.TRUST_PROXY, false),
+    webhooks: {
+      worker: parseBoolean('WEBHOOK_WORKER', env.WEBHOOK_WORKER, true),
+      allowPrivate: parseBoolean('WEBHOOK_ALLOW_PRIVATE', env.WEBHOOK_ALLOW_PRIVATE, false),
+      retryScheduleSeconds: parseSchedule(env.WEBHOOK_RETRY_SCHEDULE),
+      timeoutMs: parsePositiveInt('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 10_000),
+      pollMs: parsePositiveInt('WEBHOOK_POLL_MS', env.WEBHOOK_POLL_MS, 1_000),
+      concurrency: parsePositiveInt('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 16),
+    },
   };
 }
 
@@ -248,6 +275,18 @@ function parseLogLevel(raw: string | undefined): LogLevel {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
   }
   return value as LogLevel;
+}
+
+function parseSchedule(raw: string | undefined): number[] {
+  const value = nonEmpty(raw);
+  if (value === undefined) return [...DEFAULT_RETRY_SCHEDULE_SECONDS];
+  const schedule = parseRetrySchedule(value);
+  if (!schedule) {
+    throw new ConfigError(
+      `WEBHOOK_RETRY_SCHEDULE must be comma-separated delays like 5s,5m,30m,2h (ms, s, m or h; up to 50, each at most 7 days), got "${value}"`,
+    );
+  }
+  return schedule;
 }
 
 function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {

@@ -9,6 +9,12 @@ import { UserEntity } from '../storage/entities/user.entity.js';
 import { ConsoleSessionEntity } from '../storage/entities/console-session.entity.js';
 import { ScimConnectionEntity } from '../storage/entities/scim-connection.entity.js';
 import { SetupLinkEntity } from '../storage/entities/setup-link.entity.js';
+import {
+  WebhookAttemptEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
+  WebhookFanoutEntity,
+} from '../storage/entities/webhook.entity.js';
 
 /** Every entity of the app, so the ORM, the migrator, the CLI and the typed query builder see the same model. */
 export const ENTITIES = [
@@ -24,4 +30,8 @@ export const ENTITIES = [
   SetupLinkEntity,
   ConsoleSessionEntity,
   ScimConnectionEntity,
+  WebhookEndpointEntity,
+  WebhookFanoutEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];

@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { installRequestMetrics, ServerMetrics } from './server-metrics.js';
+import {
+  registerWebhookMetrics,
+  WEBHOOK_METRICS_SOURCE,
+  type WebhookMetricsSource,
+} from './webhook-metrics.js';
 
 export interface MetricsListener {
   /** The bound port (METRICS_PORT). */
@@ -27,6 +32,13 @@ export function attachMetrics(app: NestFastifyApplication): void {
     }
   });
   installRequestMetrics(app.getHttpAdapter().getInstance(), metrics);
+  registerWebhookMetrics(metrics.registry, () => {
+    try {
+      return app.get<WebhookMetricsSource>(WEBHOOK_METRICS_SOURCE, { strict: false });
+    } catch {
+      return undefined;
+    }
+  });
   metricsOfApps.set(app, metrics);
 }
 

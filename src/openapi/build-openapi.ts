@@ -55,6 +55,10 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     )
     .addTag('console', 'The web console’s sign-in (docs/console.md).')
     .addTag('events', 'Change events of SCIM writes (docs/events.md): the events API and the webhooks.')
+    .addTag(
+      'webhooks',
+      'Webhook endpoints: change events delivered as signed Standard Webhooks (docs/events.md, "Webhooks").',
+    )
     .addTag('health', 'Liveness and readiness probes (no authentication).')
     // Nest's addBearerAuth defaults bearerFormat to "JWT", which neither token is: bearer() drops that
     // optional hint and the description gives the real format.

@@ -193,9 +193,18 @@ export function eventSchemas(): Record<string, JsonSchema> {
 
 /** The Standard Webhooks headers (https://www.standardwebhooks.com) a delivery carries. */
 const WEBHOOK_HEADERS = [
-  ['webhook-id', 'The event id: the same on every attempt, for deduplication.'],
-  ['webhook-timestamp', 'Seconds since the epoch when the attempt was signed.'],
-  ['webhook-signature', 'v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> under the endpoint secret.'],
+  [
+    'webhook-id',
+    'The event id: the same on every attempt and on a manual redelivery; deduplicate on it (delivery is at-least-once).',
+  ],
+  [
+    'webhook-timestamp',
+    'Seconds since the epoch when the attempt was signed; refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) against replays.',
+  ],
+  [
+    'webhook-signature',
+    'Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` signatures, keyed with the base64-decoded part of the endpoint secret after `whsec_`: one per secret, two during the grace period after a rotation (the new and the old secret). Accept the request when any one matches.',
+  ],
 ].map(([name, description]) => ({
   name,
   in: 'header',
@@ -205,8 +214,9 @@ const WEBHOOK_HEADERS = [
 }));
 
 /**
- * OpenAPI 3.1 `webhooks`: one per event type, the body a receiver will get (the event as the events
- * API returns it). Delivery itself (signatures, retries) is documented in docs/events.md.
+ * OpenAPI 3.1 `webhooks`: one per event type, the body a receiver gets (the event exactly as the events
+ * API returns it), with the Standard Webhooks headers. Delivery (order, retries, disabling) is in
+ * docs/events.md.
  */
 export function eventWebhooks(): Record<string, JsonSchema> {
   return Object.fromEntries(
@@ -224,7 +234,12 @@ export function eventWebhooks(): Record<string, JsonSchema> {
             required: true,
             content: { 'application/json': { schema: ref(eventComponentName(type)) } },
           },
-          responses: { '200': { description: 'Any 2xx answer acknowledges the event.' } },
+          responses: {
+            '200': {
+              description:
+                'Any 2xx answer within 10 s acknowledges the event. Anything else (a 3xx too: redirects are not followed), a timeout or a refused connection is retried with exponential backoff for about 3 days (docs/events.md, "Webhooks").',
+            },
+          },
         },
       },
     ]),

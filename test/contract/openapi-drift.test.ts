@@ -53,6 +53,7 @@ describe('the committed OpenAPI document and client types (npm run openapi)', ()
     );
     expect(patches.map(([path]) => path).sort()).toEqual([
       '/admin/v1/tenants/{id}',
+      '/admin/v1/webhook-endpoints/{endpointId}',
       '/scim/v2/Groups/{id}',
       '/scim/v2/Users/{id}',
     ]);

@@ -30,6 +30,12 @@ const TENANT_TABLES = [
   'scim_connection',
 ];
 
+/**
+ * Operator tables with a tenant_id (webhooks, docs/events.md): row-level security and a policy like
+ * every tenant table, but no grant: requests never read them (they hold the webhook signing secrets).
+ */
+const OPERATOR_TABLES = ['webhook_attempt', 'webhook_delivery', 'webhook_endpoint'];
+
 let db: TestDatabase;
 /** One connection, as a pool hands it to one transaction after another. */
 let pool: pg.Pool;
@@ -296,9 +302,12 @@ describe('the application role', () => {
       [APP_ROLE],
     );
     expect(rows).toEqual(
-      [...TENANT_TABLES, 'tenant']
-        .sort()
-        .map((table) => ({ table, enabled: true, hasPolicy: true, readable: true })),
+      [...TENANT_TABLES, 'tenant', ...OPERATOR_TABLES].sort().map((table) => ({
+        table,
+        enabled: true,
+        hasPolicy: true,
+        readable: !OPERATOR_TABLES.includes(table),
+      })),
     );
   });
 

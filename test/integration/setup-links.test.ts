@@ -151,6 +151,18 @@ describe('setup links /admin/v1/tenants/{id}/setup-links', () => {
     expect((await withSession(t.app, session, 'DELETE', own)).statusCode).toBe(403);
     expect((await withSession(t.app, session, 'POST', `${own}/setup-links`, {})).statusCode).toBe(403);
     expect((await withSession(t.app, session, 'GET', `${own}/setup-links`)).statusCode).toBe(403);
+    // Webhook endpoints are the product's: a link's holder cannot send the tenant's events elsewhere.
+    expect(
+      (
+        await withSession(t.app, session, 'POST', `${own}/webhook-endpoints`, {
+          url: 'https://example.com/hook',
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect((await withSession(t.app, session, 'GET', `${own}/webhook-endpoints`)).statusCode).toBe(403);
+    expect((await withSession(t.app, session, 'GET', '/admin/v1/webhook-endpoints')).statusCode).toBe(403);
+    // Its own tenant's change events it may read (the console's Activity page).
+    expect((await withSession(t.app, session, 'GET', `${own}/events`)).statusCode).toBe(200);
     const { rows } = await t.db.client.query('SELECT name FROM tenant WHERE id = $1', [acme.tenantId]);
     expect(rows[0].name).toBe('Acme');
   });

@@ -30,6 +30,14 @@ describe('loadConfig', () => {
       eventRetentionDays: 30,
       consoleSessionIdleMinutes: 30,
       trustProxy: false,
+      webhooks: {
+        worker: true,
+        allowPrivate: false,
+        retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 72000],
+        timeoutMs: 10000,
+        pollMs: 1000,
+        concurrency: 16,
+      },
     });
   });
 
@@ -62,6 +70,12 @@ describe('loadConfig', () => {
       EVENT_RETENTION_DAYS: '7',
       CONSOLE_SESSION_IDLE_MINUTES: '5',
       TRUST_PROXY: 'true',
+      WEBHOOK_WORKER: 'off',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '200ms, 1s,2m,1h',
+      WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_POLL_MS: '50',
+      WEBHOOK_CONCURRENCY: '4',
     });
     expect(config).toEqual({
       port: 8080,
@@ -91,6 +105,14 @@ describe('loadConfig', () => {
       eventRetentionDays: 7,
       consoleSessionIdleMinutes: 5,
       trustProxy: true,
+      webhooks: {
+        worker: false,
+        allowPrivate: true,
+        retryScheduleSeconds: [0.2, 1, 120, 3600],
+        timeoutMs: 2000,
+        pollMs: 50,
+        concurrency: 4,
+      },
     });
   });
 
@@ -105,6 +127,10 @@ describe('loadConfig', () => {
 
   it.each([
     ['PORT', 'abc', /PORT must be an integer/],
+    ['WEBHOOK_WORKER', 'maybe', /WEBHOOK_WORKER must be true or false/],
+    ['WEBHOOK_RETRY_SCHEDULE', '5s,,2m', /WEBHOOK_RETRY_SCHEDULE must be comma-separated delays/],
+    ['WEBHOOK_RETRY_SCHEDULE', '0s', /WEBHOOK_RETRY_SCHEDULE must be comma-separated delays/],
+    ['WEBHOOK_TIMEOUT_MS', '0', /WEBHOOK_TIMEOUT_MS must be a positive integer/],
     ['PORT', '70000', /PORT must be an integer/],
     ['PORT', '-1', /PORT must be an integer/],
     ['DATABASE_URL', 'not a url', /DATABASE_URL is not a URL/],

@@ -9,6 +9,7 @@ import { Migration20261201140000_ApiKeyInvalidation } from './Migration202612011
 import { Migration20261201150837_ChangeEvents } from './Migration20261201150837_ChangeEvents.js';
 import { Migration20261201151116_RateLimit } from './Migration20261201151116_RateLimit.js';
 import { Migration20261201171542_Console } from './Migration20261201171542_Console.js';
+import { Migration20261201171613_Webhooks } from './Migration20261201171613_Webhooks.js';
 import { Migration20261201173842_RateLimitUnlogged } from './Migration20261201173842_RateLimitUnlogged.js';
 import { Migration20261201180639_SetupLinkTenantKey } from './Migration20261201180639_SetupLinkTenantKey.js';
 
@@ -24,6 +25,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201150837_ChangeEvents', class: Migration20261201150837_ChangeEvents },
   { name: 'Migration20261201151116_RateLimit', class: Migration20261201151116_RateLimit },
   { name: 'Migration20261201171542_Console', class: Migration20261201171542_Console },
+  { name: 'Migration20261201171613_Webhooks', class: Migration20261201171613_Webhooks },
   { name: 'Migration20261201173842_RateLimitUnlogged', class: Migration20261201173842_RateLimitUnlogged },
   { name: 'Migration20261201180639_SetupLinkTenantKey', class: Migration20261201180639_SetupLinkTenantKey },
 ];

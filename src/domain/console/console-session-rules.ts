@@ -61,5 +61,8 @@ export function tenantAdminAccess(
   if (route === prefix) return method.toUpperCase() === 'GET' ? 'allow' : 'forbidden';
   // New setup links are the operator's to hand out: a link's holder cannot extend their own access.
   if (route.startsWith(`${prefix}/setup-links`)) return 'forbidden';
+  // Webhook endpoints are the product's own plumbing: a link's holder cannot send the tenant's events
+  // (with their users' data) to an address of their choosing.
+  if (route.startsWith(`${prefix}/webhook-endpoints`)) return 'forbidden';
   return 'allow';
 }

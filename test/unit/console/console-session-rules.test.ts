@@ -53,6 +53,11 @@ describe("what a customer admin's session may call on the operator API", () => {
     ['/admin/v1/tenants/:id/members', 'GET', A, 'allow'],
     ['/admin/v1/tenants/:id/setup-links', 'POST', A, 'forbidden'],
     ['/admin/v1/tenants/:id/setup-links', 'GET', B, 'notFound'],
+    ['/admin/v1/tenants/:id/events', 'GET', A, 'allow'],
+    ['/admin/v1/tenants/:id/webhook-endpoints', 'POST', A, 'forbidden'],
+    ['/admin/v1/tenants/:id/webhook-endpoints', 'GET', A, 'forbidden'],
+    ['/admin/v1/tenants/:id/webhook-endpoints/:endpointId', 'PATCH', A, 'forbidden'],
+    ['/admin/v1/webhook-endpoints', 'GET', undefined, 'forbidden'],
     ['/admin/v1/tenants', 'GET', undefined, 'forbidden'],
     ['/admin/v1/events', 'GET', undefined, 'forbidden'],
   ])('%s %s of tenant %s: %s', (route, method, tenant, access) => {

@@ -1,0 +1,109 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * A webhook endpoint (docs/events.md, "Webhooks"): one tenant's, or every tenant's when `tenantId` is
+ * null. The signing secret is stored as issued (`whsec_…`): the server must read it to sign every
+ * delivery, so it cannot be hashed like an API key. Only the table owner (the system path) reads this
+ * table; requests, as the app role, have no grant on it.
+ */
+export const WebhookEndpointEntity = defineEntity({
+  name: 'WebhookEndpoint',
+  tableName: 'webhook_endpoint',
+  properties: {
+    id: p.uuid().primary().defaultRaw('gen_random_uuid()'),
+    /** The tenant whose events the endpoint receives; null: every tenant's. */
+    tenantId: p.uuid().nullable(),
+    url: p.text(),
+    /** Only these event types; null: all. */
+    eventTypes: p.array().nullable(),
+    description: p.text().nullable(),
+    secret: p.text(),
+    /** The secret before the last rotation: still signs (beside the new one) until it expires. */
+    previousSecret: p.text().nullable(),
+    previousSecretExpiresAt: p.datetime().nullable(),
+    disabled: p.boolean().default(false),
+    /** Why it was disabled (by the operator, or after its deliveries failed for the whole retry schedule). */
+    disabledReason: p.text().nullable(),
+    /** Since when its deliveries fail (null: the last one succeeded). */
+    failingSince: p.datetime().nullable(),
+    createdAt: p.datetime().defaultRaw('now()'),
+    updatedAt: p.datetime().defaultRaw('now()'),
+  },
+  indexes: [{ name: 'webhook_endpoint_tenant_idx', properties: ['tenantId', 'createdAt'] }],
+});
+
+/**
+ * The fan-out cursor (one row): the position, in the events feed's (xid, seq) order, up to which
+ * change events have been turned into deliveries. Moved forward in the transaction that inserts them.
+ */
+export const WebhookFanoutEntity = defineEntity({
+  name: 'WebhookFanout',
+  tableName: 'webhook_fanout',
+  properties: {
+    id: p.integer().primary(),
+    xid: p.string().columnType('xid8'),
+    seq: p.bigint('string'),
+  },
+});
+
+/**
+ * One event to send to one endpoint: the job queue. Claimed with FOR UPDATE SKIP LOCKED and a lease;
+ * per endpoint and resource, only the oldest pending delivery may be claimed (in order per resource).
+ */
+export const WebhookDeliveryEntity = defineEntity({
+  name: 'WebhookDelivery',
+  tableName: 'webhook_delivery',
+  properties: {
+    id: p.bigint('string').primary().autoincrement(),
+    endpointId: p.uuid(),
+    /** The event's tenant. */
+    tenantId: p.uuid(),
+    eventId: p.uuid(),
+    /** The event's position in the feed: the order deliveries are made in. */
+    eventXid: p.string().columnType('xid8'),
+    eventSeq: p.bigint('string'),
+    resourceId: p.uuid(),
+    /** pending, delivered or failed (the retry schedule ran out). */
+    state: p.text().default('pending'),
+    attempts: p.integer().default(0),
+    nextAttemptAt: p.datetime().defaultRaw('now()'),
+    /** While a worker sends it: until when (a crashed worker's claim expires). */
+    leaseUntil: p.datetime().nullable(),
+    leaseToken: p.uuid().nullable(),
+    createdAt: p.datetime().defaultRaw('now()'),
+    finishedAt: p.datetime().nullable(),
+  },
+  indexes: [
+    // The claim: the oldest pending deliveries first.
+    { name: 'webhook_delivery_queue_idx', properties: ['state', 'eventXid', 'eventSeq'] },
+    // The head of one endpoint's queue for one resource (ordering per resource).
+    {
+      name: 'webhook_delivery_chain_idx',
+      properties: ['endpointId', 'resourceId', 'state', 'eventXid', 'eventSeq'],
+    },
+  ],
+});
+
+/** One attempt to send a delivery (or a test event): status, latency, the start of the answer, the error. */
+export const WebhookAttemptEntity = defineEntity({
+  name: 'WebhookAttempt',
+  tableName: 'webhook_attempt',
+  properties: {
+    id: p.bigint('string').primary().autoincrement(),
+    endpointId: p.uuid(),
+    /** The event's tenant; null for a test event to an endpoint of every tenant. */
+    tenantId: p.uuid().nullable(),
+    /** Null for a test event. */
+    deliveryId: p.bigint('string').nullable(),
+    eventId: p.uuid(),
+    eventType: p.text(),
+    attemptedAt: p.datetime().defaultRaw('now()'),
+    /** The HTTP status; null when no answer came (refused address, timeout, connection error). */
+    status: p.integer().nullable(),
+    latencyMs: p.integer(),
+    /** The first 1 KiB of the answer's body. */
+    responseBody: p.text().nullable(),
+    error: p.text().nullable(),
+  },
+  indexes: [{ name: 'webhook_attempt_endpoint_idx', properties: ['endpointId', 'id'] }],
+});
