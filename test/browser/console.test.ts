@@ -337,6 +337,81 @@ describe('the console, in Chromium', () => {
     expect((await rows(page, 'Activity')).map((row) => row[1])).toEqual(['Created group']);
   });
 
+  it('activity: the change events of those provisioning requests, by type, read on with Load more', async () => {
+    const { page } = admin;
+    // The view is a labelled radio group: the keyboard moves between the audit trail and the events.
+    await page.getByRole('radio', { name: 'Audit trail' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForURL(/[?&]view=events/);
+    expect(await page.getByRole('radio', { name: 'Change events' }).isChecked()).toBe(true);
+    /** Each event row: its type, the resource cell's text and the links in it. */
+    const events = () =>
+      page
+        .getByRole('region', { name: 'Change events', exact: true })
+        .locator('tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => ({
+            type: tr.querySelector('td:nth-child(2) code')?.textContent,
+            resource: tr.querySelector('td:nth-child(3)')?.textContent ?? '',
+            links: [...tr.querySelectorAll('td:nth-child(3) a')].map((a) => a.getAttribute('href')),
+            requestId: tr.querySelector('td:nth-child(4)')?.textContent ?? '',
+          })),
+        );
+    await page.getByRole('region', { name: 'Change events', exact: true }).waitFor();
+    const all = await events();
+    const of = (type: string) => all.filter((event) => event.type === type);
+    // Oldest first, as the API gives them: the four users Okta created (Eve's 400 made none).
+    expect(of('user.created').map((event) => event.resource.split(' · ')[0])).toEqual([
+      'alice.admin@acme.example',
+      'bob.editor@acme.example',
+      'carol.viewer@acme.example',
+      'dave.leaver@acme.example',
+    ]);
+    expect(of('user.created')[0].resource).toContain('Alice Admin');
+    expect(of('user.created')[0].links).toEqual([`/console/t/${tenantId}/team/${ids.Alice}`]);
+    expect(of('user.deactivated').map((event) => event.links)).toEqual([
+      [`/console/t/${tenantId}/team/${ids.Dave}`],
+    ]);
+    expect(of('group.created').map((event) => event.links)).toEqual([
+      [`/console/t/${tenantId}/groups/${groupId}`],
+    ]);
+    // One write added both members: their order within it is not Okta's.
+    expect(
+      of('group.member_added')
+        .map((event) => event.links.join(' '))
+        .sort(),
+    ).toEqual(
+      [ids.Alice, ids.Bob]
+        .map((id) => `/console/t/${tenantId}/groups/${groupId} /console/t/${tenantId}/team/${id}`)
+        .sort(),
+    );
+    expect(of('group.member_added').every((event) => event.resource.startsWith('Engineering'))).toBe(true);
+    expect(all.every((event) => event.requestId.trim() !== '')).toBe(true);
+    expect(all.map((event) => event.type).indexOf('user.deactivated')).toBeGreaterThan(
+      all.map((event) => event.type).lastIndexOf('user.created'),
+    );
+    await checkPage(page, 'Activity', 'activity-events');
+
+    await page.getByLabel('Event type').selectOption('user.deactivated');
+    await page.waitForFunction(
+      () => document.querySelectorAll('[aria-label="Change events"] tbody tr').length === 1,
+    );
+    expect((await events()).map((event) => event.type)).toEqual(['user.deactivated']);
+    // Load more reads on from the last cursor: nothing newer, nothing shown twice.
+    const more = page.waitForResponse(
+      (response) => response.url().includes('/events?') && response.url().includes('after='),
+    );
+    await page.getByRole('button', { name: 'Load more' }).click();
+    expect((await more).status()).toBe(200);
+    await page.getByRole('button', { name: 'Load more' }).and(page.locator(':enabled')).waitFor();
+    expect((await events()).map((event) => event.type)).toEqual(['user.deactivated']);
+    await page.getByText('1 event, the latest included').waitFor();
+
+    await page.getByRole('radio', { name: 'Change events' }).focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.getByRole('region', { name: 'Activity', exact: true }).waitFor();
+  });
+
   it("connection health: Okta's last request, with which key, and the last error it got", async () => {
     const { page } = admin;
     await page.getByRole('link', { name: 'Connect', exact: true }).click();
@@ -472,6 +547,7 @@ describe('the console, in Chromium', () => {
       [`/console/t/${tenantId}/groups`, 'Groups'],
       [`/console/t/${tenantId}/groups/${groupId}`, 'Engineering'],
       [`/console/t/${tenantId}/activity`, 'Activity'],
+      [`/console/t/${tenantId}/activity?view=events`, 'Activity'],
     ];
     const overflowing: string[] = [];
     for (const [url, heading, shot] of pages) {

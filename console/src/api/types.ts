@@ -27,5 +27,7 @@ export type TeamGroup = GroupPage['groups'][number];
 export type GroupDetail = Ok<'/admin/v1/tenants/{id}/groups/{groupId}', 'get'>;
 export type AuditPage = Ok<'/admin/v1/tenants/{id}/audit-events', 'get'>;
 export type AuditEvent = AuditPage['events'][number];
+export type ChangeEventPage = Ok<'/admin/v1/tenants/{id}/events', 'get'>;
+export type ChangeEvent = ChangeEventPage['events'][number];
 export type Connection = Ok<'/admin/v1/tenants/{id}/connection', 'get'>;
 export type Role = Member['role'];
