@@ -539,6 +539,8 @@ describe('the console, in Chromium', () => {
     expect(await seriousA11yIssues(page)).toEqual([]);
     await page.getByLabel('Operator token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in once the console has moved on: navigating before that would abort the sign-in request.
+    await page.waitForURL('**/console/tenants');
     const pages: [string, string | RegExp, string?][] = [
       ['/console/tenants', 'Tenants'],
       [`/console/t/${tenantId}/connect`, 'Connect your identity provider'],
