@@ -1,27 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '../../openapi/doc-decorators.js';
-import { SCIM_MEDIA_TYPE } from '../../http/scim-media-type.js';
-import { COMPONENTS, ref } from '../../openapi/registry-to-openapi.js';
-
-/** Operator API errors use the SCIM error envelope (RFC 7644 §3.12), like every error of the server. */
-interface HeaderDoc {
-  description: string;
-  required: boolean;
-  schema: { type: 'string' };
-}
-
-function errorResponse(
-  status: number,
-  description: string,
-  headers?: Record<string, HeaderDoc>,
-): MethodDecorator {
-  return ApiResponse({
-    status,
-    description,
-    content: { [SCIM_MEDIA_TYPE]: { schema: ref(COMPONENTS.error) } },
-    ...(headers ? { headers } : {}),
-  });
-}
+import { errorResponse, RETRY_AFTER } from '../../openapi/error-responses.js';
 
 export interface AdminErrorOptions {
   /** The route reads a JSON body or query parameters that can be invalid. */
@@ -54,13 +32,7 @@ export function AdminErrors({
     errorResponse(
       503,
       'The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds.',
-      {
-        'Retry-After': {
-          description: 'Seconds to wait before retrying.',
-          required: true,
-          schema: { type: 'string' },
-        },
-      },
+      RETRY_AFTER,
     ),
     ...(validates ? [errorResponse(400, 'The body or query is invalid (invalidValue, invalidCursor).')] : []),
     ...(body

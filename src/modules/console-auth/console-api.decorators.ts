@@ -1,34 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '../../openapi/doc-decorators.js';
-import { SCIM_MEDIA_TYPE } from '../../http/scim-media-type.js';
-import { COMPONENTS, ref } from '../../openapi/registry-to-openapi.js';
-
-interface HeaderDoc {
-  description: string;
-  required: boolean;
-  schema: { type: 'string' };
-}
-
-function errorResponse(
-  status: number,
-  description: string,
-  headers?: Record<string, HeaderDoc>,
-): MethodDecorator {
-  return ApiResponse({
-    status,
-    description,
-    content: { [SCIM_MEDIA_TYPE]: { schema: ref(COMPONENTS.error) } },
-    ...(headers ? { headers } : {}),
-  });
-}
-
-const retryAfter: Record<string, HeaderDoc> = {
-  'Retry-After': {
-    description: 'Seconds to wait before retrying.',
-    required: true,
-    schema: { type: 'string' },
-  },
-};
+import { errorResponse, RETRY_AFTER } from '../../openapi/error-responses.js';
 
 /** The errors of a console session route, for the OpenAPI document (and the contract tests). */
 export function ConsoleSessionErrors({ body = false, csrf = false } = {}): MethodDecorator {
@@ -38,7 +9,7 @@ export function ConsoleSessionErrors({ body = false, csrf = false } = {}): Metho
     errorResponse(
       503,
       'The database is unavailable or did not answer in time, or the server is shutting down; retry after Retry-After seconds.',
-      retryAfter,
+      RETRY_AFTER,
     ),
     ...(body
       ? [
@@ -48,7 +19,7 @@ export function ConsoleSessionErrors({ body = false, csrf = false } = {}): Metho
           errorResponse(
             429,
             'Too many failed sign-ins from this address (AUTH_FAILURE_BURST, AUTH_FAILURE_RPS); retry after Retry-After seconds.',
-            retryAfter,
+            RETRY_AFTER,
           ),
         ]
       : []),
