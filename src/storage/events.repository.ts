@@ -112,13 +112,18 @@ export class EventsRepository {
     return `events AS (SELECT ${placeholders.requestId}::text, ${placeholders.apiKeyId}::uuid WHERE false)`;
   }
 
-  /** Appends the events of a write (in order; none: no statement). Sent now, pipelined with the write. */
+  /**
+   * Appends the events of a write (in order; none: no statement). Sent now, pipelined with the write.
+   * A created resource has no earlier event to be ordered after: its events take the transaction's id
+   * without looking one up.
+   */
   async insert(tx: TenantTx, events: readonly EventDraft[], cause: EventCause): Promise<void> {
     if (events.length === 0 || !this.enabled) return;
     await tx.sql(
       `INSERT INTO change_event (${INSERT_COLUMNS})
        SELECT $1, $2, $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
-              ${positionOf('$1', "(e.event->>'resourceId')::uuid")}
+              CASE WHEN e.event->>'type' IN ('user.created', 'group.created') THEN pg_current_xact_id()
+                   ELSE ${positionOf('$1', "(e.event->>'resourceId')::uuid")} END
          FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
         ORDER BY e.n`,
       [tx.tenantId, cause.requestId, cause.apiKeyId, JSON.stringify(events)],

@@ -20,9 +20,6 @@ const EXCEPTIONS: Record<string, string> = {
   // A bigserial id; reads are always by (tenant_id, id DESC) through audit_event_tenant_idx. Before
   // distributing: PRIMARY KEY (tenant_id, id) in place of both.
   'audit_event.audit_event_pkey': 'becomes PRIMARY KEY (tenant_id, id) before distribution',
-  // The outbox's sequence; before distributing: PRIMARY KEY (tenant_id, seq). (The all-tenants feed
-  // orders by transaction id, which is per node under Citus: docs/deployment.md says what changes.)
-  'change_event.change_event_pkey': 'becomes PRIMARY KEY (tenant_id, seq) before distribution',
 };
 
 /**

@@ -63,10 +63,11 @@ describe('deleting a tenant while its identity provider writes', () => {
       for (const answer of answers) {
         expect([200, 201, 204, 401, 404]).toContain(answer.statusCode);
       }
-      // Nothing of the tenant is left behind, and its key no longer works.
+      // Nothing of the tenant is left behind (change events included: no foreign key, a trigger deletes
+      // them), and its key no longer works.
       const { rows } = await t.db.client.query(
         `SELECT 1 FROM scim_user WHERE tenant_id = $1 UNION ALL SELECT 1 FROM scim_group WHERE tenant_id = $1
-         UNION ALL SELECT 1 FROM audit_event WHERE tenant_id = $1`,
+         UNION ALL SELECT 1 FROM audit_event WHERE tenant_id = $1 UNION ALL SELECT 1 FROM change_event WHERE tenant_id = $1`,
         [tenantId],
       );
       expect(rows).toHaveLength(0);

@@ -9,17 +9,18 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const ChangeEventEntity = defineEntity({
   name: 'ChangeEvent',
   tableName: 'change_event',
+  // The key, (tenant_id, xid, seq), is the tenant feed's order; its columns come first, in its order.
   properties: {
-    /** Increasing in insertion order; orders the events of one transaction. */
-    seq: p.bigint('string').primary().autoincrement(),
+    tenantId: p.uuid().primary(),
     /**
      * The writing transaction (pg_current_xact_id(), 64 bits: never wraps around), or the `xid` of the
      * resource's previous event when that is larger (EventsRepository: commit order per resource).
      */
-    xid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()'),
+    xid: p.string().columnType('xid8').primary().defaultRaw('pg_current_xact_id()'),
+    /** Increasing in insertion order; orders the events of one transaction. */
+    seq: p.bigint('string').primary().autoincrement(),
     /** The public id of the event (the webhook-id of its deliveries). */
     id: p.uuid().defaultRaw('gen_random_uuid()'),
-    tenantId: p.uuid(),
     type: p.text(),
     occurredAt: p.datetime().defaultRaw('now()'),
     requestId: p.text(),
@@ -28,11 +29,10 @@ export const ChangeEventEntity = defineEntity({
     resourceId: p.uuid(),
     data: p.json<Record<string, unknown>>().columnType('jsonb'),
   },
+  primaryKeys: ['tenantId', 'xid', 'seq'],
   indexes: [
-    // The all-tenants feed and the tenant feed, both in (xid, seq) order; pruning by age.
+    // The all-tenants feed, the webhooks' fan-out and pruning (a prefix of this order).
     { name: 'change_event_order_idx', properties: ['xid', 'seq'] },
-    { name: 'change_event_tenant_order_idx', properties: ['tenantId', 'xid', 'seq'] },
-    { name: 'change_event_occurred_at_idx', properties: ['occurredAt'] },
     // The newest event of a resource: a write orders its events after it (EventsRepository).
     { name: 'change_event_resource_idx', properties: ['tenantId', 'resourceId', 'xid'] },
   ],
