@@ -188,10 +188,15 @@ export class EventsRepository {
           WHERE e.xid < s.xmin AND e.occurred_at >= $1
           ORDER BY e.xid, e.seq LIMIT 1
        ),
+       upto AS (
+         -- Delete before the boundary, or, with none, before the snapshot's xmin: one range of the
+         -- (xid, seq) index (seq starts at 1, so (xmin, 0) is below every event of xmin).
+         SELECT coalesce(b.xid, s.xmin) AS xid, coalesce(b.seq, 0) AS seq
+           FROM snapshot s LEFT JOIN boundary b ON true
+       ),
        deleted AS (
-         DELETE FROM change_event e USING snapshot s
-          WHERE e.xid < s.xmin AND e.occurred_at < $1
-            AND (NOT EXISTS (SELECT 1 FROM boundary) OR (e.xid, e.seq) < (SELECT b.xid, b.seq FROM boundary b))
+         DELETE FROM change_event e USING upto u
+          WHERE (e.xid, e.seq) < (u.xid, u.seq) AND e.occurred_at < $1
          RETURNING e.tenant_id, e.xid, e.seq
        ),
        newest AS (
