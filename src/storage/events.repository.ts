@@ -34,6 +34,9 @@ export interface EventPageQuery {
 
 const INSERT_COLUMNS = 'tenant_id, request_id, api_key_id, type, resource_type, resource_id, data, xid';
 
+/** The events that begin a resource's history: change_event_resource_idx has no entry for them. */
+const CREATED = `('user.created', 'group.created')`;
+
 /**
  * The position (`xid`) of a write's events about one resource: the writing transaction's id, or the
  * position of the resource's newest event when that is larger. Writes to one resource are serialized by
@@ -41,11 +44,14 @@ const INSERT_COLUMNS = 'tenant_id, request_id, api_key_id, type, resource_type, 
  * write that got the lock second may have the smaller id; taking the larger of the two keeps the feed in
  * commit order per resource. Safe for the feed's rule (docs/events.md): the position is never below the
  * transaction's own id, so an event whose position is below a snapshot's xmin is from a transaction that
- * has ended. `$tenant` and `$resource` are SQL expressions.
+ * has ended. A creation is not looked at: a write about a resource begins after its creation committed
+ * (it needs the resource's id), so its own id is already the larger. `$tenant` and `$resource` are SQL
+ * expressions.
  */
 function positionOf(tenant: string, resource: string): string {
   return `greatest(pg_current_xact_id(), (
-    SELECT p.xid FROM change_event p WHERE p.tenant_id = ${tenant} AND p.resource_id = ${resource}
+    SELECT p.xid FROM change_event p
+     WHERE p.tenant_id = ${tenant} AND p.resource_id = ${resource} AND p.type NOT IN ${CREATED}
      ORDER BY p.xid DESC LIMIT 1))`;
 }
 
@@ -122,7 +128,7 @@ export class EventsRepository {
     await tx.sql(
       `INSERT INTO change_event (${INSERT_COLUMNS})
        SELECT $1, $2, $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
-              CASE WHEN e.event->>'type' IN ('user.created', 'group.created') THEN pg_current_xact_id()
+              CASE WHEN e.event->>'type' IN ${CREATED} THEN pg_current_xact_id()
                    ELSE ${positionOf('$1', "(e.event->>'resourceId')::uuid")} END
          FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
         ORDER BY e.n`,

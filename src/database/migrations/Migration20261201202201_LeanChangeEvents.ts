@@ -3,11 +3,15 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * What appending a change event costs a SCIM write, made smaller (docs/benchmarks.md, "The outbox's
  * cost"). A change_event row had five index entries and a foreign-key check; it now has three entries
- * and no per-row check:
+ * (two for a creation) and no per-row check:
  *
  * - The primary key is `(tenant_id, xid, seq)`, which is the tenant feed's order: one index serves
  *   both, where the key on `seq` alone and `change_event_tenant_order_idx` were two. (It also includes
  *   tenant_id, as a table distributed by tenant must: test/integration/citus-readiness.test.ts.)
+ * - `change_event_resource_idx` (the newest event of a resource, after which a write orders its own
+ *   events) has no entry for `user.created` / `group.created`, the events of POST: no write about a
+ *   resource can have begun before its creation committed (its id is not known until then), so its
+ *   transaction id is larger than the creation's, and the creation never needs to be looked up.
  * - No index on `occurred_at`: pruning deletes a prefix of the feed's `(xid, seq)` order
  *   (EventsRepository.prune), which `change_event_order_idx` reads from its start.
  * - No foreign key to tenant: its check ran once per event row, a thousand times for a PATCH adding a
@@ -26,6 +30,10 @@ export class Migration20261201202201_LeanChangeEvents extends Migration {
     this.addSql(`drop index "change_event_tenant_order_idx";`);
     this.addSql(
       `alter table "change_event" add constraint "change_event_pkey" primary key ("tenant_id", "xid", "seq");`,
+    );
+    this.addSql(`drop index "change_event_resource_idx";`);
+    this.addSql(
+      `create index "change_event_resource_idx" on "change_event" ("tenant_id", "resource_id", "xid") where "type" not in ('user.created', 'group.created');`,
     );
     this.addSql(`alter table "change_event" drop constraint "change_event_tenant_fk";`);
     this.addSql(`create function "change_event_delete_tenant"() returns trigger language plpgsql as $$
@@ -46,6 +54,10 @@ end $$;`);
     );
     this.addSql(
       `alter table "change_event" add constraint "change_event_tenant_fk" foreign key ("tenant_id") references "tenant" ("id") on delete cascade;`,
+    );
+    this.addSql(`drop index "change_event_resource_idx";`);
+    this.addSql(
+      `create index "change_event_resource_idx" on "change_event" ("tenant_id", "resource_id", "xid");`,
     );
     this.addSql(`alter table "change_event" drop constraint "change_event_pkey";`);
     this.addSql(`alter table "change_event" add constraint "change_event_pkey" primary key ("seq");`);
