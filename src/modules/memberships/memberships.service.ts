@@ -9,10 +9,11 @@ import {
   MembershipsRepository,
   type GroupRefRow,
   type MemberRow,
+  type MemberRunEvent,
   type MemberType,
 } from '../../storage/memberships.repository.js';
 
-export type { GroupRefRow, MemberRow, MemberType };
+export type { GroupRefRow, MemberRow, MemberRunEvent, MemberType };
 
 /** Members looked up and locked ahead (lockCandidates): the ids asked for, and those that exist. */
 export interface LockedMembers {
@@ -107,6 +108,41 @@ export class MembershipsService {
       );
     });
     return allInOrder(...changes).then((changed) => changed.some(Boolean));
+  }
+
+  /**
+   * The group's memberships among `ids` (malformed ids left out: they are no member), with their
+   * type, locked until the transaction ends: what a run of member PATCHes replays its operations over.
+   */
+  async membersAmong(
+    tx: TenantTx,
+    groupId: string,
+    ids: readonly string[],
+  ): Promise<Map<string, MemberType>> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return new Map();
+    const rows = await this.memberships.membersAmong(tx, groupId, valid);
+    return new Map(rows.map((row) => [row.member_id, row.member_type]));
+  }
+
+  /**
+   * Writes the net change of a run of member PATCHes (every added member resolved by `resolve` first)
+   * and the events of each of its operations, in one statement sent now. Fails if the rows changed are
+   * not the ones the replay expected (the locks taken by lockCandidates and membersAmong rule it out).
+   */
+  async applyRun(
+    tx: TenantTx,
+    groupId: string,
+    change: { removed: readonly string[]; added: readonly { id: string; type: MemberType }[] },
+    events: readonly MemberRunEvent[],
+    apiKeyId: string,
+  ): Promise<void> {
+    const done = await this.memberships.applyRun(tx, groupId, change, events, apiKeyId);
+    if (done.removed !== change.removed.length || done.added !== change.added.length) {
+      throw new Error(
+        `member run of group ${groupId}: removed ${done.removed} of ${change.removed.length} rows, added ${done.added} of ${change.added.length}`,
+      );
+    }
   }
 
   /**
