@@ -1,6 +1,8 @@
 import { ScimError } from '../errors.js';
 import { parsePatchRequest, type MemberOp, type PatchOperation } from '../patch/engine.js';
-import { memberOpsOf } from '../patch/members.js';
+import { compactMemberOps, memberOpsOf } from '../patch/members.js';
+import { isMembersTarget, resolveTarget } from '../patch/target.js';
+import type { SchemaRegistry } from '../schema/registry.js';
 import { GROUP_SCHEMA } from '../schema/urns.js';
 import type { BulkPlan } from './plan.js';
 import type { BulkOperation } from './request.js';
@@ -17,9 +19,13 @@ import type { BulkOperation } from './request.js';
  * keeps the order the RFC asks for.
  */
 
-/** A step of a Bulk request's execution: one operation alone, or a run of member PATCHes of one group. */
+/**
+ * A step of a Bulk request's execution: one operation alone, or a run of member PATCHes of one group
+ * (`parsed`: each one's body as read, in the order of `indexes`).
+ */
 export type BulkStep =
-  { kind: 'one'; index: number } | { kind: 'memberRun'; group: string; indexes: number[] };
+  | { kind: 'one'; index: number }
+  | { kind: 'memberRun'; group: string; indexes: number[]; parsed: ParsedMemberPatch[] };
 
 /** The fewest operations worth a run: a run of one is the single request's own path. */
 const MIN_RUN = 2;
@@ -47,41 +53,54 @@ export function isMemberOnlyPatch(operations: readonly PatchOperation[]): boolea
 }
 
 /**
- * Every member id a member PATCH's operations add or remove, as sent (operations that are malformed
- * name none: they fail before any member is looked at). Known before the group is read, so the
- * memberships a run replays over are read in the group's round trip.
+ * The member change set of a member-only PATCH (isMemberOnlyPatch) of a Group, as applyPatch computes
+ * it, with the same errors in the same order, without the group itself. For such a PATCH applyPatch
+ * changes nothing else: what it does with the group (copy, validation, change detection) is the same
+ * for every operation of a run, so the run does it once (applyPatch with no operations), and this is
+ * each operation's own part: the target of each operation (resolveTarget), its member changes
+ * (memberOpsOf), compacted (compactMemberOps). The unit tests check it against applyPatch.
  */
-export function memberIdsNamedBy(operations: readonly PatchOperation[]): string[] {
-  const ids = new Set<string>();
+export function memberChangeSet(
+  registry: SchemaRegistry,
+  operations: readonly PatchOperation[],
+): { memberOps: MemberOp[]; dialects: string[] } {
+  const memberOps: MemberOp[] = [];
   for (const op of operations) {
-    let changes: MemberOp[];
-    try {
-      changes = memberOpsOf(op);
-    } catch (error) {
-      if (error instanceof ScimError) continue;
-      throw error;
-    }
-    for (const change of changes) {
-      if (change.kind === 'add') change.members.forEach((member) => ids.add(member.value));
-      else if (change.kind === 'remove') change.ids.forEach((id) => ids.add(id));
-    }
+    if (!op.path || !isMembersTarget('Group', resolveTarget(registry, 'Group', op.path)))
+      throw new Error('memberChangeSet takes member-only PATCHes (isMemberOnlyPatch)');
+    memberOps.push(...memberOpsOf(op));
   }
-  return [...ids];
+  const dialects = [...new Set(operations.flatMap((op) => op.dialects ?? []))].sort();
+  return { memberOps: compactMemberOps(memberOps), dialects };
 }
 
 /**
- * The group a Bulk operation would join a run of (its path's id as written, `bulkId:` references
- * included: two operations naming the same text name the same group), or undefined when it runs alone.
- * An operation whose PATCH body is malformed joins too: it fails inside the run with the error it would
+ * A member PATCH's body as read before the run: its operations, or the error reading it gave (400),
+ * which the operation answers with in its turn.
+ */
+export type ParsedMemberPatch = { operations: PatchOperation[] } | { error: ScimError };
+
+/** How a Bulk operation joins a run: the group it names and its body as read. */
+export interface MemberRunEntry {
+  /** The path's id as written (`bulkId:` references included: the same text names the same group). */
+  group: string;
+  /** Read from the operation's data as sent; an operation naming bulkIds is read again once resolved. */
+  parsed: ParsedMemberPatch;
+}
+
+/**
+ * How a Bulk operation would join a run of member PATCHes, or undefined when it runs alone. An
+ * operation whose PATCH body is malformed joins too: it fails inside the run with the error it would
  * get alone, and changes nothing.
  */
-export function memberRunGroup(op: BulkOperation): string | undefined {
+export function memberRunEntry(op: BulkOperation): MemberRunEntry | undefined {
   if (op.error || op.method !== 'PATCH' || op.resourceType !== 'Group' || op.id === undefined)
     return undefined;
   try {
-    return isMemberOnlyPatch(parsePatchRequest(op.data)) ? op.id : undefined;
+    const operations = parsePatchRequest(op.data);
+    return isMemberOnlyPatch(operations) ? { group: op.id, parsed: { operations } } : undefined;
   } catch (error) {
-    if (error instanceof ScimError) return op.id;
+    if (error instanceof ScimError) return { group: op.id, parsed: { error } };
     throw error;
   }
 }
@@ -96,22 +115,22 @@ export function bulkSteps(
   operations: readonly BulkOperation[],
 ): BulkStep[] {
   const steps: BulkStep[] = [];
-  let run: { group: string; indexes: number[] } | undefined;
+  let run: { group: string; indexes: number[]; parsed: ParsedMemberPatch[] } | undefined;
   const close = () => {
     if (!run) return;
-    if (run.indexes.length >= MIN_RUN)
-      steps.push({ kind: 'memberRun', group: run.group, indexes: run.indexes });
+    if (run.indexes.length >= MIN_RUN) steps.push({ kind: 'memberRun', ...run });
     else steps.push(...run.indexes.map((index) => ({ kind: 'one' as const, index })));
     run = undefined;
   };
   for (const index of plan.order) {
-    const group = plan.errors.has(index) ? undefined : memberRunGroup(operations[index]);
-    if (group !== undefined && run?.group === group) {
+    const entry = plan.errors.has(index) ? undefined : memberRunEntry(operations[index]);
+    if (entry !== undefined && run?.group === entry.group) {
       run.indexes.push(index);
+      run.parsed.push(entry.parsed);
       continue;
     }
     close();
-    if (group !== undefined) run = { group, indexes: [index] };
+    if (entry !== undefined) run = { group: entry.group, indexes: [index], parsed: [entry.parsed] };
     else steps.push({ kind: 'one', index });
   }
   close();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { bulkSteps } from '../../domain/bulk/member-runs.js';
+import { bulkSteps, type ParsedMemberPatch } from '../../domain/bulk/member-runs.js';
 import { planBulk } from '../../domain/bulk/plan.js';
 import { BULK_ID_PREFIX, resolveBulkIds } from '../../domain/bulk/references.js';
 import { parseBulkRequest, type BulkOperation } from '../../domain/bulk/request.js';
@@ -128,7 +128,7 @@ export class BulkService {
             const ops = step.indexes.map((index) => operations[index]);
             const maxErrors = failOnErrors === undefined ? Infinity : failOnErrors - errors;
             inFlight.push(
-              this.runMembers(scope, ops, plan.definedBy, outcomes, maxErrors).then((answers) =>
+              this.runMembers(scope, ops, step.parsed, plan.definedBy, outcomes, maxErrors).then((answers) =>
                 answers.forEach((answer, k) => answered(ops[k], answer)),
               ),
             );
@@ -156,11 +156,13 @@ export class BulkService {
   /**
    * A run of member PATCHes of one group (consecutive in the plan, see bulkSteps): each operation's
    * bulkIds resolved as runOne does, then all of them in one transaction. Answers the operations run,
-   * in order (up to the error that makes `maxErrors`).
+   * in order (up to the error that makes `maxErrors`). `parsed`: their bodies as the plan read them,
+   * used as they are by the operations that name no bulkId (resolving changes nothing of those).
    */
   private async runMembers(
     scope: RequestScope,
     ops: readonly BulkOperation[],
+    parsed: readonly ParsedMemberPatch[],
     definedBy: Map<string, number>,
     outcomes: Map<number, Outcome>,
     maxErrors: number,
@@ -174,9 +176,15 @@ export class BulkService {
     } catch (error) {
       unresolved = error;
     }
-    const patches: MemberPatch[] = ops.map((op) => {
+    const patches: MemberPatch[] = ops.map((op, k) => {
       const opScope = operationScope(scope, op);
       if (unresolved !== undefined) return { scope: opScope, error: unresolved };
+      if (op.references.length === 0) {
+        const read = parsed[k];
+        return 'error' in read
+          ? { scope: opScope, error: read.error }
+          : { scope: opScope, operations: read.operations, ifMatch: op.version };
+      }
       try {
         return { scope: opScope, body: resolveBulkIds(op.data, resolve), ifMatch: op.version };
       } catch (error) {

@@ -5,6 +5,7 @@ import {
   applyPatch,
   memberValuesNamedBy,
   parsePatchRequest,
+  type MemberOp,
   type MemberRef,
   type PatchOperation,
 } from '../../domain/patch/engine.js';
@@ -15,7 +16,7 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
-import { isMemberOnlyPatch, memberIdsNamedBy, MemberRunReplay } from '../../domain/bulk/member-runs.js';
+import { isMemberOnlyPatch, memberChangeSet, MemberRunReplay } from '../../domain/bulk/member-runs.js';
 import { ScimError } from '../../domain/errors.js';
 import { groupEvents } from '../../domain/events/change-events.js';
 import { isUuid } from '../../domain/ids.js';
@@ -64,9 +65,15 @@ export const PATCH_DEFAULT_PROJECTION: Projection = parseProjection(scimRegistry
 export interface MemberPatch {
   scope: RequestScope;
   body?: unknown;
+  /** The body already read (parsePatchRequest), when the caller has it. */
+  operations?: PatchOperation[];
   ifMatch?: string;
   error?: unknown;
 }
+
+/** A PATCH of a run as read before the transaction: the error that stops it there, or its change set (or the error of that, answered after the group's 404 and 412 as `patch` does). */
+type PreparedMemberPatch =
+  { error: unknown } | { changes: { memberOps: MemberOp[]; dialects: string[] } | ScimError };
 
 /** What one PATCH of a run did: the group's version after it (as its single request answers), or its error. */
 export type MemberPatchOutcome = { version: number } | { error: unknown };
@@ -263,30 +270,46 @@ export class GroupsService {
     patches: readonly MemberPatch[],
     maxErrors = Infinity,
   ): Promise<MemberPatchOutcome[]> {
-    // Parsed before the transaction, as `patch` does: a malformed body is its 400 whatever the group.
-    const parsed = patches.map((patch): { error: unknown } | { operations: PatchOperation[] } => {
+    // Read before the transaction, as `patch` does: a malformed body is its 400 whatever the group.
+    // A change set is pure (memberChangeSet): computed here too, its error answered in its turn.
+    const prepared = patches.map((patch): PreparedMemberPatch => {
       if (patch.error !== undefined) return { error: patch.error };
       try {
-        const operations = parsePatchRequest(patch.body);
+        const operations = patch.operations ?? parsePatchRequest(patch.body);
         if (!isMemberOnlyPatch(operations)) throw new Error('a member run takes member-only PATCHes');
-        return { operations };
+        try {
+          return { changes: memberChangeSet(scimRegistry, operations) };
+        } catch (error) {
+          if (error instanceof ScimError) return { changes: error };
+          throw error;
+        }
       } catch (error) {
         if (error instanceof ScimError) return { error };
         throw error;
       }
     });
-    const valid = parsed.flatMap((p) => ('operations' in p ? [p.operations] : []));
-    const candidates = [...new Set(valid.flatMap(memberValuesNamedBy))];
-    const named = [...new Set(valid.flatMap(memberIdsNamedBy))];
+    const changeSets = prepared.flatMap((p) =>
+      'changes' in p && !(p.changes instanceof ScimError) ? [p.changes.memberOps] : [],
+    );
+    const candidates = new Set<string>();
+    const named = new Set<string>();
+    for (const op of changeSets.flat()) {
+      if (op.kind === 'add')
+        for (const member of op.members) {
+          candidates.add(member.value);
+          named.add(member.value);
+        }
+      else if (op.kind === 'remove') op.ids.forEach((member) => named.add(member));
+    }
     return this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const [found, locked, present] = await allInOrder(
         this.lockForWrite(tx, id, undefined).catch((error: unknown) => {
           if (error instanceof ScimError) return error;
           throw error;
         }),
-        this.memberships.lockCandidates(tx, candidates),
+        this.memberships.lockCandidates(tx, [...candidates]),
         isUuid(id)
-          ? this.memberships.membersAmong(tx, id, named)
+          ? this.memberships.membersAmong(tx, id, [...named])
           : Promise.resolve(new Map<string, MemberType>()),
       );
       const outcomes: MemberPatchOutcome[] = [];
@@ -295,40 +318,45 @@ export class GroupsService {
         outcomes.push({ error });
         errors++;
       };
-      const known = new Set(named.map((member) => member.toLowerCase()));
+      if (found instanceof ScimError) {
+        for (const p of prepared) {
+          if (errors >= maxErrors) break;
+          fail('error' in p ? p.error : found);
+        }
+        return outcomes;
+      }
+      // What applyPatch does with the group itself is the same for every PATCH of the run: done once.
+      let unchanged: ScimError | undefined;
+      try {
+        if (applyPatch(scimRegistry, 'Group', found.data, [], { id }).changed)
+          throw new Error('a member run found a group its PATCHes would rewrite');
+      } catch (error) {
+        if (!(error instanceof ScimError)) throw error;
+        unchanged = error;
+      }
       const types = new Map(present);
       const replay = new MemberRunReplay(present.keys());
       const audits: AuditEventInput[] = [];
       const events: MemberRunEvent[] = [];
-      let version = found instanceof ScimError ? 0 : found.version;
-      for (const [i, p] of parsed.entries()) {
+      let version = found.version;
+      for (const [i, p] of prepared.entries()) {
         if (errors >= maxErrors) break;
         if ('error' in p) {
           fail(p.error);
           continue;
         }
-        if (found instanceof ScimError) {
-          fail(found);
-          continue;
-        }
-        const opScope = patches[i].scope;
         try {
           assertIfMatch(patches[i].ifMatch, version);
-          const result = applyPatch(scimRegistry, 'Group', found.data, p.operations, { id });
-          this.noteDialects(result.dialects);
-          if (result.changed) throw new Error('a member run changed more than members');
-          const typeOf = await this.memberships.resolve(tx, id, result.memberOps, locked);
+          if (p.changes instanceof ScimError) throw p.changes;
+          this.noteDialects(p.changes.dialects);
+          if (unchanged) throw unchanged;
+          const typeOf = await this.memberships.resolve(tx, id, p.changes.memberOps, locked);
           typeOf.forEach((type, member) => types.set(member, type));
-          const unread = result.memberOps.some((op) =>
-            (op.kind === 'add' ? op.members.map((m) => m.value) : op.kind === 'remove' ? op.ids : ['*']).some(
-              (member) => !known.has(member.toLowerCase()),
-            ),
-          );
-          if (unread) throw new Error('a member run names a member it did not read');
-          const { added, removed } = replay.apply(result.memberOps);
+          const { added, removed } = replay.apply(p.changes.memberOps);
           if (added.length + removed.length > 0) {
             version++;
-            audits.push(auditEvent(opScope, 'patch', 'Group', id, result.changedAttributes));
+            const opScope = patches[i].scope;
+            audits.push(auditEvent(opScope, 'patch', 'Group', id, ['members']));
             const requestId = opScope.tenant.requestId;
             for (const member of added)
               events.push({
@@ -351,7 +379,7 @@ export class GroupsService {
           fail(error);
         }
       }
-      if (audits.length > 0 && !(found instanceof ScimError)) {
+      if (audits.length > 0) {
         const net = replay.net();
         const change = {
           removed: net.removed,

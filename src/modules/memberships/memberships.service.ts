@@ -207,17 +207,20 @@ export class MembershipsService {
       throw ScimError.badRequest('invalidValue', `No such member: ${malformed.slice(0, 5).join(', ')}`);
     }
     if (ids.length === 0) return [];
-    const found = new Map(locked?.found);
+    // Not a copy of `locked.found`: a Bulk's run of member PATCHes resolves each of its operations
+    // against the members of all of them.
+    const found = new Map<string, MemberType>();
     const unlocked = ids.filter((id) => !locked?.ids.has(id));
     if (unlocked.length > 0)
       for (const row of await this.memberships.lockMembers(tx, unlocked)) found.set(row.id, row.type);
-    const missing = ids.filter((id) => !found.has(id));
+    const typeOf = (id: string) => found.get(id) ?? locked?.found.get(id);
+    const missing = ids.filter((id) => typeOf(id) === undefined);
     if (missing.length > 0) {
       throw ScimError.badRequest('invalidValue', `No such member: ${missing.slice(0, 5).join(', ')}`);
     }
-    const nested = ids.filter((id) => found.get(id) === 'Group');
+    const nested = ids.filter((id) => typeOf(id) === 'Group');
     if (nested.length > 0) await this.refuseCycles(tx, groupId, nested);
-    return ids.map((id) => ({ id, type: found.get(id)! }));
+    return ids.map((id) => ({ id, type: typeOf(id)! }));
   }
 
   /**

@@ -2,14 +2,16 @@ import fc from 'fast-check';
 import {
   bulkSteps,
   isMemberOnlyPatch,
-  memberIdsNamedBy,
-  memberRunGroup,
+  memberChangeSet,
+  memberRunEntry,
   MemberRunReplay,
 } from '../../../src/domain/bulk/member-runs.js';
 import { planBulk } from '../../../src/domain/bulk/plan.js';
 import { parseBulkRequest } from '../../../src/domain/bulk/request.js';
-import { parsePatchRequest, type MemberOp } from '../../../src/domain/patch/engine.js';
+import { ScimError } from '../../../src/domain/errors.js';
+import { applyPatch, parsePatchRequest, type MemberOp } from '../../../src/domain/patch/engine.js';
 import { applyMemberOps } from '../../../src/domain/patch/members.js';
+import { registry } from '../registry.js';
 
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -61,16 +63,70 @@ describe('isMemberOnlyPatch', () => {
   });
 });
 
-describe('memberIdsNamedBy', () => {
-  it('names the ids added and removed, and none of a malformed operation', () => {
-    const operations = parsePatchRequest(
-      patch(
-        { op: 'add', path: 'members', value: [{ value: U1 }, { value: 'not-a-uuid' }] },
-        { op: 'remove', path: `members[value eq "${U2}" or value eq "x"]` },
-        { op: 'remove', path: 'members[display eq "x"]' },
+describe('memberChangeSet', () => {
+  /** The change set and dialects, or the error, whichever `run` gives. */
+  const outcome = (run: () => { memberOps: MemberOp[]; dialects: string[] }) => {
+    try {
+      const { memberOps, dialects } = run();
+      return { memberOps, dialects };
+    } catch (error) {
+      if (!(error instanceof ScimError)) throw error;
+      return { error: error.toJSON() };
+    }
+  };
+  const group = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Staff' };
+  const valueArb = fc.oneof(fc.constantFrom(U1, U2, 'not-a-uuid', ''), fc.constant(42), fc.constant(null));
+  const memberArb = fc.oneof(
+    { arbitrary: valueArb.map((value) => ({ value })), weight: 4 },
+    { arbitrary: fc.constantFrom('User', 'group', 'robot').map((type) => ({ value: U1, type })), weight: 1 },
+    { arbitrary: fc.constantFrom('x', 7), weight: 1 },
+  );
+  const opArb = fc.oneof(
+    fc.record({
+      op: fc.constantFrom('add', 'Add'),
+      path: fc.constantFrom('members', 'MEMBERS', 'urn:ietf:params:scim:schemas:core:2.0:Group:members'),
+      value: fc.oneof(fc.array(memberArb, { maxLength: 3 }), memberArb),
+    }),
+    fc.record({
+      op: fc.constant('remove'),
+      path: fc.constantFrom(
+        `members[value eq "${U1}"]`,
+        `members[value eq "${U1}" or value eq "${U2}"]`,
+        `members[value eq "not-a-uuid"]`,
+        'members[display eq "x"]',
+        `members[value ne "${U1}"]`,
+        `members[value eq "${U1}" and type eq "User"]`,
       ),
+    }),
+    fc.record({
+      op: fc.constantFrom('remove', 'Remove'),
+      path: fc.constant('members'),
+      value: fc.array(memberArb, { minLength: 1, maxLength: 3 }),
+    }),
+  );
+
+  it('gives the change set, dialects and errors applyPatch gives for a member-only PATCH of a Group', () => {
+    let compared = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 4 }), (ops) => {
+        let operations;
+        try {
+          operations = parsePatchRequest(patch(...ops));
+        } catch (error) {
+          if (error instanceof ScimError) return;
+          throw error;
+        }
+        if (!isMemberOnlyPatch(operations)) return;
+        compared++;
+        const expected = outcome(() => applyPatch(registry, 'Group', group, operations, { id: G1 }));
+        if ('error' in expected) refused++;
+        expect(outcome(() => memberChangeSet(registry, operations))).toEqual(expected);
+      }),
+      { numRuns: 300 },
     );
-    expect(memberIdsNamedBy(operations).sort()).toEqual([U1, U2, 'not-a-uuid', 'x'].sort());
+    expect(compared).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(20);
   });
 });
 
@@ -84,7 +140,7 @@ const patchGroup = (id: string, data: unknown, extra: Json = {}) => ({
   ...extra,
 });
 
-describe('memberRunGroup', () => {
+describe('memberRunEntry', () => {
   it.each<[string, Json, string | undefined]>([
     ['a member PATCH of a group', patchGroup(G1, addMember(U1)), G1],
     ['one naming its group by bulkId', patchGroup('bulkId:g', addMember(U1)), 'bulkId:g'],
@@ -99,14 +155,17 @@ describe('memberRunGroup', () => {
     ['a PUT of a group', { method: 'PUT', path: `/Groups/${G1}`, data: { displayName: 'x' } }, undefined],
     ['a refused operation', { method: 'PATCH', path: `/Groups/${G1}` }, undefined],
   ])('%s', (_name, op, expected) => {
-    expect(memberRunGroup(operations(op)[0])).toBe(expected);
+    expect(memberRunEntry(operations(op)[0])?.group).toBe(expected);
   });
 });
 
 describe('bulkSteps', () => {
+  /** The steps without the bodies they carry. */
   const steps = (...ops: Json[]) => {
     const parsed = operations(...ops);
-    return bulkSteps(planBulk(parsed), parsed);
+    return bulkSteps(planBulk(parsed), parsed).map((step) =>
+      step.kind === 'one' ? step : { kind: step.kind, group: step.group, indexes: step.indexes },
+    );
   };
   const user = (bulkId: string) => ({
     method: 'POST',
@@ -129,6 +188,15 @@ describe('bulkSteps', () => {
       { kind: 'one', index: 3 },
       { kind: 'one', index: 4 },
     ]);
+  });
+
+  it("a run carries each operation's body as read, or the error reading it gave", () => {
+    const parsed = operations(patchGroup(G1, addMember(U1)), patchGroup(G1, { schemas: [PATCH] }));
+    const [step] = bulkSteps(planBulk(parsed), parsed);
+    expect(step.kind).toBe('memberRun');
+    if (step.kind !== 'memberRun') return;
+    expect(step.parsed[0]).toEqual({ operations: parsePatchRequest(addMember(U1)) });
+    expect('error' in step.parsed[1] && step.parsed[1].error.status).toBe(400);
   });
 
   it('another operation in between ends a run (RFC 7644 §3.7: operations run in order)', () => {
