@@ -160,4 +160,33 @@ describe('/Bulk: runs of member PATCHes of one group', () => {
       );
     }
   });
+
+  it('with events off (EVENTS_ENABLED=false), a run writes its members and versions and no event', async () => {
+    const off = await startTestApp({ EVENTS_ENABLED: 'false', ADMIN_TOKEN: EVENTS_ADMIN_TOKEN });
+    try {
+      const tenant = await createTenant(off.app, 'no events');
+      const quiet = scimAs(off.app, tenant.apiKey);
+      const a = (await quiet.post('Users', newUser('quiet.a@example.com'))).json().id as string;
+      const b = (await quiet.post('Users', newUser('quiet.b@example.com'))).json().id as string;
+      const g = (await quiet.post('Groups', { schemas: [GROUP_SCHEMA], displayName: 'Quiet' })).json();
+      const res = await quiet.post('Bulk', {
+        schemas: [BULK_REQUEST],
+        Operations: [add(g.id, a), add(g.id, b), add(g.id, b)],
+      });
+      expect((res.json().Operations as Result[]).map((r) => [r.status, r.version])).toEqual([
+        ['200', 'W/"2"'],
+        ['200', 'W/"3"'],
+        ['200', 'W/"3"'],
+      ]);
+      const after = (await quiet.get(`Groups/${g.id}`)).json();
+      expect((after.members as Json[]).map((m) => m.value).sort()).toEqual([a, b].sort());
+      const { rows } = await off.db.client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM change_event WHERE tenant_id = $1',
+        [tenant.tenantId],
+      );
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await off.close();
+    }
+  });
 });
