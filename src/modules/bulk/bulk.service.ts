@@ -12,7 +12,7 @@ import { isDatabaseUnavailable } from '../../http/database-unavailable.js';
 import { fromDatabaseError } from '../../http/scim-exception.filter.js';
 import { Database } from '../../storage/database.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
-import { GroupsService, type MemberPatch } from '../groups/groups.service.js';
+import { GroupsService, MemberRunRefused, type MemberPatch } from '../groups/groups.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import { etagOf, locationOf, type RequestScope, type ScimResourceService } from '../scim-http/index.js';
 import { UsersService } from '../users/users.service.js';
@@ -216,9 +216,30 @@ export class BulkService {
             },
       );
     } catch (error) {
+      if (error instanceof MemberRunRefused) return this.oneByOne(scope, ops, definedBy, outcomes, maxErrors);
       // Nothing of the run was written: each operation answers with what stopped it.
       return ops.map((op, k) => failed(op, patches[k].error ?? error));
     }
+  }
+
+  /** The operations of a run that cannot be one (MemberRunRefused), each alone, one after another. */
+  private async oneByOne(
+    scope: RequestScope,
+    ops: readonly BulkOperation[],
+    definedBy: Map<string, number>,
+    outcomes: Map<number, Outcome>,
+    maxErrors: number,
+  ): Promise<Answered[]> {
+    const answers: Answered[] = [];
+    let errors = 0;
+    for (const op of ops) {
+      if (errors >= maxErrors) break;
+      const answer = await this.runOne(scope, op, definedBy, outcomes);
+      answers.push(answer);
+      if ('failed' in answer.outcome) errors++;
+      if (answer.unavailable) break;
+    }
+    return answers;
   }
 
   private async runOne(

@@ -75,6 +75,17 @@ export interface MemberPatch {
 type PreparedMemberPatch =
   { error: unknown } | { changes: { memberOps: MemberOp[]; dialects: string[] } | ScimError };
 
+/**
+ * Thrown by patchMemberRun, before it writes anything, for a group whose stored form a PATCH would
+ * rewrite besides its members (stored before a change of the schema's rules): its PATCHes are then
+ * no member-only change, and are to be run one by one.
+ */
+export class MemberRunRefused extends Error {
+  constructor(readonly groupId: string) {
+    super(`group ${groupId}: its PATCHes would rewrite it; run them one by one`);
+  }
+}
+
 /** What one PATCH of a run did: the group's version after it (as its single request answers), or its error. */
 export type MemberPatchOutcome = { version: number } | { error: unknown };
 
@@ -328,8 +339,7 @@ export class GroupsService {
       // What applyPatch does with the group itself is the same for every PATCH of the run: done once.
       let unchanged: ScimError | undefined;
       try {
-        if (applyPatch(scimRegistry, 'Group', found.data, [], { id }).changed)
-          throw new Error('a member run found a group its PATCHes would rewrite');
+        if (applyPatch(scimRegistry, 'Group', found.data, [], { id }).changed) throw new MemberRunRefused(id);
       } catch (error) {
         if (!(error instanceof ScimError)) throw error;
         unchanged = error;
