@@ -198,7 +198,8 @@ export class BulkService {
     });
     if (id === undefined)
       return ops.slice(0, Math.min(ops.length, maxErrors)).map((op, k) => failed(op, patches[k].error));
-    const group = id;
+    // As PostgreSQL prints the uuid (what the single PATCH's answer carries, from the row).
+    const group = id.toLowerCase();
     try {
       const answers = await this.groups.patchMemberRun(scope, group, patches, maxErrors);
       return answers.map((answer, k) =>

@@ -116,11 +116,13 @@ describe('/Bulk: runs of member PATCHes of one group', () => {
       },
       add('bulkId:g', u0),
       add('bulkId:g', u0),
-      add(taken, u0),
-      { method: 'PATCH', path: `/Groups/${taken}`, data: { schemas: [] } },
+      add(taken.toUpperCase(), u0),
+      { method: 'PATCH', path: `/Groups/${taken.toUpperCase()}`, data: { schemas: [] } },
     ]);
     expect(results.map((r) => r.status)).toEqual(['404', '404', '409', '409', '409', '200', '400']);
     expect(results[6].response?.scimType).toBe('invalidSyntax');
+    // The group named in upper case: its location as the single PATCH answers it, from the row.
+    expect((results[5] as Result & { location: string }).location.split('/').pop()).toBe(taken);
   });
 
   it('a group whose stored form a PATCH would rewrite (stored under older rules) has its PATCHes run one by one', async () => {
