@@ -48,6 +48,19 @@ export class AuditRepository {
     );
   }
 
+  /** Several SCIM writes' rows (a Bulk's run of member PATCHes) in one statement, in the order given. */
+  async insertMany(tx: TenantTx, events: readonly AuditRowInput[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx.sql(
+      `INSERT INTO audit_event (tenant_id, api_key_id, request_id, operation, resource_type, resource_id, attributes)
+       SELECT $1, (e.item->>'apiKeyId')::uuid, e.item->>'requestId', e.item->>'operation', e.item->>'resourceType',
+              e.item->>'resourceId', ARRAY(SELECT jsonb_array_elements_text(e.item->'attributes'))
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(item, n)
+        ORDER BY e.n`,
+      [tx.tenantId, JSON.stringify(events)],
+    );
+  }
+
   /**
    * A change made through the operator API or the console, by `actor`, in `tx`: the tenant's own
    * transaction, or the system one of a change to the tenant row itself (a rename).

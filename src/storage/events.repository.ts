@@ -55,30 +55,39 @@ function positionOf(tenant: string, resource: string): string {
      ORDER BY p.xid DESC LIMIT 1))`;
 }
 
+type MemberEventType = 'group.member_added' | 'group.member_removed';
+
+/** SQL placeholders of an EventCause; `requestId` unused by 'per row' events. */
+export interface MemberEventPlaceholders {
+  requestId?: string;
+  apiKeyId: string;
+}
+
 /**
  * The CTE that appends one group.member_added / group.member_removed event per row a membership
  * statement changed, in the same statement: `changed` must return the membership rows' tenant_id,
  * group_id, member_id and member_type. A PATCH adding 1,000 members is still one statement, and a
  * change that touched no row writes no event. `$request` and `$apiKey` are the statement's
- * placeholders for the EventCause.
+ * placeholders for the EventCause. With `type` 'per row' (a Bulk's run of member PATCHes: events of
+ * several requests, not made by the statement's own DML), `changed` also returns each event's `type`,
+ * `request_id` and order `n`, and only `apiKeyId` is a placeholder.
  */
-function memberEventsCte(
-  type: 'group.member_added' | 'group.member_removed',
-  placeholders: { requestId: string; apiKeyId: string },
-): string {
+function memberEventsCte(type: MemberEventType | 'per row', placeholders: MemberEventPlaceholders): string {
+  const perRow = type === 'per row';
   return `positioned AS (
       SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${positionOf('g.tenant_id', 'g.id')} AS xid
         FROM scim_group g
        WHERE (g.tenant_id, g.id) IN (SELECT DISTINCT c.tenant_id, c.group_id FROM changed c)
     ), events AS (
       INSERT INTO change_event (${INSERT_COLUMNS})
-      SELECT c.tenant_id, ${placeholders.requestId}, ${placeholders.apiKeyId}::uuid, '${type}', 'Group', c.group_id,
+      SELECT c.tenant_id, ${perRow ? 'c.request_id' : placeholders.requestId}, ${placeholders.apiKeyId}::uuid,
+             ${perRow ? 'c.type' : `'${type}'`}, 'Group', c.group_id,
              jsonb_build_object('version', 1,
                'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
                'member', jsonb_build_object('value', c.member_id, 'type', c.member_type)),
              g.xid
         FROM changed c JOIN positioned g ON g.tenant_id = c.tenant_id AND g.id = c.group_id
-       ORDER BY c.group_id, c.member_id
+       ORDER BY ${perRow ? 'c.n' : 'c.group_id, c.member_id'}
     )`;
 }
 
@@ -110,12 +119,10 @@ export class EventsRepository {
    * events off, one that writes nothing: it still names the cause placeholders, which PostgreSQL must
    * be able to type, and, referenced by nothing and modifying nothing, it is never evaluated.
    */
-  memberEvents(
-    type: 'group.member_added' | 'group.member_removed',
-    placeholders: { requestId: string; apiKeyId: string },
-  ): string {
+  memberEvents(type: MemberEventType | 'per row', placeholders: MemberEventPlaceholders): string {
     if (this.enabled) return memberEventsCte(type, placeholders);
-    return `events AS (SELECT ${placeholders.requestId}::text, ${placeholders.apiKeyId}::uuid WHERE false)`;
+    const requestId = type === 'per row' ? '' : `${placeholders.requestId}::text, `;
+    return `events AS (SELECT ${requestId}${placeholders.apiKeyId}::uuid WHERE false)`;
   }
 
   /**

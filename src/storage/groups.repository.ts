@@ -33,8 +33,8 @@ export class GroupsRepository {
   }
 
   /** Bumps version and lastModified when membership alone changed (members are part of a Group). */
-  touch(tx: TenantTx, id: string): Promise<ResourceRow> {
-    return this.table.touch(tx, id);
+  touch(tx: TenantTx, id: string, by = 1): Promise<ResourceRow> {
+    return this.table.touch(tx, id, by);
   }
 
   /** Bumps version and lastModified if a membership change of this transaction changed a row. */

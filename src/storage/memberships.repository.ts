@@ -60,6 +60,14 @@ export interface MemberRow {
   display: string | null;
 }
 
+/** One member event of a run of member PATCHes: the member, what happened, and whose request did it. */
+export interface MemberRunEvent {
+  memberId: string;
+  memberType: MemberType;
+  type: 'group.member_added' | 'group.member_removed';
+  requestId: string;
+}
+
 export interface GroupRefRow {
   member_id: string;
   value: string;
@@ -201,6 +209,69 @@ export class MembershipsRepository {
         [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type), ...causeValues(cause)],
       ),
     );
+  }
+
+  /**
+   * The group's memberships among `ids` (valid uuids), locked FOR UPDATE until the transaction ends: a
+   * member being deleted meanwhile (removeEverywhere) waits, so the rows stay as read until the run of
+   * member PATCHes that read them (applyRun) has written.
+   */
+  async membersAmong(
+    tx: TenantTx,
+    groupId: string,
+    ids: readonly string[],
+  ): Promise<{ member_id: string; member_type: MemberType }[]> {
+    const { rows } = await tx.sql<{ member_id: string; member_type: MemberType }>(
+      `SELECT member_id, member_type FROM scim_membership
+        WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])
+        ORDER BY member_id FOR UPDATE`,
+      [tx.tenantId, groupId, ids],
+    );
+    return rows;
+  }
+
+  /**
+   * The net change of a run of member PATCHes (a Bulk request's, see MemberRunReplay) in one statement:
+   * the rows to delete, the rows to insert, and the events of every operation, each with its own request
+   * id, in the order given (an add and a later remove of the same member are two events and no row).
+   * The numbers of rows deleted and inserted.
+   */
+  async applyRun(
+    tx: TenantTx,
+    groupId: string,
+    change: { removed: readonly string[]; added: readonly { id: string; type: MemberType }[] },
+    events: readonly MemberRunEvent[],
+    apiKeyId: string,
+  ): Promise<{ removed: number; added: number }> {
+    const { rows } = await tx.sql<{ removed: number; added: number }>(
+      `WITH removed AS (
+         DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])
+         RETURNING 1
+       ), added AS (
+         INSERT INTO scim_membership (tenant_id, group_id, member_id, member_type)
+         SELECT $1, $2, member.id, member.type FROM unnest($4::uuid[], $5::text[]) AS member(id, type)
+         ON CONFLICT DO NOTHING
+         RETURNING 1
+       ), changed AS (
+         SELECT $1::uuid AS tenant_id, $2::uuid AS group_id, e.member_id, e.member_type, e.type, e.request_id, e.n
+           FROM unnest($6::uuid[], $7::text[], $8::text[], $9::text[])
+                WITH ORDINALITY AS e(member_id, member_type, type, request_id, n)
+       ), ${this.events.memberEvents('per row', { apiKeyId: '$10' })}
+       SELECT (SELECT count(*) FROM removed)::int AS removed, (SELECT count(*) FROM added)::int AS added`,
+      [
+        tx.tenantId,
+        groupId,
+        change.removed,
+        change.added.map((m) => m.id),
+        change.added.map((m) => m.type),
+        events.map((e) => e.memberId),
+        events.map((e) => e.memberType),
+        events.map((e) => e.type),
+        events.map((e) => e.requestId),
+        apiKeyId,
+      ],
+    );
+    return rows[0];
   }
 
   /**

@@ -123,12 +123,15 @@ export class ResourceTable {
     await tx.sql(`DELETE FROM ${this.table} WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
   }
 
-  /** Bumps version and lastModified when membership alone changed (members are part of a Group). */
-  async touch(tx: TenantTx, id: string): Promise<ResourceRow> {
+  /**
+   * Bumps version (by `by`: a Bulk's run of member PATCHes, one per operation that changed a row) and
+   * lastModified when membership alone changed (members are part of a Group).
+   */
+  async touch(tx: TenantTx, id: string, by = 1): Promise<ResourceRow> {
     const { rows } = await tx.sql<ResourceRow>(
-      `UPDATE ${this.table} AS r SET version = r.version + 1, last_modified = $3
+      `UPDATE ${this.table} AS r SET version = r.version + $4::int, last_modified = $3
         WHERE r.tenant_id = $1 AND r.id = $2 RETURNING ${RESOURCE_COLUMNS}`,
-      [tx.tenantId, id, new Date()],
+      [tx.tenantId, id, new Date(), by],
     );
     return rows[0];
   }

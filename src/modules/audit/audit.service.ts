@@ -97,6 +97,16 @@ export class AuditService {
     );
   }
 
+  /** Several events of `tx`'s tenant at once (a Bulk's run of member PATCHes), in order, one statement. */
+  async recordMany(tx: TenantTx, events: readonly AuditEventInput[]): Promise<void> {
+    if (events.some((event) => event.tenantId !== tx.tenantId))
+      throw new Error('Audit event recorded in another tenant’s transaction');
+    await this.events.insertMany(
+      tx,
+      events.map((event) => ({ ...event, attributes: [...new Set(event.attributes)] })),
+    );
+  }
+
   /**
    * Records a change made through the operator API or the console by `call.actor`, in `tx`: the
    * tenant's own transaction, or the system one that changes the tenant row.

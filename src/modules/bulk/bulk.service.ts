@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { bulkSteps, type ParsedMemberPatch } from '../../domain/bulk/member-runs.js';
 import { planBulk } from '../../domain/bulk/plan.js';
 import { BULK_ID_PREFIX, resolveBulkIds } from '../../domain/bulk/references.js';
 import { parseBulkRequest, type BulkOperation } from '../../domain/bulk/request.js';
@@ -11,9 +12,9 @@ import { isDatabaseUnavailable } from '../../http/database-unavailable.js';
 import { fromDatabaseError } from '../../http/scim-exception.filter.js';
 import { Database } from '../../storage/database.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
-import { GroupsService } from '../groups/groups.service.js';
+import { GroupsService, MemberRunRefused, type MemberPatch } from '../groups/groups.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
-import { locationOf, type RequestScope, type ScimResourceService } from '../scim-http/index.js';
+import { etagOf, locationOf, type RequestScope, type ScimResourceService } from '../scim-http/index.js';
 import { UsersService } from '../users/users.service.js';
 import { bulkResponse, type BulkOperationResult, type BulkResponse } from './bulk-response.js';
 
@@ -38,11 +39,23 @@ const MAX_IN_FLIGHT = 100;
 /** What an operation that ran left for the ones after it: the id its bulkId stands for, or its failure. */
 type Outcome = { id: string } | { failed: true };
 
+/** An operation's answer and outcome, and whether it found the database unavailable (stop there). */
+interface Answered {
+  result: BulkOperationResult;
+  outcome: Outcome;
+  unavailable?: boolean;
+}
+
 /**
  * /Bulk (RFC 7644 §3.7): the operations of one request, each run exactly as the single request it
  * stands for (the same service call, so the same validation, ETags, audit row and events), each its
  * own transaction. They share one connection (Database.shared), on which the transactions that do not
  * have to wait for each other are pipelined: a run of creates costs about one round trip in all.
+ *
+ * The exception: consecutive PATCHes that only add or remove members of the same group (a run, see
+ * domain/bulk/member-runs.ts) are one transaction (GroupsService.patchMemberRun), whose answers, audit
+ * rows and events are still each operation's own: 1,000 one-member PATCHes cost about one PATCH of
+ * 1,000 members.
  */
 @Injectable()
 export class BulkService {
@@ -53,7 +66,7 @@ export class BulkService {
     private readonly db: Database,
     private readonly tenants: TenantsRepository,
     users: UsersService,
-    groups: GroupsService,
+    private readonly groups: GroupsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.services = { User: users, Group: groups };
@@ -88,30 +101,48 @@ export class BulkService {
           await Promise.all(inFlight);
           inFlight = [];
         };
-        for (const index of plan.order) {
+        for (const step of bulkSteps(plan, operations)) {
           if (limitReached()) break;
-          const op = operations[index];
+          const indexes = step.kind === 'one' ? [step.index] : step.indexes;
           // An operation that names a bulkId waits for the POST that defines it, and so for everything
           // started before it (the order stays the one planned). With failOnErrors, no more operations
-          // are in flight than errors may still happen, so none runs after the limit is reached.
-          const waits = (plan.dependsOn.get(index) ?? []).some((dep) => !outcomes.has(dep));
+          // are in flight than errors may still happen, so none runs after the limit is reached; a run
+          // of member PATCHes starts with nothing in flight and is awaited, so it knows how many
+          // errors it may still make.
+          const waits = indexes.some((index) =>
+            (plan.dependsOn.get(index) ?? []).some((dep) => !outcomes.has(dep)),
+          );
           const windowFull =
             inFlight.length >= MAX_IN_FLIGHT ||
-            (failOnErrors !== undefined && inFlight.length >= failOnErrors - errors);
+            (failOnErrors !== undefined && inFlight.length >= failOnErrors - errors) ||
+            (failOnErrors !== undefined && step.kind === 'memberRun' && inFlight.length > 0);
           if (waits || windowFull) {
             await drain();
             if (limitReached()) break;
           }
-          const refused = plan.errors.get(index);
+          const answered = (op: BulkOperation, { result, outcome, unavailable }: Answered) => {
+            settle(op, result, outcome);
+            if (unavailable) stopped = true;
+          };
+          if (step.kind === 'memberRun') {
+            const ops = step.indexes.map((index) => operations[index]);
+            const maxErrors = failOnErrors === undefined ? Infinity : failOnErrors - errors;
+            inFlight.push(
+              this.runMembers(scope, ops, step.parsed, plan.definedBy, outcomes, maxErrors).then((answers) =>
+                answers.forEach((answer, k) => answered(ops[k], answer)),
+              ),
+            );
+            if (failOnErrors !== undefined) await drain();
+            continue;
+          }
+          const op = operations[step.index];
+          const refused = plan.errors.get(step.index);
           if (refused) {
             settle(op, failure(op, refused), { failed: true });
             continue;
           }
           inFlight.push(
-            this.runOne(scope, op, plan.definedBy, outcomes).then(({ result, outcome, unavailable }) => {
-              settle(op, result, outcome);
-              if (unavailable) stopped = true;
-            }),
+            this.runOne(scope, op, plan.definedBy, outcomes).then((answer) => answered(op, answer)),
           );
         }
         await drain();
@@ -122,30 +153,109 @@ export class BulkService {
     return bulkResponse([...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result));
   }
 
+  /**
+   * A run of member PATCHes of one group (consecutive in the plan, see bulkSteps): each operation's
+   * bulkIds resolved as runOne does, then all of them in one transaction. Answers the operations run,
+   * in order (up to the error that makes `maxErrors`). `parsed`: their bodies as the plan read them,
+   * used as they are by the operations that name no bulkId (resolving changes nothing of those).
+   */
+  private async runMembers(
+    scope: RequestScope,
+    ops: readonly BulkOperation[],
+    parsed: readonly ParsedMemberPatch[],
+    definedBy: Map<string, number>,
+    outcomes: Map<number, Outcome>,
+    maxErrors: number,
+  ): Promise<Answered[]> {
+    const resolve = resolverOf(definedBy, outcomes);
+    // The same path text in every operation of the run: the same group, or the same unresolved bulkId.
+    let id: string | undefined;
+    let unresolved: unknown;
+    try {
+      id = idOf(ops[0], resolve);
+    } catch (error) {
+      unresolved = error;
+    }
+    const patches: MemberPatch[] = ops.map((op, k) => {
+      const opScope = operationScope(scope, op);
+      if (unresolved !== undefined) return { scope: opScope, error: unresolved };
+      if (op.references.length === 0) {
+        const read = parsed[k];
+        return 'error' in read
+          ? { scope: opScope, error: read.error }
+          : { scope: opScope, operations: read.operations, ifMatch: op.version };
+      }
+      try {
+        return { scope: opScope, body: resolveBulkIds(op.data, resolve), ifMatch: op.version };
+      } catch (error) {
+        return { scope: opScope, error };
+      }
+    });
+    const failed = (op: BulkOperation, error: unknown): Answered => ({
+      result: failure(op, this.asScimError(error, scope)),
+      outcome: { failed: true },
+      unavailable: isDatabaseUnavailable(error),
+    });
+    if (id === undefined)
+      return ops.slice(0, Math.min(ops.length, maxErrors)).map((op, k) => failed(op, patches[k].error));
+    // As PostgreSQL prints the uuid (what the single PATCH's answer carries, from the row).
+    const group = id.toLowerCase();
+    try {
+      const answers = await this.groups.patchMemberRun(scope, group, patches, maxErrors);
+      return answers.map((answer, k) =>
+        'error' in answer
+          ? failed(ops[k], answer.error)
+          : {
+              result: {
+                method: ops[k].method,
+                ...(ops[k].bulkId !== undefined ? { bulkId: ops[k].bulkId } : {}),
+                version: etagOf(answer.version),
+                location: locationOf(scope.baseUrl, 'Group', group),
+                status: SUCCESS.PATCH,
+              },
+              outcome: { id: group },
+            },
+      );
+    } catch (error) {
+      if (error instanceof MemberRunRefused) return this.oneByOne(scope, ops, definedBy, outcomes, maxErrors);
+      // Nothing of the run was written: each operation answers with what stopped it.
+      return ops.map((op, k) => failed(op, patches[k].error ?? error));
+    }
+  }
+
+  /** The operations of a run that cannot be one (MemberRunRefused), each alone, one after another. */
+  private async oneByOne(
+    scope: RequestScope,
+    ops: readonly BulkOperation[],
+    definedBy: Map<string, number>,
+    outcomes: Map<number, Outcome>,
+    maxErrors: number,
+  ): Promise<Answered[]> {
+    const answers: Answered[] = [];
+    let errors = 0;
+    for (const op of ops) {
+      if (errors >= maxErrors) break;
+      const answer = await this.runOne(scope, op, definedBy, outcomes);
+      answers.push(answer);
+      if ('failed' in answer.outcome) errors++;
+      if (answer.unavailable) break;
+    }
+    return answers;
+  }
+
   private async runOne(
     scope: RequestScope,
     op: BulkOperation,
     definedBy: Map<string, number>,
     outcomes: Map<number, Outcome>,
-  ): Promise<{ result: BulkOperationResult; outcome: Outcome; unavailable?: boolean }> {
+  ): Promise<Answered> {
     try {
-      const resolve = (bulkId: string): string => {
-        const outcome = outcomes.get(definedBy.get(bulkId)!);
-        if (outcome && 'id' in outcome) return outcome.id;
-        throw new ScimError(
-          409,
-          `bulkId "${bulkId}" cannot be resolved: operation ${definedBy.get(bulkId)} that creates it failed.`,
-        );
-      };
+      const resolve = resolverOf(definedBy, outcomes);
       const type = op.resourceType!;
       const service = this.services[type];
-      const id = op.id?.startsWith(BULK_ID_PREFIX) ? resolve(op.id.slice(BULK_ID_PREFIX.length)) : op.id;
+      const id = idOf(op, resolve);
       const data = op.data === undefined ? undefined : resolveBulkIds(op.data, resolve);
-      // Each operation is audited and evented as its own request: the Bulk's request id and its index.
-      const opScope: RequestScope = {
-        ...scope,
-        tenant: { ...scope.tenant, requestId: `${scope.tenant.requestId}/${op.index}` },
-      };
+      const opScope = operationScope(scope, op);
       let resource: ScimResource | undefined;
       switch (op.method) {
         case 'POST':
@@ -191,6 +301,28 @@ export class BulkService {
     );
     return new ScimError(500, 'Internal server error; the request id identifies it in the server log');
   }
+}
+
+/** Resolves a bulkId to the id its POST created; 409 when that POST failed. */
+function resolverOf(definedBy: Map<string, number>, outcomes: Map<number, Outcome>) {
+  return (bulkId: string): string => {
+    const outcome = outcomes.get(definedBy.get(bulkId)!);
+    if (outcome && 'id' in outcome) return outcome.id;
+    throw new ScimError(
+      409,
+      `bulkId "${bulkId}" cannot be resolved: operation ${definedBy.get(bulkId)} that creates it failed.`,
+    );
+  };
+}
+
+/** The id an operation's path names, its bulkId resolved. */
+function idOf(op: BulkOperation, resolve: (bulkId: string) => string): string | undefined {
+  return op.id?.startsWith(BULK_ID_PREFIX) ? resolve(op.id.slice(BULK_ID_PREFIX.length)) : op.id;
+}
+
+/** Each operation is audited and evented as its own request: the Bulk's request id and its index. */
+function operationScope(scope: RequestScope, op: BulkOperation): RequestScope {
+  return { ...scope, tenant: { ...scope.tenant, requestId: `${scope.tenant.requestId}/${op.index}` } };
 }
 
 function failure(op: BulkOperation, error: ScimError): BulkOperationResult {

@@ -5,7 +5,9 @@ import {
   applyPatch,
   memberValuesNamedBy,
   parsePatchRequest,
+  type MemberOp,
   type MemberRef,
+  type PatchOperation,
 } from '../../domain/patch/engine.js';
 import {
   ALL_ATTRIBUTES,
@@ -14,7 +16,10 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { isMemberOnlyPatch, memberChangeSet, MemberRunReplay } from '../../domain/bulk/member-runs.js';
+import { ScimError } from '../../domain/errors.js';
 import { groupEvents } from '../../domain/events/change-events.js';
+import { isUuid } from '../../domain/ids.js';
 import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
@@ -27,7 +32,12 @@ import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { EventsService } from '../events/events.service.js';
-import { MembershipsService, type MemberRow } from '../memberships/memberships.service.js';
+import {
+  MembershipsService,
+  type MemberRow,
+  type MemberRunEvent,
+  type MemberType,
+} from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import {
   assertIfMatch,
@@ -47,6 +57,37 @@ import {
 export const PATCH_DEFAULT_PROJECTION: Projection = parseProjection(scimRegistry, 'Group', {
   excludedAttributes: 'members',
 });
+
+/**
+ * One PATCH of a run of member PATCHes (patchMemberRun): the scope it is audited and evented as (its
+ * own request id), its body and If-Match; or the error it already failed with (an unresolved bulkId).
+ */
+export interface MemberPatch {
+  scope: RequestScope;
+  body?: unknown;
+  /** The body already read (parsePatchRequest), when the caller has it. */
+  operations?: PatchOperation[];
+  ifMatch?: string;
+  error?: unknown;
+}
+
+/** A PATCH of a run as read before the transaction: the error that stops it there, or its change set (or the error of that, answered after the group's 404 and 412 as `patch` does). */
+type PreparedMemberPatch =
+  { error: unknown } | { changes: { memberOps: MemberOp[]; dialects: string[] } | ScimError };
+
+/**
+ * Thrown by patchMemberRun, before it writes anything, for a group whose stored form a PATCH would
+ * rewrite besides its members (stored before a change of the schema's rules): its PATCHes are then
+ * no member-only change, and are to be run one by one.
+ */
+export class MemberRunRefused extends Error {
+  constructor(readonly groupId: string) {
+    super(`group ${groupId}: its PATCHes would rewrite it; run them one by one`);
+  }
+}
+
+/** What one PATCH of a run did: the group's version after it (as its single request answers), or its error. */
+export type MemberPatchOutcome = { version: number } | { error: unknown };
 
 /** SCIM Groups (RFC 7644 §3) on scim_group; members are rows of scim_membership. */
 @Injectable()
@@ -220,6 +261,147 @@ export class GroupsService {
         auditEvent(scope, 'patch', 'Group', id, result.changedAttributes),
         projection,
       );
+    });
+  }
+
+  /**
+   * A Bulk request's run of PATCHes that only add or remove members of group `id` (domain/bulk/
+   * member-runs.ts), in ONE transaction: the group locked once, the members they add locked and the
+   * memberships they name read in that round trip, then each PATCH checked and replayed in order exactly
+   * as `patch` would run it alone (its If-Match against the version the ones before it left, its 400s,
+   * a member already there no change), and one round trip for all the writes: the net membership change
+   * with every operation's events (its own request id), the version bumped once per PATCH that changed a
+   * row, their audit rows, COMMIT. Answers the PATCHes in order up to the one whose error makes
+   * `maxErrors` (failOnErrors); the ones after it are not run. A failure that is no ScimError (the
+   * database) fails the whole run: it is thrown, and nothing of the run is written.
+   */
+  async patchMemberRun(
+    scope: RequestScope,
+    id: string,
+    patches: readonly MemberPatch[],
+    maxErrors = Infinity,
+  ): Promise<MemberPatchOutcome[]> {
+    // Read before the transaction, as `patch` does: a malformed body is its 400 whatever the group.
+    // A change set is pure (memberChangeSet): computed here too, its error answered in its turn.
+    const prepared = patches.map((patch): PreparedMemberPatch => {
+      if (patch.error !== undefined) return { error: patch.error };
+      try {
+        const operations = patch.operations ?? parsePatchRequest(patch.body);
+        if (!isMemberOnlyPatch(operations)) throw new Error('a member run takes member-only PATCHes');
+        try {
+          return { changes: memberChangeSet(scimRegistry, operations) };
+        } catch (error) {
+          if (error instanceof ScimError) return { changes: error };
+          throw error;
+        }
+      } catch (error) {
+        if (error instanceof ScimError) return { error };
+        throw error;
+      }
+    });
+    const changeSets = prepared.flatMap((p) =>
+      'changes' in p && !(p.changes instanceof ScimError) ? [p.changes.memberOps] : [],
+    );
+    const candidates = new Set<string>();
+    const named = new Set<string>();
+    for (const op of changeSets.flat()) {
+      if (op.kind === 'add')
+        for (const member of op.members) {
+          candidates.add(member.value);
+          named.add(member.value);
+        }
+      else if (op.kind === 'remove') op.ids.forEach((member) => named.add(member));
+    }
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const [found, locked, present] = await allInOrder(
+        this.lockForWrite(tx, id, undefined).catch((error: unknown) => {
+          if (error instanceof ScimError) return error;
+          throw error;
+        }),
+        this.memberships.lockCandidates(tx, [...candidates]),
+        isUuid(id)
+          ? this.memberships.membersAmong(tx, id, [...named])
+          : Promise.resolve(new Map<string, MemberType>()),
+      );
+      const outcomes: MemberPatchOutcome[] = [];
+      let errors = 0;
+      const fail = (error: unknown) => {
+        outcomes.push({ error });
+        errors++;
+      };
+      if (found instanceof ScimError) {
+        for (const p of prepared) {
+          if (errors >= maxErrors) break;
+          fail('error' in p ? p.error : found);
+        }
+        return outcomes;
+      }
+      // What applyPatch does with the group itself is the same for every PATCH of the run: done once.
+      let unchanged: ScimError | undefined;
+      try {
+        if (applyPatch(scimRegistry, 'Group', found.data, [], { id }).changed) throw new MemberRunRefused(id);
+      } catch (error) {
+        if (!(error instanceof ScimError)) throw error;
+        unchanged = error;
+      }
+      const types = new Map(present);
+      const replay = new MemberRunReplay(present.keys());
+      const audits: AuditEventInput[] = [];
+      const events: MemberRunEvent[] = [];
+      let version = found.version;
+      for (const [i, p] of prepared.entries()) {
+        if (errors >= maxErrors) break;
+        if ('error' in p) {
+          fail(p.error);
+          continue;
+        }
+        try {
+          assertIfMatch(patches[i].ifMatch, version);
+          if (p.changes instanceof ScimError) throw p.changes;
+          this.noteDialects(p.changes.dialects);
+          if (unchanged) throw unchanged;
+          const typeOf = await this.memberships.resolve(tx, id, p.changes.memberOps, locked);
+          typeOf.forEach((type, member) => types.set(member, type));
+          const { added, removed } = replay.apply(p.changes.memberOps);
+          if (added.length + removed.length > 0) {
+            version++;
+            const opScope = patches[i].scope;
+            audits.push(auditEvent(opScope, 'patch', 'Group', id, ['members']));
+            const requestId = opScope.tenant.requestId;
+            for (const member of added)
+              events.push({
+                memberId: member,
+                memberType: types.get(member)!,
+                type: 'group.member_added',
+                requestId,
+              });
+            for (const member of removed)
+              events.push({
+                memberId: member,
+                memberType: types.get(member)!,
+                type: 'group.member_removed',
+                requestId,
+              });
+          }
+          outcomes.push({ version });
+        } catch (error) {
+          if (!(error instanceof ScimError)) throw error;
+          fail(error);
+        }
+      }
+      if (audits.length > 0) {
+        const net = replay.net();
+        const change = {
+          removed: net.removed,
+          added: net.added.map((member) => ({ id: member, type: types.get(member)! })),
+        };
+        const applied = this.memberships.applyRun(tx, id, change, events, scope.tenant.apiKeyId);
+        const touched = this.groups.touch(tx, id, audits.length);
+        const audited = this.audit.recordMany(tx, audits);
+        tx.commit();
+        await allInOrder(applied, touched, audited);
+      }
+      return outcomes;
     });
   }
 

@@ -9,10 +9,11 @@ import {
   MembershipsRepository,
   type GroupRefRow,
   type MemberRow,
+  type MemberRunEvent,
   type MemberType,
 } from '../../storage/memberships.repository.js';
 
-export type { GroupRefRow, MemberRow, MemberType };
+export type { GroupRefRow, MemberRow, MemberRunEvent, MemberType };
 
 /** Members looked up and locked ahead (lockCandidates): the ids asked for, and those that exist. */
 export interface LockedMembers {
@@ -110,6 +111,41 @@ export class MembershipsService {
   }
 
   /**
+   * The group's memberships among `ids` (malformed ids left out: they are no member), with their
+   * type, locked until the transaction ends: what a run of member PATCHes replays its operations over.
+   */
+  async membersAmong(
+    tx: TenantTx,
+    groupId: string,
+    ids: readonly string[],
+  ): Promise<Map<string, MemberType>> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return new Map();
+    const rows = await this.memberships.membersAmong(tx, groupId, valid);
+    return new Map(rows.map((row) => [row.member_id, row.member_type]));
+  }
+
+  /**
+   * Writes the net change of a run of member PATCHes (every added member resolved by `resolve` first)
+   * and the events of each of its operations, in one statement sent now. Fails if the rows changed are
+   * not the ones the replay expected (the locks taken by lockCandidates and membersAmong rule it out).
+   */
+  async applyRun(
+    tx: TenantTx,
+    groupId: string,
+    change: { removed: readonly string[]; added: readonly { id: string; type: MemberType }[] },
+    events: readonly MemberRunEvent[],
+    apiKeyId: string,
+  ): Promise<void> {
+    const done = await this.memberships.applyRun(tx, groupId, change, events, apiKeyId);
+    if (done.removed !== change.removed.length || done.added !== change.added.length) {
+      throw new Error(
+        `member run of group ${groupId}: removed ${done.removed} of ${change.removed.length} rows, added ${done.added} of ${change.added.length}`,
+      );
+    }
+  }
+
+  /**
    * Makes the member list exactly `members` (PUT, and POST with members), touching only the rows that
    * differ (with one event per row changed).
    */
@@ -171,17 +207,20 @@ export class MembershipsService {
       throw ScimError.badRequest('invalidValue', `No such member: ${malformed.slice(0, 5).join(', ')}`);
     }
     if (ids.length === 0) return [];
-    const found = new Map(locked?.found);
+    // Not a copy of `locked.found`: a Bulk's run of member PATCHes resolves each of its operations
+    // against the members of all of them.
+    const found = new Map<string, MemberType>();
     const unlocked = ids.filter((id) => !locked?.ids.has(id));
     if (unlocked.length > 0)
       for (const row of await this.memberships.lockMembers(tx, unlocked)) found.set(row.id, row.type);
-    const missing = ids.filter((id) => !found.has(id));
+    const typeOf = (id: string) => found.get(id) ?? locked?.found.get(id);
+    const missing = ids.filter((id) => typeOf(id) === undefined);
     if (missing.length > 0) {
       throw ScimError.badRequest('invalidValue', `No such member: ${missing.slice(0, 5).join(', ')}`);
     }
-    const nested = ids.filter((id) => found.get(id) === 'Group');
+    const nested = ids.filter((id) => typeOf(id) === 'Group');
     if (nested.length > 0) await this.refuseCycles(tx, groupId, nested);
-    return ids.map((id) => ({ id, type: found.get(id)! }));
+    return ids.map((id) => ({ id, type: typeOf(id)! }));
   }
 
   /**

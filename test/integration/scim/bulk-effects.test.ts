@@ -118,6 +118,136 @@ describe('/Bulk: audit trail, change events, tenant isolation and the rate limit
     expect(new Set(bulkEvents.map((e) => e.requestId.split('/')[0]))).toEqual(new Set(['bulk-effects']));
   });
 
+  /**
+   * A run of member PATCHes of one group (one transaction in the Bulk): ids as `#0`…; `version` is the
+   * operation's If-Match. Users #0–#3 exist, #0 is a member of the group #4 before the run.
+   */
+  const MISSING = '00000000-0000-4000-8000-000000000000';
+  const memberRun: { data: Json; version?: string }[] = [
+    { data: patchOp({ op: 'add', path: 'members', value: [{ value: '#1' }] }) }, // added
+    { data: patchOp({ op: 'add', path: 'members', value: [{ value: '#0' }] }) }, // already there: no change
+    { data: patchOp({ op: 'remove', path: 'members', value: [{ value: '#0' }] }) }, // Entra's remove: removed
+    { data: patchOp({ op: 'add', path: 'members', value: [{ value: '#0' }] }) }, // added again
+    { data: patchOp({ op: 'add', path: 'members', value: [{ value: MISSING }] }) }, // 400: no such member
+    { data: patchOp({ op: 'remove', path: 'members[value eq "#2"]' }) }, // not a member: no change
+    { data: patchOp({ op: 'add', path: 'members', value: [{ value: '#3' }, { value: '#2' }] }) }, // two added
+    { data: patchOp({ op: 'remove', path: 'members[value eq "#1"]' }), version: 'W/"1"' }, // 412: moved on
+    { data: patchOp({ op: 'add', path: 'members', value: [{ value: 'not-a-uuid' }] }) }, // 400
+    { data: patchOp({ op: 'remove', path: 'members[value eq "#3"]' }), version: 'W/"5"' }, // removed
+    { data: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] } }, // 400: no Operations
+    { data: patchOp({ op: 'remove', path: 'members[displayName eq "x"]' }) }, // 400 invalidFilter
+  ];
+
+  /** The group and its users (#0–#4), created alone, then the run sent alone or as one Bulk. */
+  async function runScenario(scim: ScimRequests, mode: 'single' | 'bulk') {
+    const ids: string[] = [];
+    for (const name of ['ann', 'bob', 'cy', 'dee'])
+      ids.push((await scim.post('Users', newUser(`${name}@example.com`))).json().id as string);
+    const group = await scim.post('Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Run',
+      members: [{ value: ids[0] }],
+    });
+    ids.push(group.json().id as string);
+    const withIds = (data: Json) =>
+      JSON.parse(ids.reduce((text, id, i) => text.replaceAll(`#${i}`, id), JSON.stringify(data))) as Json;
+    let answers: { status: string; version?: string }[];
+    if (mode === 'single') {
+      answers = [];
+      for (const op of memberRun) {
+        const res = await scim.patch(
+          `Groups/${ids[4]}`,
+          withIds(op.data),
+          op.version ? { 'if-match': op.version } : {},
+        );
+        const version = res.statusCode === 200 ? (res.json().meta.version as string) : undefined;
+        answers.push({ status: String(res.statusCode), ...(version ? { version } : {}) });
+      }
+    } else {
+      const res = await scim.post(
+        'Bulk',
+        {
+          schemas: [BULK_REQUEST],
+          Operations: memberRun.map((op) => ({
+            method: 'PATCH',
+            path: `/Groups/${ids[4]}`,
+            ...(op.version ? { version: op.version } : {}),
+            data: withIds(op.data),
+          })),
+        },
+        { 'x-request-id': 'bulk-run' },
+      );
+      expect(res.statusCode).toBe(200);
+      answers = (res.json().Operations as Json[]).map((op) => ({
+        status: op.status as string,
+        ...(op.version ? { version: op.version as string } : {}),
+      }));
+    }
+    const group2 = (await scim.get(`Groups/${ids[4]}`)).json();
+    const members = (group2.members as Json[]).map((m) => ids.indexOf(m.value as string)).sort();
+    return { ids, answers, version: group2.meta.version as string, members };
+  }
+
+  it('a run of member PATCHes of one group answers, audits and events each operation as sent alone, in one transaction', async () => {
+    const alone = await createTenant(t.app, 'run alone');
+    const bulked = await createTenant(t.app, 'run bulked');
+    const single = await runScenario(scimAs(t.app, alone.apiKey), 'single');
+    const bulk = await runScenario(scimAs(t.app, bulked.apiKey), 'bulk');
+    expect(bulk.answers.map((a) => a.status)).toEqual([
+      '200',
+      '200',
+      '200',
+      '200',
+      '400',
+      '200',
+      '200',
+      '412',
+      '400',
+      '200',
+      '400',
+      '400',
+    ]);
+    expect(bulk.answers).toEqual(single.answers);
+    // The last operation's version is what a GET after the Bulk reads.
+    expect(bulk.version).toBe('W/"6"');
+    expect(bulk.version).toBe(single.version);
+    expect(bulk.members).toEqual([0, 1, 2]);
+    expect(bulk.members).toEqual(single.members);
+
+    const named = (ids: string[]) => (text: string) =>
+      ids.reduce((out, id, i) => out.replaceAll(id, `#${i}`), text);
+    const runAudit = async (tenant: TestTenant, ids: string[]) =>
+      (await auditEvents(tenant.tenantId))
+        .filter((row) => row.operation === 'patch')
+        .map((row) => ({
+          shape: named(ids)(JSON.stringify([row.resourceType, row.resourceId, row.attributes])),
+          requestId: row.requestId as string,
+        }));
+    const bulkAudit = await runAudit(bulked, bulk.ids);
+    const aloneAudit = await runAudit(alone, single.ids);
+    expect(bulkAudit.map((row) => row.shape)).toEqual(aloneAudit.map((row) => row.shape));
+    // One row per operation that changed a row, with its own request id.
+    expect(bulkAudit.map((row) => row.requestId)).toEqual([0, 2, 3, 6, 9].map((i) => `bulk-run/${i}`));
+
+    const runEvents = async (tenant: TestTenant, ids: string[]) =>
+      (await feedReader(t.app, tenant.tenantId).poll('group.member_added,group.member_removed')).map((e) => ({
+        brief: named(ids)(brief(e)),
+        requestId: e.requestId,
+      }));
+    const bulkEvents = (await runEvents(bulked, bulk.ids)).slice(1); // after the group's creation
+    const aloneEvents = (await runEvents(alone, single.ids)).slice(1);
+    expect(bulkEvents.map((e) => e.brief)).toEqual(aloneEvents.map((e) => e.brief));
+    expect(bulkEvents.map((e) => e.requestId)).toEqual([0, 2, 3, 6, 6, 9].map((i) => `bulk-run/${i}`));
+
+    // One transaction for the whole run: its events share one position (the writing transaction).
+    const { rows } = await t.db.client.query<{ transactions: number }>(
+      `SELECT count(DISTINCT xid)::int AS transactions FROM change_event
+        WHERE tenant_id = $1 AND request_id LIKE 'bulk-run/%'`,
+      [bulked.tenantId],
+    );
+    expect(rows[0].transactions).toBe(1);
+  });
+
   it("another tenant's resources are out of reach, as for single requests", async () => {
     const owner = await createTenant(t.app, 'owner');
     const intruder = await createTenant(t.app, 'intruder');

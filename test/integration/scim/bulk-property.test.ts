@@ -18,7 +18,19 @@ type Op =
   | { kind: 'putUser'; ref: number; name: number }
   | { kind: 'deleteUser'; ref: number }
   | { kind: 'addMember'; ref: number; member: number }
-  | { kind: 'deleteGroup'; ref: number };
+  | { kind: 'deleteGroup'; ref: number }
+  | { kind: 'memberRun'; ref: number; changes: MemberChange[] };
+
+/**
+ * One member PATCH of a run of them on one group (consecutive member PATCHes of a group are one
+ * transaction in the Bulk): add or remove (Entra's remove by value) a user, one that exists nowhere or
+ * a malformed id, with an If-Match version sometimes.
+ */
+interface MemberChange {
+  remove: boolean;
+  member: number | 'missing' | 'malformed';
+  version?: number;
+}
 
 const NAMES = ['ann', 'bob', 'cy'];
 const GROUPS = ['red', 'blue'];
@@ -38,6 +50,24 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('deleteUser' as const), ref }),
   fc.record({ kind: fc.constant('addMember' as const), ref, member: ref }),
   fc.record({ kind: fc.constant('deleteGroup' as const), ref }),
+  fc.record({
+    kind: fc.constant('memberRun' as const),
+    ref,
+    changes: fc.array(
+      fc.record(
+        {
+          remove: fc.boolean(),
+          member: fc.oneof(
+            { arbitrary: ref, weight: 8 },
+            { arbitrary: fc.constantFrom('missing' as const, 'malformed' as const), weight: 1 },
+          ),
+          version: fc.integer({ min: 1, max: 4 }),
+        },
+        { requiredKeys: ['remove', 'member'] },
+      ),
+      { minLength: 2, maxLength: 5 },
+    ),
+  }),
 );
 
 /** The bulkId of the nearest POST of `type` at or before `at` (never after: no forward references here). */
@@ -46,7 +76,10 @@ function target(ops: Op[], at: number, limit: number, type: 'postUser' | 'postGr
   return undefined;
 }
 
-/** The Bulk operations of a generated list: references by bulkId, a missing id when there is none. */
+/**
+ * The Bulk operations of a generated list: references by bulkId, a missing id when there is none. A
+ * run of member PATCHes becomes that many operations (bulkIds stay named by the position in `ops`).
+ */
 function bulkOperations(ops: Op[]): Json[] {
   const user = (at: number, i: number) => {
     const bulkId = target(ops, at, i, 'postUser');
@@ -56,7 +89,7 @@ function bulkOperations(ops: Op[]): Json[] {
     const bulkId = target(ops, at, i, 'postGroup');
     return bulkId ? `bulkId:${bulkId}` : MISSING;
   };
-  return ops.map((op, i) => {
+  return ops.flatMap<Json>((op, i) => {
     switch (op.kind) {
       case 'postUser':
         return {
@@ -98,6 +131,21 @@ function bulkOperations(ops: Op[]): Json[] {
         };
       case 'deleteGroup':
         return { method: 'DELETE', path: `/Groups/${group(op.ref, i)}` };
+      case 'memberRun':
+        return op.changes.map((change) => {
+          const value =
+            change.member === 'missing'
+              ? MISSING
+              : change.member === 'malformed'
+                ? 'not-a-uuid'
+                : user(change.member, i);
+          return {
+            method: 'PATCH',
+            path: `/Groups/${group(op.ref, i)}`,
+            ...(change.version !== undefined ? { version: `W/"${change.version}"` } : {}),
+            data: patchOp({ op: change.remove ? 'remove' : 'add', path: 'members', value: [{ value }] }),
+          };
+        });
     }
   });
 }
@@ -131,7 +179,7 @@ async function oneByOne(scim: ScimRequests, operations: Json[]): Promise<Outcome
         : op.method === 'PUT'
           ? await scim.put(url, data)
           : op.method === 'PATCH'
-            ? await scim.patch(url, data, { 'if-match': '*' })
+            ? await scim.patch(url, data, { 'if-match': (op.version as string | undefined) ?? '*' })
             : await scim.delete(url);
     const body = res.statusCode === 204 ? undefined : (res.json() as Json);
     if (op.bulkId) ids.set(op.bulkId as string, res.statusCode === 201 ? (body!.id as string) : null);
@@ -141,7 +189,10 @@ async function oneByOne(scim: ScimRequests, operations: Json[]): Promise<Outcome
   return outcomes;
 }
 
-/** A tenant's state: users by userName with their title, groups by displayName with members' userNames. */
+/**
+ * A tenant's state: users by userName with their title, groups by displayName with members' userNames,
+ * each with its version (what a GET after the Bulk reads).
+ */
 async function state(scim: ScimRequests) {
   const users = (await scim.get('Users?count=100')).json().Resources as Json[];
   const groups = (await scim.get('Groups?count=100')).json().Resources as Json[];
@@ -159,7 +210,7 @@ async function state(scim: ScimRequests) {
           `${g.displayName as string}:${((g.members as Json[] | undefined) ?? [])
             .map((m) => nameOf.get(m.value))
             .sort()
-            .join(',')}`,
+            .join(',')}:${(g.meta as Json).version as string}`,
       )
       .sort(),
   };
