@@ -85,52 +85,48 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
     );
     const chains = new Map<string, ClaimedDelivery[]>();
     for (const delivery of claimed) {
-      const chain = chains.get(delivery.head_id);
+      const chain = chains.get(delivery.lease_token);
       if (chain) chain.push(delivery);
-      else chains.set(delivery.head_id, [delivery]);
+      else chains.set(delivery.lease_token, [delivery]);
     }
     for (const chain of chains.values()) {
       const sending: Promise<void> = this.deliverChain(chain).finally(() => this.inFlight.delete(sending));
       this.inFlight.add(sending);
     }
     // Fewer chains than free slots: that was everything claimable now (the next claim waits for a chain
-    // to end or the poll interval; a claim scans the pending deliveries).
+    // to end or the poll interval).
     return chains.size === free;
   }
 
   /**
-   * Sends a chain's deliveries one after the other (in order per resource); after one that is not
-   * delivered, the rest are released unsent, to be claimed again behind it.
+   * Sends a chain's deliveries one after the other (in order per resource). Each record renews the
+   * chain's claim, and the last one gives it back (the chain is due again at once if more is queued).
+   * After a delivery that is not delivered, the rest stays unsent: a retry's record gives the chain
+   * back due after the backoff, so its followers wait behind it. When stopping, the chain is given back
+   * after the attempt in flight.
    */
   private async deliverChain(chain: ClaimedDelivery[]): Promise<void> {
-    let leased = Date.now();
     for (let i = 0; i < chain.length; i++) {
-      // Past half the lease: this attempt's record extends it for the rest of the chain.
-      let renew: string[] = [];
-      if (Date.now() - leased > (this.service.leaseSeconds * 1000) / 2) {
-        renew = chain.slice(i + 1).map((delivery) => delivery.id);
-        leased = Date.now();
-      }
+      const last = i === chain.length - 1 || this.stopping;
       let outcome: string;
+      let applied = true;
       try {
-        outcome = (await this.service.deliver(chain[i], renew)).outcome;
+        ({ outcome, applied } = await this.service.deliver(chain[i], last));
       } catch (error) {
         // Not recorded (the database failed): the lease runs out and the chain is claimed again.
         this.logger.warn({ err: error, deliveryId: chain[i].id }, 'recording a webhook attempt failed');
         outcome = 'unrecorded';
       }
       this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
-      if (outcome !== 'delivered' && outcome !== 'expired') {
-        const rest = chain
-          .slice(i + 1)
-          .map((delivery) => ({ id: delivery.id, leaseToken: delivery.lease_token }));
-        if (outcome !== 'unrecorded') {
-          await this.db
-            .systemStatement((tx) => this.webhooks.release(tx, rest))
-            .catch((error: unknown) => this.logger.warn({ err: error }, 'releasing webhook claims failed'));
-        }
+      if (!applied) {
+        // The lease ran out and another worker has the chain now: sending on would race it.
+        this.logger.warn(
+          { deliveryId: chain[i].id },
+          'webhook claim lost; leaving the chain to its new claim',
+        );
         return;
       }
+      if (last || (outcome !== 'delivered' && outcome !== 'expired')) return;
     }
   }
 

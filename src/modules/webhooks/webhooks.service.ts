@@ -84,6 +84,8 @@ export interface AttemptsQuery {
 /** Outcome of one claimed delivery, for the worker's counters and metrics. */
 export interface DeliveryReport {
   outcome: DeliveryOutcome['kind'];
+  /** Whether the claim still held when the attempt was recorded (false: another worker has the chain). */
+  applied: boolean;
   /** Seconds from the event's commit-time to the receiver's 2xx (delivered only). */
   lagSeconds?: number;
 }
@@ -96,8 +98,8 @@ export interface DeliveryReport {
 export class WebhooksService {
   readonly config: WebhookConfig;
   /**
-   * How long a claim holds (renewed for the rest of a chain at every recorded attempt): well beyond
-   * one attempt; a worker that died leaves its claims to run out after this, to be sent again.
+   * How long a claim holds (renewed at every recorded attempt of its chain): well beyond one attempt;
+   * a worker that died leaves its claims to run out after this, to be sent again.
    */
   readonly leaseSeconds: number;
 
@@ -248,24 +250,30 @@ export class WebhooksService {
   }
 
   /**
-   * Sends a claimed delivery and records the attempt and its outcome (the worker's step); `renew`: the
-   * deliveries claimed with it whose lease to extend.
+   * Sends a claimed delivery and records the attempt and its outcome (the worker's step); `last`: the
+   * worker sends nothing more of this chain now (its claim is given back with the record).
    */
-  async deliver(claimed: ClaimedDelivery, renew: readonly string[] = []): Promise<DeliveryReport> {
-    const renewal = { seconds: this.leaseSeconds, renew };
+  async deliver(claimed: ClaimedDelivery, last = true): Promise<DeliveryReport> {
+    const lease = { seconds: this.leaseSeconds, last };
     const attemptBase = {
       endpointId: claimed.endpoint_id,
       tenantId: claimed.tenant_id,
       deliveryId: claimed.id,
       eventId: claimed.event_id,
     };
-    const lease = { id: claimed.id, leaseToken: claimed.lease_token };
+    const place = {
+      id: claimed.id,
+      endpointId: claimed.endpoint_id,
+      resourceId: claimed.resource_id,
+      position: claimed.position,
+      leaseToken: claimed.lease_token,
+    };
     if (claimed.type === null) {
       // Pruned (retention) before it could be delivered: nothing left to send.
-      await this.db.systemStatement((tx) =>
+      const applied = await this.db.systemStatement((tx) =>
         this.webhooks.recordAttempt(
           tx,
-          lease,
+          place,
           {
             ...attemptBase,
             eventType: 'unknown',
@@ -275,10 +283,10 @@ export class WebhooksService {
             error: 'the event was pruned (EVENT_RETENTION_DAYS) before it could be delivered',
           },
           { kind: 'expired' },
-          renewal,
+          lease,
         ),
       );
-      return { outcome: 'expired' };
+      return { outcome: 'expired', applied };
     }
     const body = JSON.stringify({
       id: claimed.event_id,
@@ -312,17 +320,18 @@ export class WebhooksService {
           ? { kind: 'retry', delayMs }
           : { kind: 'give-up', disabledReason: this.disabledReason(claimed, failedAttempts, result) };
     }
-    await this.db.systemStatement((tx) =>
+    const applied = await this.db.systemStatement((tx) =>
       this.webhooks.recordAttempt(
         tx,
-        lease,
+        place,
         { ...attemptBase, eventType: claimed.type!, ...result },
         outcome,
-        renewal,
+        lease,
       ),
     );
     return {
       outcome: outcome.kind,
+      applied,
       lagSeconds:
         outcome.kind === 'delivered'
           ? (Date.now() - new Date(isoTimestamp(claimed.occurred_at!)).getTime()) / 1000
