@@ -70,13 +70,13 @@ export interface AttemptRecord {
   error: string | null;
 }
 
-/** The claimed delivery an attempt was made for: its chain, its place, the claim's token. */
-export interface ClaimedPlace {
-  id: string;
+/** A claimed chain, as the worker records attempts of it: its key, its claim, and its head's position. */
+export interface ClaimedChain {
   endpointId: string;
   resourceId: string;
-  position: string;
   leaseToken: string;
+  /** The position of the first delivery recorded (the chain's head while the claim holds). */
+  head: string;
 }
 
 export type DeliveryOutcome =
@@ -327,85 +327,103 @@ export class WebhooksRepository {
   }
 
   /**
-   * Records an attempt of a claimed delivery and its outcome, in one statement: the attempt log row,
-   * the delivery (delivered, due again later, or failed), its chain, and its endpoint's failure state.
-   * The chain row is the lock: the statement changes anything only while the claim holds (its lease
-   * token, and the delivery is still the chain's head). A delivery that is finished (delivered, given
-   * up, pruned) moves the head to the next position; the claim is kept, its lease renewed, while the
-   * worker goes on with the chain (`lease.last` false), and given back (due now) after its last one. A
-   * retry gives the claim back too, with the chain due after the backoff: its followers wait behind it.
-   * Whether the claim held (false: it ran out and was taken over; only the attempt was logged).
+   * Records the attempts of a claimed chain's deliveries, sent one after the other from its head, and
+   * their outcomes, in one statement: the attempt log rows, the deliveries (delivered, due again
+   * later, or failed), the chain, and the endpoint's failure state. Every attempt but the last one
+   * finished its delivery (delivered, or pruned before it could be): the worker records a run of
+   * successes together, and stops at anything else. The chain row is the lock: the statement changes
+   * anything only while the claim holds (its lease token, and the first attempt's delivery is still
+   * the chain's head). The head moves past each finished delivery; the claim is kept, its lease
+   * renewed, while the worker goes on with the chain (`lease.last` false), and given back (due now)
+   * after its last one. A retry gives the claim back too, due after the backoff: its followers wait
+   * behind it. Whether the claim held (false: it ran out and was taken over; only the attempts were
+   * logged).
    */
-  async recordAttempt(
+  async recordAttempts(
     tx: SystemTx,
-    delivery: ClaimedPlace,
-    attempt: AttemptRecord,
-    outcome: DeliveryOutcome,
+    chain: ClaimedChain,
+    attempts: readonly { deliveryId: string; attempt: AttemptRecord; outcome: DeliveryOutcome }[],
     lease: { seconds: number; last: boolean },
   ): Promise<boolean> {
+    if (attempts.length === 0) return true;
+    const final = attempts[attempts.length - 1].outcome;
+    const finished = (outcome: DeliveryOutcome) => outcome.kind === 'delivered' || outcome.kind === 'expired';
+    if (!attempts.slice(0, -1).every((entry) => finished(entry.outcome))) {
+      throw new Error('only the last attempt recorded together may leave its delivery unfinished');
+    }
     const values: unknown[] = [
-      delivery.id,
-      delivery.leaseToken,
-      attempt.endpointId,
-      attempt.tenantId,
-      attempt.eventId,
-      attempt.eventType,
-      attempt.status,
-      attempt.latencyMs,
-      attempt.responseBody,
-      attempt.error,
-      delivery.resourceId,
-      delivery.position,
+      chain.endpointId,
+      chain.resourceId,
+      chain.leaseToken,
+      chain.head,
+      attempts.map((entry) => entry.deliveryId),
+      attempts.map((entry) =>
+        entry.outcome.kind === 'delivered'
+          ? 'delivered'
+          : entry.outcome.kind === 'retry'
+            ? 'pending'
+            : 'failed',
+      ),
+      attempts.map((entry) => entry.attempt.tenantId),
+      attempts.map((entry) => entry.attempt.eventId),
+      attempts.map((entry) => entry.attempt.eventType),
+      attempts.map((entry) => entry.attempt.status),
+      attempts.map((entry) => entry.attempt.latencyMs),
+      attempts.map((entry) => entry.attempt.responseBody),
+      attempts.map((entry) => entry.attempt.error),
     ];
     const param = (value: unknown) => `$${values.push(value)}`;
-    // The chain after a finished head: renewed while the worker goes on with it, else given back.
-    const finished = () => {
-      const done = `c.head >= c.tail OR ${param(lease.last)}::boolean`;
-      const renewed = `now() + make_interval(secs => ${param(lease.seconds)}::int)`;
-      return `head = c.head + 1, lease_token = CASE WHEN ${done} THEN NULL ELSE c.lease_token END,
-        due_at = CASE WHEN ${done} THEN now() ELSE ${renewed} END`;
-    };
+    // Past every delivery that is done with (all but a retried one).
+    const advance = param(attempts.filter((entry) => entry.outcome.kind !== 'retry').length);
     let chainSet: string;
-    let deliverySet: string;
-    let endpointUpdate: string;
-    if (outcome.kind === 'delivered') {
-      chainSet = finished();
-      deliverySet = `state = 'delivered', finished_at = now()`;
-      endpointUpdate = `UPDATE webhook_endpoint SET failing_since = NULL
-         WHERE id = $3 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
-    } else if (outcome.kind === 'retry') {
-      const due = `now() + make_interval(secs => ${param(outcome.delayMs)}::double precision / 1000)`;
-      chainSet = `lease_token = NULL, due_at = ${due}`;
-      deliverySet = `next_attempt_at = ${due}`;
+    let due = 'd.next_attempt_at';
+    let endpointUpdate = `SELECT 1`;
+    if (final.kind === 'retry') {
+      due = `now() + make_interval(secs => ${param(final.delayMs)}::double precision / 1000)`;
+      chainSet = `head = c.head + ${advance}::int, lease_token = NULL, due_at = ${due}`;
       endpointUpdate = `UPDATE webhook_endpoint SET failing_since = now()
-         WHERE id = $3 AND failing_since IS NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
-    } else if (outcome.kind === 'expired') {
-      chainSet = finished();
-      deliverySet = `state = 'failed', finished_at = now()`;
-      endpointUpdate = `SELECT 1`;
-    } else {
-      chainSet = `head = c.head + 1, lease_token = NULL, due_at = now()`;
-      deliverySet = `state = 'failed', finished_at = now()`;
+         WHERE id = $1 AND failing_since IS NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+    } else if (final.kind === 'give-up') {
+      chainSet = `head = c.head + ${advance}::int, lease_token = NULL, due_at = now()`;
       endpointUpdate = `UPDATE webhook_endpoint
-           SET disabled = true, disabled_reason = ${param(outcome.disabledReason)}, updated_at = now()
-         WHERE id = $3 AND NOT disabled AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+           SET disabled = true, disabled_reason = ${param(final.disabledReason)}, updated_at = now()
+         WHERE id = $1 AND NOT disabled AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+    } else {
+      // All finished: renewed while the worker goes on with the chain, else given back.
+      const done = `c.head + ${advance}::int > c.tail OR ${param(lease.last)}::boolean`;
+      const renewed = `now() + make_interval(secs => ${param(lease.seconds)}::int)`;
+      chainSet = `head = c.head + ${advance}::int, lease_token = CASE WHEN ${done} THEN NULL ELSE c.lease_token END,
+        due_at = CASE WHEN ${done} THEN now() ELSE ${renewed} END`;
+      if (attempts.some((entry) => entry.outcome.kind === 'delivered')) {
+        endpointUpdate = `UPDATE webhook_endpoint SET failing_since = NULL
+           WHERE id = $1 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+      }
     }
     const { rows } = await tx.sql<{ applied: boolean }>(
-      `WITH chain AS (
+      `WITH input AS (
+         SELECT * FROM unnest($5::bigint[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::int[], $11::int[],
+                              $12::text[], $13::text[])
+                  WITH ORDINALITY AS i(id, state, tenant_id, event_id, event_type, status, latency_ms, response_body,
+                                       error, n)
+       ), chain AS (
          UPDATE webhook_chain c SET ${chainSet}
-          WHERE c.endpoint_id = $3 AND c.resource_id = $11 AND c.lease_token = $2::uuid AND c.head = $12::bigint
+          WHERE c.endpoint_id = $1 AND c.resource_id = $2 AND c.lease_token = $3::uuid AND c.head = $4::bigint
          RETURNING 1
        ), updated AS (
-         UPDATE webhook_delivery
-            SET ${deliverySet}, attempts = attempts + 1
-          WHERE id = $1 AND state = 'pending' AND EXISTS (SELECT 1 FROM chain)
-         RETURNING id
+         UPDATE webhook_delivery d
+            SET state = i.state, attempts = d.attempts + 1,
+                finished_at = CASE WHEN i.state <> 'pending' THEN now() END,
+                next_attempt_at = CASE WHEN i.state = 'pending' THEN ${due} ELSE d.next_attempt_at END
+           FROM input i
+          WHERE d.id = i.id AND d.state = 'pending' AND EXISTS (SELECT 1 FROM chain)
+         RETURNING d.id
        ), endpoint AS (
          ${endpointUpdate}
        ), logged AS (
          INSERT INTO webhook_attempt (endpoint_id, tenant_id, delivery_id, event_id, event_type, status, latency_ms,
                                       response_body, error)
-         VALUES ($3, $4, $1, $5, $6, $7, $8, $9, $10)
+         SELECT $1, i.tenant_id, i.id, i.event_id, i.event_type, i.status, i.latency_ms, i.response_body, i.error
+           FROM input i ORDER BY i.n
          RETURNING 1
        )
        SELECT EXISTS (SELECT 1 FROM updated) AS applied`,

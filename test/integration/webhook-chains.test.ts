@@ -36,7 +36,7 @@ afterAll(() => t.close());
 beforeEach(() => t.db.client.query(`UPDATE webhook_endpoint SET disabled = true`));
 
 /** One statement on a connection of the pool, as the worker runs them. */
-const run = <T>(work: (tx: SystemTx) => Promise<T>) => db.systemStatement(work);
+const statement = <T>(work: (tx: SystemTx) => Promise<T>) => db.systemStatement(work);
 
 async function scim(tenant: TestTenant, method: 'POST' | 'PATCH', url: string, body: unknown) {
   const res = await t.app.inject({
@@ -74,41 +74,53 @@ async function rename(tenant: TestTenant, id: string, displayName: string): Prom
 /** Fans out everything committed so far. */
 async function fanOutAll(): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await run((tx) => repo.fanOut(tx, 1000))).events === 0) return;
+    if ((await statement((tx) => repo.fanOut(tx, 1000))).events === 0) return;
   }
   throw new Error('the fan-out did not catch up');
 }
 
 function claim(limit: number, followers: number, leaseSeconds = LEASE_SECONDS) {
-  return run((tx) => repo.claim(tx, limit, followers, leaseSeconds));
+  return statement((tx) => repo.claim(tx, limit, followers, leaseSeconds));
 }
 
-function record(delivery: ClaimedDelivery, outcome: DeliveryOutcome, last: boolean, token?: string) {
-  return run((tx) =>
-    repo.recordAttempt(
+function attemptOf(delivery: ClaimedDelivery, outcome: DeliveryOutcome) {
+  return {
+    deliveryId: delivery.id,
+    outcome,
+    attempt: {
+      endpointId: delivery.endpoint_id,
+      tenantId: delivery.tenant_id,
+      deliveryId: delivery.id,
+      eventId: delivery.event_id,
+      eventType: delivery.type ?? 'unknown',
+      status: outcome.kind === 'delivered' ? 204 : 503,
+      latencyMs: 1,
+      responseBody: null,
+      error: null,
+    },
+  };
+}
+
+/** Records attempts of one claimed chain from `run[0]` on, in one statement (as the worker does). */
+function recordRun(run: [ClaimedDelivery, DeliveryOutcome][], last: boolean, token?: string) {
+  const [first] = run[0];
+  return statement((tx) =>
+    repo.recordAttempts(
       tx,
       {
-        id: delivery.id,
-        endpointId: delivery.endpoint_id,
-        resourceId: delivery.resource_id,
-        position: delivery.position,
-        leaseToken: token ?? delivery.lease_token,
+        endpointId: first.endpoint_id,
+        resourceId: first.resource_id,
+        leaseToken: token ?? first.lease_token,
+        head: first.position,
       },
-      {
-        endpointId: delivery.endpoint_id,
-        tenantId: delivery.tenant_id,
-        deliveryId: delivery.id,
-        eventId: delivery.event_id,
-        eventType: delivery.type ?? 'unknown',
-        status: outcome.kind === 'delivered' ? 204 : 503,
-        latencyMs: 1,
-        responseBody: null,
-        error: null,
-      },
-      outcome,
+      run.map(([delivery, outcome]) => attemptOf(delivery, outcome)),
       { seconds: LEASE_SECONDS, last },
     ),
   );
+}
+
+function record(delivery: ClaimedDelivery, outcome: DeliveryOutcome, last: boolean, token?: string) {
+  return recordRun([[delivery, outcome]], last, token);
 }
 
 const DELIVERED: DeliveryOutcome = { kind: 'delivered' };
@@ -189,7 +201,7 @@ it('appends a redelivery to its chain behind the pending deliveries, and reopens
   expect(await record(head, { kind: 'retry', delayMs: 60_000 }, true)).toBe(true);
 
   // Redelivered while its chain's head is being retried: queued behind the chain, not beside it.
-  const queued = await run((tx) =>
+  const queued = await statement((tx) =>
     repo.redeliver(
       tx,
       { id: endpointId, tenantId: tenant.tenantId, eventTypes: null },
@@ -214,7 +226,7 @@ it('appends a redelivery to its chain behind the pending deliveries, and reopens
   expect(await claim(10, 10)).toEqual([]);
 
   // Into the empty chain: due at once, at the next position.
-  await run((tx) =>
+  await statement((tx) =>
     repo.redeliver(
       tx,
       { id: endpointId, tenantId: tenant.tenantId, eventTypes: null },
@@ -222,6 +234,76 @@ it('appends a redelivery to its chain behind the pending deliveries, and reopens
     ),
   );
   expect((await claim(10, 10)).map((d) => [d.position, d.event_id])).toEqual([['4', head.event_id]]);
+});
+
+it('records a run of attempts in one statement: the head moves past its successes and stays at a retry', async () => {
+  const tenant = await createTenant(t.app, 'Runs');
+  await endpoint(tenant);
+  const user = await newUser(tenant, 'runs');
+  for (let i = 1; i <= 5; i++) await rename(tenant, user, `Runs ${i}`);
+  await fanOutAll();
+  const chain = await claim(10, 10);
+  expect(chain.map((d) => d.position)).toEqual(['1', '2', '3', '4', '5', '6']);
+  // Two successes, recorded together; the claim is kept (the worker goes on).
+  expect(
+    await recordRun(
+      [
+        [chain[0], DELIVERED],
+        [chain[1], DELIVERED],
+      ],
+      false,
+    ),
+  ).toBe(true);
+  expect(await chainOf(user)).toEqual({ head: 3, tail: 6, leased: true });
+  expect(await claim(10, 10)).toEqual([]);
+  // A run recorded from a position that is not the head changes nothing.
+  expect(await recordRun([[chain[3], DELIVERED]], false)).toBe(false);
+  // Two more successes and a failure: the head stops at the failed one, the chain is given back.
+  expect(
+    await recordRun(
+      [
+        [chain[2], DELIVERED],
+        [chain[3], { kind: 'expired' }],
+        [chain[4], { kind: 'retry', delayMs: 60_000 }],
+      ],
+      true,
+    ),
+  ).toBe(true);
+  expect(await chainOf(user)).toEqual({ head: 5, tail: 6, leased: false });
+  const { rows } = await t.db.client.query(
+    `SELECT d.position::int, d.state, d.attempts, count(a.id)::int AS logged
+       FROM webhook_delivery d LEFT JOIN webhook_attempt a ON a.delivery_id = d.id
+      WHERE d.resource_id = $1 GROUP BY d.id ORDER BY d.position`,
+    [user],
+  );
+  expect(rows.map((r) => [r.position, r.state, r.attempts, r.logged])).toEqual([
+    [1, 'delivered', 1, 1],
+    [2, 'delivered', 1, 1],
+    [3, 'delivered', 1, 1],
+    [4, 'failed', 1, 2],
+    [5, 'pending', 1, 1],
+    [6, 'pending', 0, 0],
+  ]);
+  expect(await claim(10, 10)).toEqual([]);
+  await dueNow(user);
+  expect((await claim(10, 10)).map((d) => [d.position, d.attempts])).toEqual([
+    ['5', 1],
+    ['6', 0],
+  ]);
+});
+
+it('moves a chain past a given-up head; the disabled endpoint keeps its chains back until it is enabled', async () => {
+  const tenant = await createTenant(t.app, 'Give up');
+  const { id: endpointId } = await endpoint(tenant);
+  const user = await newUser(tenant, 'given-up');
+  await rename(tenant, user, 'Given up 1');
+  await fanOutAll();
+  const [head] = await claim(10, 0);
+  expect(await record(head, { kind: 'give-up', disabledReason: 'gone' }, true)).toBe(true);
+  expect(await chainOf(user)).toEqual({ head: 2, tail: 2, leased: false });
+  expect(await claim(10, 10)).toEqual([]);
+  await t.db.client.query(`UPDATE webhook_endpoint SET disabled = false WHERE id = $1`, [endpointId]);
+  expect((await claim(10, 10)).map((d) => [d.position, d.type])).toEqual([['2', 'user.updated']]);
 });
 
 it('takes over a chain whose lease ran out; the old claim records its attempt but changes nothing', async () => {
@@ -274,7 +356,7 @@ it('four workers claiming and recording while events are queued and redelivered 
 
   async function worker(n: number): Promise<void> {
     for (let round = 0; round < 3000; round++) {
-      const claimed = await claim(2, 3);
+      const claimed = await claim(2, 5);
       if (claimed.length === 0) {
         if (!writing) {
           await fanOutAll();
@@ -294,6 +376,7 @@ it('four workers claiming and recording while events are queued and redelivered 
         if (inHand.has(key))
           violations.push(`worker ${n}: chain ${key} claimed while another worker holds it`);
         inHand.add(key);
+        let run: [ClaimedDelivery, DeliveryOutcome][] = [];
         for (const [i, delivery] of chain.entries()) {
           const position = Number(delivery.position);
           if (position !== (finished.get(key) ?? 0) + 1) {
@@ -312,8 +395,12 @@ it('four workers claiming and recording while events are queued and redelivered 
             sent.set(key, [...(sent.get(key) ?? []), delivery.id]);
             deliveredTimes.set(delivery.id, (deliveredTimes.get(delivery.id) ?? 0) + 1);
           }
-          const applied = await record(delivery, retry ? { kind: 'retry', delayMs: 0 } : DELIVERED, last);
-          if (!applied) notApplied += 1;
+          // Recorded in runs of up to three, as the worker records a chain's successes.
+          run.push([delivery, retry ? { kind: 'retry', delayMs: 0 } : DELIVERED]);
+          if (last || run.length === 3) {
+            if (!(await recordRun(run, last))) notApplied += 1;
+            run = [];
+          }
           if (retry) break;
         }
       }
@@ -332,7 +419,7 @@ it('four workers claiming and recording while events are queued and redelivered 
             `SELECT id FROM change_event WHERE resource_id = $1 ORDER BY seq LIMIT 1`,
             [users[(i / 4) % users.length]],
           );
-          await run((tx) =>
+          await statement((tx) =>
             repo.redeliver(
               tx,
               { id: mine.id, tenantId: tenant.tenantId, eventTypes: null },

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import type { WebhookMetricsSource } from '../../metrics/webhook-metrics.js';
 import { Database } from '../../storage/database.js';
 import { type ClaimedDelivery, WebhooksRepository } from '../../storage/webhooks.repository.js';
-import { WebhooksService } from './webhooks.service.js';
+import { type DeliveryAttempt, WebhooksService } from './webhooks.service.js';
 
 /** Events fanned out per statement. */
 const FANOUT_BATCH = 1000;
@@ -13,6 +13,10 @@ const FANOUT_BATCH = 1000;
  * member events of a large PATCH series are 100 claims.
  */
 const CHAIN_FOLLOWERS = 999;
+/** Successes of a chain recorded in one statement, at most. */
+const RECORD_BATCH = 100;
+/** …and at most this long after the first of them was sent. */
+const RECORD_INTERVAL_MS = 1000;
 /** How often finished deliveries and attempts past the events' retention are deleted. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -99,35 +103,63 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
   }
 
   /**
-   * Sends a chain's deliveries one after the other (in order per resource). Each record renews the
-   * chain's claim, and the last one gives it back (the chain is due again at once if more is queued).
-   * After a delivery that is not delivered, the rest stays unsent: a retry's record gives the chain
-   * back due after the backoff, so its followers wait behind it. When stopping, the chain is given back
-   * after the attempt in flight.
+   * Sends a chain's deliveries one after the other (in order per resource) and records them in runs:
+   * successes are recorded together, up to RECORD_BATCH of them or RECORD_INTERVAL_MS after the first
+   * of the run (a worker that dies resends at most that much: at-least-once), and a run ends at
+   * anything else, at the chain's end, or when stopping. Each record renews the chain's claim, and the
+   * last one gives it back (the chain is due again at once if more is queued). After a delivery that
+   * is not delivered, the rest stays unsent: a retry's record gives the chain back due after the
+   * backoff, so its followers wait behind it.
    */
   private async deliverChain(chain: ClaimedDelivery[]): Promise<void> {
+    let run: DeliveryAttempt[] = [];
+    let runStarted = 0;
     for (let i = 0; i < chain.length; i++) {
-      const last = i === chain.length - 1 || this.stopping;
-      let outcome: string;
-      let applied = true;
+      if (run.length === 0) runStarted = Date.now();
+      let made: DeliveryAttempt;
       try {
-        ({ outcome, applied } = await this.service.deliver(chain[i], last));
+        made = await this.service.attempt(chain[i]);
       } catch (error) {
-        // Not recorded (the database failed): the lease runs out and the chain is claimed again.
-        this.logger.warn({ err: error, deliveryId: chain[i].id }, 'recording a webhook attempt failed');
-        outcome = 'unrecorded';
-      }
-      this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
-      if (!applied) {
-        // The lease ran out and another worker has the chain now: sending on would race it.
-        this.logger.warn(
-          { deliveryId: chain[i].id },
-          'webhook claim lost; leaving the chain to its new claim',
-        );
+        // Not sent (sendWebhook never throws: signing, say): record what was, keep the claim until its
+        // lease runs out, then the chain is claimed again from here.
+        this.logger.warn({ err: error, deliveryId: chain[i].id }, 'sending a webhook failed');
+        if (run.length > 0) await this.recordRun(run, false);
         return;
       }
-      if (last || (outcome !== 'delivered' && outcome !== 'expired')) return;
+      run.push(made);
+      const finished = made.outcome.kind === 'delivered' || made.outcome.kind === 'expired';
+      const last = i === chain.length - 1 || this.stopping || !finished;
+      if (!last && run.length < RECORD_BATCH && Date.now() - runStarted < RECORD_INTERVAL_MS) continue;
+      const applied = await this.recordRun(run, last);
+      run = [];
+      if (!applied || last) return;
     }
+  }
+
+  /** Records a run of attempts; whether the claim still holds (false: stop sending this chain). */
+  private async recordRun(run: DeliveryAttempt[], last: boolean): Promise<boolean> {
+    let applied: boolean;
+    try {
+      applied = await this.service.record(run, last);
+    } catch (error) {
+      // Not recorded (the database failed): the lease runs out and the chain is claimed again.
+      this.logger.warn({ err: error, deliveryId: run[0].claimed.id }, 'recording webhook attempts failed');
+      this.count('unrecorded', run.length);
+      return false;
+    }
+    for (const { outcome } of run) this.count(outcome.kind, 1);
+    if (!applied) {
+      // The lease ran out and another worker has the chain now: sending on would race it.
+      this.logger.warn(
+        { deliveryId: run[0].claimed.id },
+        'webhook claim lost; leaving the chain to its new claim',
+      );
+    }
+    return applied;
+  }
+
+  private count(outcome: string, n: number): void {
+    this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + n);
   }
 
   queueStats() {
