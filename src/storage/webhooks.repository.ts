@@ -294,21 +294,24 @@ export class WebhooksRepository {
   ): Promise<ClaimedDelivery[]> {
     const { rows } = await tx.sql<ClaimedDelivery>(
       `WITH due AS (
-         -- The head must be visible to this statement's snapshot: a chain whose head moved since
-         -- (locking it sees the newest row) no longer joins, and is left for the next claim.
+         -- In due order straight from the partial index, stopping at the limit: the endpoint test is
+         -- a subplan per row (an anti join would read and sort every due chain first).
          SELECT c.endpoint_id, c.resource_id FROM webhook_chain c
-           JOIN webhook_delivery h
-             ON h.endpoint_id = c.endpoint_id AND h.resource_id = c.resource_id AND h.position = c.head
-            AND h.state = 'pending'
           WHERE c.head <= c.tail AND c.due_at <= now()
-            AND NOT EXISTS (SELECT 1 FROM webhook_endpoint ep WHERE ep.id = c.endpoint_id AND ep.disabled)
+            AND NOT (SELECT ep.disabled FROM webhook_endpoint ep WHERE ep.id = c.endpoint_id)
           ORDER BY c.due_at
           LIMIT $1
           FOR UPDATE OF c SKIP LOCKED
        ), leased AS (
+         -- Its head must be visible to this statement's snapshot: a chain whose head moved since (the
+         -- lock sees the newest row) is left for the next claim.
          UPDATE webhook_chain c
             SET lease_token = gen_random_uuid(), due_at = now() + make_interval(secs => $3::int)
-           FROM due WHERE c.endpoint_id = due.endpoint_id AND c.resource_id = due.resource_id
+           FROM due
+          WHERE c.endpoint_id = due.endpoint_id AND c.resource_id = due.resource_id
+            AND EXISTS (SELECT 1 FROM webhook_delivery h
+                         WHERE h.endpoint_id = c.endpoint_id AND h.resource_id = c.resource_id
+                           AND h.position = c.head AND h.state = 'pending')
          RETURNING c.endpoint_id, c.resource_id, c.head, least(c.tail, c.head + $2::int) AS last, c.lease_token
        )
        SELECT d.id::text AS id, d.resource_id, d.position::text AS position, l.lease_token, d.attempts,
