@@ -59,6 +59,8 @@ export interface ClaimedDelivery {
 }
 
 export interface AttemptRecord {
+  /** When it was made (recorded later, with others of its chain); now when absent. */
+  attemptedAt?: Date;
   endpointId: string;
   tenantId: string | null;
   deliveryId: string | null;
@@ -374,6 +376,7 @@ export class WebhooksRepository {
       attempts.map((entry) => entry.attempt.latencyMs),
       attempts.map((entry) => entry.attempt.responseBody),
       attempts.map((entry) => entry.attempt.error),
+      attempts.map((entry) => entry.attempt.attemptedAt ?? null),
     ];
     const param = (value: unknown) => `$${values.push(value)}`;
     // Past every delivery that is done with (all but a retried one).
@@ -405,9 +408,9 @@ export class WebhooksRepository {
     const { rows } = await tx.sql<{ applied: boolean }>(
       `WITH input AS (
          SELECT * FROM unnest($5::bigint[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::int[], $11::int[],
-                              $12::text[], $13::text[])
+                              $12::text[], $13::text[], $14::timestamptz[])
                   WITH ORDINALITY AS i(id, state, tenant_id, event_id, event_type, status, latency_ms, response_body,
-                                       error, n)
+                                       error, attempted_at, n)
        ), chain AS (
          UPDATE webhook_chain c SET ${chainSet}
           WHERE c.endpoint_id = $1 AND c.resource_id = $2 AND c.lease_token = $3::uuid AND c.head = $4::bigint
@@ -424,8 +427,9 @@ export class WebhooksRepository {
          ${endpointUpdate}
        ), logged AS (
          INSERT INTO webhook_attempt (endpoint_id, tenant_id, delivery_id, event_id, event_type, status, latency_ms,
-                                      response_body, error)
-         SELECT $1, i.tenant_id, i.id, i.event_id, i.event_type, i.status, i.latency_ms, i.response_body, i.error
+                                      response_body, error, attempted_at)
+         SELECT $1, i.tenant_id, i.id, i.event_id, i.event_type, i.status, i.latency_ms, i.response_body, i.error,
+                coalesce(i.attempted_at, now())
            FROM input i ORDER BY i.n
          RETURNING 1
        )

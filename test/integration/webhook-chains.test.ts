@@ -88,6 +88,8 @@ function attemptOf(delivery: ClaimedDelivery, outcome: DeliveryOutcome) {
     deliveryId: delivery.id,
     outcome,
     attempt: {
+      // Made a minute before it is recorded: the log keeps when it was made.
+      attemptedAt: new Date(Date.now() - 60_000),
       endpointId: delivery.endpoint_id,
       tenantId: delivery.tenant_id,
       deliveryId: delivery.id,
@@ -271,11 +273,13 @@ it('records a run of attempts in one statement: the head moves past its successe
   ).toBe(true);
   expect(await chainOf(user)).toEqual({ head: 5, tail: 6, leased: false });
   const { rows } = await t.db.client.query(
-    `SELECT d.position::int, d.state, d.attempts, count(a.id)::int AS logged
+    `SELECT d.position::int, d.state, d.attempts, count(a.id)::int AS logged,
+            coalesce(bool_and(a.attempted_at < now() - interval '30 seconds'), true) AS when_made
        FROM webhook_delivery d LEFT JOIN webhook_attempt a ON a.delivery_id = d.id
       WHERE d.resource_id = $1 GROUP BY d.id ORDER BY d.position`,
     [user],
   );
+  expect(rows.every((r) => r.when_made)).toBe(true);
   expect(rows.map((r) => [r.position, r.state, r.attempts, r.logged])).toEqual([
     [1, 'delivered', 1, 1],
     [2, 'delivered', 1, 1],

@@ -306,7 +306,7 @@ export class WebhooksService {
           ? { kind: 'retry', delayMs }
           : { kind: 'give-up', disabledReason: this.disabledReason(claimed, failedAttempts, result) };
     }
-    return { claimed, attempt: { ...base, eventType: claimed.type, ...result }, outcome };
+    return { claimed, attempt: { ...base, attemptedAt: now, eventType: claimed.type, ...result }, outcome };
   }
 
   /**
