@@ -296,14 +296,20 @@ export class WebhooksRepository {
   ): Promise<ClaimedDelivery[]> {
     const { rows } = await tx.sql<ClaimedDelivery>(
       `WITH due AS (
-         -- In due order straight from the partial index, stopping at the limit: the endpoint test is
-         -- a subplan per row (an anti join would read and sort every due chain first).
-         SELECT c.endpoint_id, c.resource_id FROM webhook_chain c
-          WHERE c.head <= c.tail AND c.due_at <= now()
-            AND NOT (SELECT ep.disabled FROM webhook_endpoint ep WHERE ep.id = c.endpoint_id)
+         -- Per enabled endpoint, its due chains in due order straight from the partial index, stopping
+         -- at the limit (a disabled endpoint's chains are never read), then the longest due of those.
+         SELECT c.endpoint_id, c.resource_id
+           FROM webhook_endpoint ep
+          CROSS JOIN LATERAL (
+                SELECT c.endpoint_id, c.resource_id, c.due_at FROM webhook_chain c
+                 WHERE c.endpoint_id = ep.id AND c.head <= c.tail AND c.due_at <= now()
+                 ORDER BY c.due_at
+                 LIMIT $1
+                 FOR UPDATE SKIP LOCKED
+               ) c
+          WHERE NOT ep.disabled
           ORDER BY c.due_at
           LIMIT $1
-          FOR UPDATE OF c SKIP LOCKED
        ), leased AS (
          -- Its head must be visible to this statement's snapshot: a chain whose head moved since (the
          -- lock sees the newest row) is left for the next claim.

@@ -18,7 +18,9 @@ export class Migration20261201201407_ChainHeads extends Migration {
     this.addSql(
       `create table "webhook_chain" ("endpoint_id" uuid not null, "resource_id" uuid not null, "tenant_id" uuid not null, "head" bigint not null default '1', "tail" bigint not null default '0', "due_at" timestamptz not null default now(), "lease_token" uuid null, primary key ("endpoint_id", "resource_id"));`,
     );
-    this.addSql(`create index "webhook_chain_due_idx" on "webhook_chain" ("due_at") where "head" <= "tail";`);
+    this.addSql(
+      `create index "webhook_chain_due_idx" on "webhook_chain" ("endpoint_id", "due_at") where "head" <= "tail";`,
+    );
 
     this.addSql(`alter table "webhook_delivery" add "position" bigint null;`);
     this.addSql(

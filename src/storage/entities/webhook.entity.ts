@@ -111,7 +111,10 @@ export const WebhookChainEntity = defineEntity({
     /** The claim holding it (null: none); recording an attempt needs it. */
     leaseToken: p.uuid().nullable(),
   },
-  indexes: [{ name: 'webhook_chain_due_idx', properties: ['dueAt'], where: `"head" <= "tail"` }],
+  // A claim reads each enabled endpoint's due chains in due order here: never a disabled endpoint's.
+  indexes: [
+    { name: 'webhook_chain_due_idx', properties: ['endpointId', 'dueAt'], where: `"head" <= "tail"` },
+  ],
 });
 
 /** One attempt to send a delivery (or a test event): status, latency, the start of the answer, the error. */
