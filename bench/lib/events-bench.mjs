@@ -5,10 +5,11 @@
 // 2. The 100,000 group.member_added events of one large PATCH series (100 PATCHes of 1,000 members to
 //    one group: one chain, delivered in order): the time from the first PATCH to the last delivery.
 // One server with the worker inside (WEBHOOK_WORKER=on), its own embedded cluster, everything bounded.
+// EVENTS_BENCH_ONLY=series runs only the second workload (on the server with the defaults).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GROUP_SCHEMA, USER_SCHEMA, userId } from './dataset.mjs';
@@ -20,6 +21,10 @@ const STEADY_SECONDS = Number(process.env.EVENTS_BENCH_SECONDS ?? 20);
 const MEMBERS = Number(process.env.EVENTS_BENCH_MEMBERS ?? 100_000);
 const PATCH_SIZE = 1000;
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ONLY_SERIES = process.env.EVENTS_BENCH_ONLY === 'series';
+
+/** The machine's 1-minute load average, with 2 decimals (the bench shares the machine). */
+const load = () => Math.round(loadavg()[0] * 100) / 100;
 
 function quantile(sorted, q) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
@@ -97,6 +102,7 @@ export async function runEventsBench({ rootDir, buildDir }) {
       ['WEBHOOK_POLL_MS=50', '50'],
       ['defaults (poll 1 s)', undefined],
     ]) {
+      if (ONLY_SERIES && pollMs) continue;
       const name = `scim_events_${randomBytes(4).toString('hex')}`;
       const admin = await import('pg').then(
         ({ default: pg }) => new pg.Client({ connectionString: database.urlFor('postgres') }),
@@ -136,42 +142,44 @@ export async function runEventsBench({ rootDir, buildDir }) {
       });
 
       // 1. Steady rate.
-      console.log(`events bench (${label}): ${RATE} POST /Users per second for ${STEADY_SECONDS} s`);
-      const acked = new Map();
-      const pending = [];
-      let failed = 0;
-      const started = performance.now();
-      const total = RATE * STEADY_SECONDS;
-      for (let i = 0; i < total; i++) {
-        const due = started + (i * 1000) / RATE;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        pending.push(
-          call(port, tenant.apiKey, 'POST', '/scim/v2/Users', {
-            schemas: [USER_SCHEMA],
-            userName: `steady-${name}-${i}@example.com`,
-          }).then(
-            (user) => acked.set(user.id, performance.now()),
-            () => (failed += 1),
-          ),
+      if (!ONLY_SERIES) {
+        console.log(`events bench (${label}): ${RATE} POST /Users per second for ${STEADY_SECONDS} s`);
+        const acked = new Map();
+        const pending = [];
+        let failed = 0;
+        const started = performance.now();
+        const total = RATE * STEADY_SECONDS;
+        for (let i = 0; i < total; i++) {
+          const due = started + (i * 1000) / RATE;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          pending.push(
+            call(port, tenant.apiKey, 'POST', '/scim/v2/Users', {
+              schemas: [USER_SCHEMA],
+              userName: `steady-${name}-${i}@example.com`,
+            }).then(
+              (user) => acked.set(user.id, performance.now()),
+              () => (failed += 1),
+            ),
+          );
+        }
+        await Promise.all(pending);
+        await waitUntil(
+          () => [...acked.keys()].every((id) => receiver.arrivals.has(id)),
+          'every delivery',
+          120_000,
         );
+        const latencies = [...acked].map(([id, at]) => receiver.arrivals.get(id) - at).sort((a, b) => a - b);
+        results[label] = {
+          writes: total,
+          failedWrites: failed,
+          achievedRate: Math.round(total / ((Math.max(...acked.values()) - started) / 1000)),
+          p50: quantile(latencies, 0.5),
+          p99: quantile(latencies, 0.99),
+          max: latencies.at(-1),
+        };
+        console.log(`  ${JSON.stringify(results[label])}`);
       }
-      await Promise.all(pending);
-      await waitUntil(
-        () => [...acked.keys()].every((id) => receiver.arrivals.has(id)),
-        'every delivery',
-        120_000,
-      );
-      const latencies = [...acked].map(([id, at]) => receiver.arrivals.get(id) - at).sort((a, b) => a - b);
-      results[label] = {
-        writes: total,
-        failedWrites: failed,
-        achievedRate: Math.round(total / ((Math.max(...acked.values()) - started) / 1000)),
-        p50: quantile(latencies, 0.5),
-        p99: quantile(latencies, 0.99),
-        max: latencies.at(-1),
-      };
-      console.log(`  ${JSON.stringify(results[label])}`);
 
       // 2. One large PATCH series (once, on the server with the defaults).
       if (!pollMs) {
@@ -183,6 +191,7 @@ export async function runEventsBench({ rootDir, buildDir }) {
           displayName: 'Everyone',
         });
         const first = performance.now();
+        const loadAtStart = load();
         for (let from = 1; from <= MEMBERS; from += PATCH_SIZE) {
           const value = [];
           for (let n = from; n < from + PATCH_SIZE && n <= MEMBERS; n++) value.push({ value: userId(n) });
@@ -194,7 +203,9 @@ export async function runEventsBench({ rootDir, buildDir }) {
         const patched = performance.now();
         const progress = setInterval(() => {
           const seconds = (performance.now() - first) / 1000;
-          console.log(`  ${receiver.count - before} delivered after ${Math.round(seconds)} s`);
+          console.log(
+            `  ${receiver.count - before} delivered after ${Math.round(seconds)} s (load average ${load()})`,
+          );
         }, 30_000);
         await waitUntil(() => receiver.count - before >= MEMBERS, `${MEMBERS} deliveries`, 1_800_000).finally(
           () => clearInterval(progress),
@@ -205,6 +216,7 @@ export async function runEventsBench({ rootDir, buildDir }) {
           patchSeconds: Math.round((patched - first) / 100) / 10,
           deliveredSeconds: Math.round((done - first) / 100) / 10,
           deliveriesPerSecond: Math.round(MEMBERS / ((done - first) / 1000)),
+          loadAverage: { atStart: loadAtStart, atEnd: load() },
         };
         console.log(`  ${JSON.stringify(results.series)}`);
       }

@@ -11,6 +11,7 @@ import { ScimConnectionEntity } from '../storage/entities/scim-connection.entity
 import { SetupLinkEntity } from '../storage/entities/setup-link.entity.js';
 import {
   WebhookAttemptEntity,
+  WebhookChainEntity,
   WebhookDeliveryEntity,
   WebhookEndpointEntity,
   WebhookFanoutEntity,
@@ -33,5 +34,6 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookFanoutEntity,
   WebhookDeliveryEntity,
+  WebhookChainEntity,
   WebhookAttemptEntity,
 ];

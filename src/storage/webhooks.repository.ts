@@ -36,8 +36,10 @@ export interface WebhookEndpointChanges {
 /** A delivery a worker has claimed: what to send, where, signed with which secrets. */
 export interface ClaimedDelivery {
   id: string;
-  /** The first delivery of its chain (its own id for a head). */
-  head_id: string;
+  resource_id: string;
+  /** Its place in its chain (endpoint, resource). */
+  position: string;
+  /** The claim of its chain: the same for every delivery claimed with it. */
   lease_token: string;
   /** Attempts made before this one. */
   attempts: number;
@@ -57,6 +59,8 @@ export interface ClaimedDelivery {
 }
 
 export interface AttemptRecord {
+  /** When it was made (recorded later, with others of its chain); now when absent. */
+  attemptedAt?: Date;
   endpointId: string;
   tenantId: string | null;
   deliveryId: string | null;
@@ -66,6 +70,15 @@ export interface AttemptRecord {
   latencyMs: number;
   responseBody: string | null;
   error: string | null;
+}
+
+/** A claimed chain, as the worker records attempts of it: its key, its claim, and its head's position. */
+export interface ClaimedChain {
+  endpointId: string;
+  resourceId: string;
+  leaseToken: string;
+  /** The position of the first delivery recorded (the chain's head while the claim holds). */
+  head: string;
 }
 
 export type DeliveryOutcome =
@@ -102,6 +115,33 @@ const ENDPOINT_COLUMNS = `id, tenant_id, url, event_types, description, secret, 
 
 /** Events whose transactions have all ended (the events feed's rule, EventsRepository.page). */
 const ENDED = 'e.xid < pg_snapshot_xmin(pg_current_snapshot())';
+
+/**
+ * Appends the deliveries of a CTE `queued` (endpoint_id, tenant_id, event_id, xid, seq, resource_id)
+ * to their chains, in feed order, and inserts them (CTE `inserted`). Each chain's row is created, or
+ * locked and its tail moved by the number appended, and the deliveries take the positions after the
+ * old tail: positions are handed out under the chain row's lock, so they are dense, and a chain whose
+ * head is past its tail (empty) has its next delivery at its head and becomes due now. Chain rows are
+ * taken in key order (two statements appending to the same chains never deadlock).
+ */
+const APPEND_TO_CHAINS = `numbered AS (
+         SELECT q.*, row_number() OVER (PARTITION BY q.endpoint_id, q.resource_id ORDER BY q.xid, q.seq) AS n,
+                count(*) OVER (PARTITION BY q.endpoint_id, q.resource_id) AS k
+           FROM queued q
+       ), chains AS (
+         INSERT INTO webhook_chain AS c (endpoint_id, resource_id, tenant_id, tail)
+         SELECT endpoint_id, resource_id, tenant_id, k FROM numbered WHERE n = 1
+          ORDER BY endpoint_id, resource_id
+             ON CONFLICT (endpoint_id, resource_id) DO UPDATE
+            SET tail = c.tail + excluded.tail, due_at = CASE WHEN c.head > c.tail THEN now() ELSE c.due_at END
+         RETURNING c.endpoint_id, c.resource_id, c.tail
+       ), inserted AS (
+         INSERT INTO webhook_delivery (endpoint_id, tenant_id, event_id, event_xid, event_seq, resource_id, position)
+         SELECT n.endpoint_id, n.tenant_id, n.event_id, n.xid, n.seq, n.resource_id, ch.tail - n.k + n.n
+           FROM numbered n JOIN chains ch ON ch.endpoint_id = n.endpoint_id AND ch.resource_id = n.resource_id
+          ORDER BY n.xid, n.seq, n.endpoint_id
+         RETURNING 1
+       )`;
 
 /**
  * Webhook endpoints, the fan-out of change events into deliveries, the delivery queue and the attempt
@@ -197,7 +237,8 @@ export class WebhooksRepository {
    * commits late is never passed over (docs/events.md, "Ordering"). The cursor row is locked with SKIP
    * LOCKED: one worker fans out at a time, the others skip this step. With no enabled endpoint the
    * cursor jumps to the newest event (nothing to deliver: an endpoint receives the events committed
-   * after it exists). The number of events read (0: caught up, or another worker is at it).
+   * after it exists). Each delivery is appended to its chain (APPEND_TO_CHAINS). The number of events
+   * read (0: caught up, or another worker is at it).
    */
   async fanOut(tx: SystemTx, limit: number): Promise<{ events: number; deliveries: number }> {
     const { rows } = await tx.sql<{ events: number; deliveries: number }>(
@@ -216,17 +257,14 @@ export class WebhooksRepository {
           WHERE NOT a.listening AND (e.xid, e.seq) > (c.xid, c.seq) AND ${ENDED}
           ORDER BY e.xid DESC, e.seq DESC
           LIMIT 1
-       ), inserted AS (
-         INSERT INTO webhook_delivery (endpoint_id, tenant_id, event_id, event_xid, event_seq, resource_id)
-         SELECT ep.id, b.tenant_id, b.id, b.xid, b.seq, b.resource_id
+       ), queued AS (
+         SELECT ep.id AS endpoint_id, b.tenant_id, b.id AS event_id, b.xid, b.seq, b.resource_id
            FROM batch b
            JOIN webhook_endpoint ep
              ON NOT ep.disabled
             AND (ep.tenant_id IS NULL OR ep.tenant_id = b.tenant_id)
             AND (ep.event_types IS NULL OR b.type = ANY (ep.event_types))
-          ORDER BY b.xid, b.seq, ep.id
-         RETURNING 1
-       ), last AS (
+       ), ${APPEND_TO_CHAINS}, last AS (
          SELECT xid, seq FROM (SELECT xid, seq FROM batch UNION ALL SELECT xid, seq FROM newest) t
           ORDER BY xid DESC, seq DESC LIMIT 1
        ), moved AS (
@@ -240,14 +278,15 @@ export class WebhooksRepository {
   }
 
   /**
-   * Claims due deliveries for `leaseSeconds`, in chains: up to `limit` chain heads — per endpoint and
-   * resource only the oldest pending delivery (the next may be sent only once it is delivered or given
-   * up: in order per resource), of enabled endpoints, oldest events first — each with up to
-   * `followers` of the pending deliveries that follow it in its chain, to be sent one after the other
-   * by the same worker (a large PATCH series is one long chain). Heads are locked with FOR UPDATE SKIP
-   * LOCKED, so workers claiming at once never claim the same chain; followers need no lock of their
-   * own, since no other worker can claim a delivery behind a pending head. A claim whose lease ran out
-   * (its worker died) is claimable again. In chain order.
+   * Claims due chains for `leaseSeconds`: up to `limit` chains whose head is due (queued, past its
+   * retry's backoff, or its last claim's lease ran out) of enabled endpoints, longest due first, each
+   * with its head and up to `followers` of the deliveries after it, to be sent one after the other by
+   * the same worker (a large PATCH series is one long chain). Reads the due chains through their
+   * partial index, never the queue: its cost is the number of chains claimed, not the backlog. The
+   * chain rows are locked with FOR UPDATE SKIP LOCKED and get a lease token and `due_at` at the
+   * lease's end: no other worker claims them while the lease holds, and a dead worker's chains are
+   * claimable again after it. Only a chain's head (and what follows it) is ever claimed: the chain row
+   * says which position is next (in order per resource). In chain order.
    */
   async claim(
     tx: SystemTx,
@@ -256,140 +295,154 @@ export class WebhooksRepository {
     leaseSeconds: number,
   ): Promise<ClaimedDelivery[]> {
     const { rows } = await tx.sql<ClaimedDelivery>(
-      `WITH heads AS (
-         SELECT d.id, d.endpoint_id, d.resource_id, d.event_xid, d.event_seq FROM webhook_delivery d
-           JOIN webhook_endpoint ep ON ep.id = d.endpoint_id AND NOT ep.disabled
-          WHERE d.state = 'pending' AND d.next_attempt_at <= now()
-            AND (d.lease_until IS NULL OR d.lease_until < now())
-            AND NOT EXISTS (
-              SELECT 1 FROM webhook_delivery p
-               WHERE p.endpoint_id = d.endpoint_id AND p.resource_id = d.resource_id AND p.state = 'pending'
-                 AND (p.event_xid, p.event_seq, p.id) < (d.event_xid, d.event_seq, d.id))
-          ORDER BY d.event_xid, d.event_seq, d.id
+      `WITH due AS (
+         -- Per enabled endpoint, its due chains in due order straight from the partial index, stopping
+         -- at the limit (a disabled endpoint's chains are never read), then the longest due of those.
+         SELECT c.endpoint_id, c.resource_id
+           FROM webhook_endpoint ep
+          CROSS JOIN LATERAL (
+                SELECT c.endpoint_id, c.resource_id, c.due_at FROM webhook_chain c
+                 WHERE c.endpoint_id = ep.id AND c.head <= c.tail AND c.due_at <= now()
+                 ORDER BY c.due_at
+                 LIMIT $1
+                 FOR UPDATE SKIP LOCKED
+               ) c
+          WHERE NOT ep.disabled
+          ORDER BY c.due_at
           LIMIT $1
-          FOR UPDATE OF d SKIP LOCKED
-       ), tokens AS (
-         -- One lease token per chain: recording a delivery renews the lease of the rest of its chain.
-         SELECT h.id AS head_id, gen_random_uuid() AS token FROM heads h
-       ), chained AS (
-         SELECT h.id AS head_id, 0 AS position, h.id FROM heads h
-         UNION ALL
-         SELECT h.id, f.position, f.id FROM heads h
-         CROSS JOIN LATERAL (
-           SELECT n.id, row_number() OVER (ORDER BY n.event_xid, n.event_seq, n.id) AS position, n.free
-             FROM (
-               SELECT n.id, n.event_xid, n.event_seq,
-                      (n.lease_until IS NULL OR n.lease_until < now()) AND n.next_attempt_at <= now() AS free
-                 FROM webhook_delivery n
-                WHERE n.endpoint_id = h.endpoint_id AND n.resource_id = h.resource_id AND n.state = 'pending'
-                  AND (n.event_xid, n.event_seq, n.id) > (h.event_xid, h.event_seq, h.id)
-                ORDER BY n.event_xid, n.event_seq, n.id
-                LIMIT $2
-             ) n
-         ) f
-         WHERE f.free
-       ), contiguous AS (
-         -- A chain stops at the first follower that is not free: nothing may overtake it.
-         SELECT c.* FROM chained c
-          WHERE c.position = (SELECT count(*) FROM chained o WHERE o.head_id = c.head_id AND o.position < c.position)
-       ), claimed AS (
-         UPDATE webhook_delivery d
-            SET lease_until = now() + make_interval(secs => $3::int), lease_token = t.token
-           FROM contiguous c JOIN tokens t ON t.head_id = c.head_id WHERE d.id = c.id
-         RETURNING d.id, c.head_id, c.position, d.lease_token, d.attempts, d.endpoint_id, d.event_id, d.event_xid,
-                   d.event_seq, d.tenant_id
+       ), leased AS (
+         -- Its head must be visible to this statement's snapshot: a chain whose head moved since (the
+         -- lock sees the newest row) is left for the next claim.
+         UPDATE webhook_chain c
+            SET lease_token = gen_random_uuid(), due_at = now() + make_interval(secs => $3::int)
+           FROM due
+          WHERE c.endpoint_id = due.endpoint_id AND c.resource_id = due.resource_id
+            AND EXISTS (SELECT 1 FROM webhook_delivery h
+                         WHERE h.endpoint_id = c.endpoint_id AND h.resource_id = c.resource_id
+                           AND h.position = c.head AND h.state = 'pending')
+         RETURNING c.endpoint_id, c.resource_id, c.head, least(c.tail, c.head + $2::int) AS last, c.lease_token
        )
-       SELECT cl.id::text AS id, cl.head_id::text AS head_id, cl.lease_token, cl.attempts, cl.endpoint_id,
-              cl.event_id, cl.tenant_id, ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at,
-              e.type, e.occurred_at, e.request_id, e.api_key_id, e.data
-         FROM claimed cl
-         JOIN webhook_endpoint ep ON ep.id = cl.endpoint_id
-         LEFT JOIN change_event e ON e.xid = cl.event_xid AND e.seq = cl.event_seq
-        ORDER BY cl.head_id, cl.position`,
+       SELECT d.id::text AS id, d.resource_id, d.position::text AS position, l.lease_token, d.attempts,
+              d.endpoint_id, d.event_id, d.tenant_id, ep.url, ep.secret, ep.previous_secret,
+              ep.previous_secret_expires_at, e.type, e.occurred_at, e.request_id, e.api_key_id, e.data
+         FROM leased l
+         JOIN webhook_delivery d
+           ON d.endpoint_id = l.endpoint_id AND d.resource_id = l.resource_id AND d.state = 'pending'
+          AND d.position BETWEEN l.head AND l.last
+         JOIN webhook_endpoint ep ON ep.id = l.endpoint_id
+         LEFT JOIN change_event e ON e.xid = d.event_xid AND e.seq = d.event_seq
+        ORDER BY l.lease_token, d.position`,
       [limit, followers, leaseSeconds],
     );
     return rows;
   }
 
-  /** Gives up the claims of deliveries not attempted (the rest of a chain after a failure). */
-  async release(tx: SystemTx, claims: readonly { id: string; leaseToken: string }[]): Promise<void> {
-    if (claims.length === 0) return;
-    await tx.sql(
-      `UPDATE webhook_delivery d SET lease_until = NULL, lease_token = NULL
-         FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
-        WHERE d.id = c.id AND d.lease_token = c.token`,
-      [claims.map((claim) => claim.id), claims.map((claim) => claim.leaseToken)],
-    );
-  }
-
   /**
-   * Records an attempt of a claimed delivery and its outcome, in one statement: the attempt log row,
-   * the delivery (delivered, due again later, or failed), its endpoint's failure state, and a new
-   * lease of `leaseSeconds` for `renew` (the rest of its chain, when the worker finds the claim half
-   * spent). A claim whose lease ran out and was taken over (another lease token) only adds its attempt
-   * to the log.
+   * Records the attempts of a claimed chain's deliveries, sent one after the other from its head, and
+   * their outcomes, in one statement: the attempt log rows, the deliveries (delivered, due again
+   * later, or failed), the chain, and the endpoint's failure state. Every attempt but the last one
+   * finished its delivery (delivered, or pruned before it could be): the worker records a run of
+   * successes together, and stops at anything else. The chain row is the lock: the statement changes
+   * anything only while the claim holds (its lease token, and the first attempt's delivery is still
+   * the chain's head). The head moves past each finished delivery; the claim is kept, its lease
+   * renewed, while the worker goes on with the chain (`lease.last` false), and given back (due now)
+   * after its last one. A retry gives the claim back too, due after the backoff: its followers wait
+   * behind it. Whether the claim held (false: it ran out and was taken over; only the attempts were
+   * logged).
    */
-  async recordAttempt(
+  async recordAttempts(
     tx: SystemTx,
-    delivery: { id: string; leaseToken: string },
-    attempt: AttemptRecord,
-    outcome: DeliveryOutcome,
-    lease: { seconds: number; renew: readonly string[] },
-  ): Promise<void> {
-    const values: unknown[] = [
-      delivery.id,
-      delivery.leaseToken,
-      attempt.endpointId,
-      attempt.tenantId,
-      attempt.eventId,
-      attempt.eventType,
-      attempt.status,
-      attempt.latencyMs,
-      attempt.responseBody,
-      attempt.error,
-      lease.seconds,
-      lease.renew,
-    ];
-    let deliverySet: string;
-    let endpointUpdate: string;
-    if (outcome.kind === 'delivered') {
-      deliverySet = `state = 'delivered', finished_at = now()`;
-      endpointUpdate = `UPDATE webhook_endpoint SET failing_since = NULL
-         WHERE id = $3 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
-    } else if (outcome.kind === 'retry') {
-      values.push(outcome.delayMs);
-      deliverySet = `next_attempt_at = now() + make_interval(secs => $${values.length}::double precision / 1000)`;
-      endpointUpdate = `UPDATE webhook_endpoint SET failing_since = now()
-         WHERE id = $3 AND failing_since IS NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
-    } else if (outcome.kind === 'expired') {
-      deliverySet = `state = 'failed', finished_at = now()`;
-      endpointUpdate = `SELECT 1`;
-    } else {
-      values.push(outcome.disabledReason);
-      deliverySet = `state = 'failed', finished_at = now()`;
-      endpointUpdate = `UPDATE webhook_endpoint
-           SET disabled = true, disabled_reason = $${values.length}, updated_at = now()
-         WHERE id = $3 AND NOT disabled AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+    chain: ClaimedChain,
+    attempts: readonly { deliveryId: string; attempt: AttemptRecord; outcome: DeliveryOutcome }[],
+    lease: { seconds: number; last: boolean },
+  ): Promise<boolean> {
+    if (attempts.length === 0) return true;
+    const final = attempts[attempts.length - 1].outcome;
+    const finished = (outcome: DeliveryOutcome) => outcome.kind === 'delivered' || outcome.kind === 'expired';
+    if (!attempts.slice(0, -1).every((entry) => finished(entry.outcome))) {
+      throw new Error('only the last attempt recorded together may leave its delivery unfinished');
     }
-    await tx.sql(
-      `WITH updated AS (
-         UPDATE webhook_delivery
-            SET ${deliverySet}, attempts = attempts + 1, lease_until = NULL, lease_token = NULL
-          WHERE id = $1 AND lease_token = $2::uuid
-         RETURNING id
+    const values: unknown[] = [
+      chain.endpointId,
+      chain.resourceId,
+      chain.leaseToken,
+      chain.head,
+      attempts.map((entry) => entry.deliveryId),
+      attempts.map((entry) =>
+        entry.outcome.kind === 'delivered'
+          ? 'delivered'
+          : entry.outcome.kind === 'retry'
+            ? 'pending'
+            : 'failed',
+      ),
+      attempts.map((entry) => entry.attempt.tenantId),
+      attempts.map((entry) => entry.attempt.eventId),
+      attempts.map((entry) => entry.attempt.eventType),
+      attempts.map((entry) => entry.attempt.status),
+      attempts.map((entry) => entry.attempt.latencyMs),
+      attempts.map((entry) => entry.attempt.responseBody),
+      attempts.map((entry) => entry.attempt.error),
+      attempts.map((entry) => entry.attempt.attemptedAt ?? null),
+    ];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    // Past every delivery that is done with (all but a retried one).
+    const advance = param(attempts.filter((entry) => entry.outcome.kind !== 'retry').length);
+    let chainSet: string;
+    let due = 'd.next_attempt_at';
+    let endpointUpdate = `SELECT 1`;
+    if (final.kind === 'retry') {
+      due = `now() + make_interval(secs => ${param(final.delayMs)}::double precision / 1000)`;
+      chainSet = `head = c.head + ${advance}::int, lease_token = NULL, due_at = ${due}`;
+      endpointUpdate = `UPDATE webhook_endpoint SET failing_since = now()
+         WHERE id = $1 AND failing_since IS NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+    } else if (final.kind === 'give-up') {
+      chainSet = `head = c.head + ${advance}::int, lease_token = NULL, due_at = now()`;
+      endpointUpdate = `UPDATE webhook_endpoint
+           SET disabled = true, disabled_reason = ${param(final.disabledReason)}, updated_at = now()
+         WHERE id = $1 AND NOT disabled AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+    } else {
+      // All finished: renewed while the worker goes on with the chain, else given back.
+      const done = `c.head + ${advance}::int > c.tail OR ${param(lease.last)}::boolean`;
+      const renewed = `now() + make_interval(secs => ${param(lease.seconds)}::int)`;
+      chainSet = `head = c.head + ${advance}::int, lease_token = CASE WHEN ${done} THEN NULL ELSE c.lease_token END,
+        due_at = CASE WHEN ${done} THEN now() ELSE ${renewed} END`;
+      if (attempts.some((entry) => entry.outcome.kind === 'delivered')) {
+        endpointUpdate = `UPDATE webhook_endpoint SET failing_since = NULL
+           WHERE id = $1 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM updated) RETURNING 1`;
+      }
+    }
+    const { rows } = await tx.sql<{ applied: boolean }>(
+      `WITH input AS (
+         SELECT * FROM unnest($5::bigint[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::int[], $11::int[],
+                              $12::text[], $13::text[], $14::timestamptz[])
+                  WITH ORDINALITY AS i(id, state, tenant_id, event_id, event_type, status, latency_ms, response_body,
+                                       error, attempted_at, n)
+       ), chain AS (
+         UPDATE webhook_chain c SET ${chainSet}
+          WHERE c.endpoint_id = $1 AND c.resource_id = $2 AND c.lease_token = $3::uuid AND c.head = $4::bigint
+         RETURNING 1
+       ), updated AS (
+         UPDATE webhook_delivery d
+            SET state = i.state, attempts = d.attempts + 1,
+                finished_at = CASE WHEN i.state <> 'pending' THEN now() END,
+                next_attempt_at = CASE WHEN i.state = 'pending' THEN ${due} ELSE d.next_attempt_at END
+           FROM input i
+          WHERE d.id = i.id AND d.state = 'pending' AND EXISTS (SELECT 1 FROM chain)
+         RETURNING d.id
        ), endpoint AS (
          ${endpointUpdate}
-       ), renewed AS (
-         -- The rest of the chain, by id (primary key lookups), while the claim holds.
-         UPDATE webhook_delivery r SET lease_until = now() + make_interval(secs => $11::int)
-          WHERE r.id = ANY ($12::bigint[]) AND r.lease_token = $2::uuid AND EXISTS (SELECT 1 FROM updated)
+       ), logged AS (
+         INSERT INTO webhook_attempt (endpoint_id, tenant_id, delivery_id, event_id, event_type, status, latency_ms,
+                                      response_body, error, attempted_at)
+         SELECT $1, i.tenant_id, i.id, i.event_id, i.event_type, i.status, i.latency_ms, i.response_body, i.error,
+                coalesce(i.attempted_at, now())
+           FROM input i ORDER BY i.n
          RETURNING 1
        )
-       INSERT INTO webhook_attempt (endpoint_id, tenant_id, delivery_id, event_id, event_type, status, latency_ms,
-                                    response_body, error)
-       VALUES ($3, $4, $1, $5, $6, $7, $8, $9, $10)`,
+       SELECT EXISTS (SELECT 1 FROM updated) AS applied`,
       values,
     );
+    return rows[0]?.applied ?? false;
   }
 
   /** Logs an attempt that belongs to no delivery (a test event). */
@@ -436,8 +489,8 @@ export class WebhooksRepository {
   /**
    * Queues the endpoint's events again (manual redelivery): the one with `eventId`, or every one that
    * occurred at or after `since`, that the endpoint would receive (its tenant, its types), among
-   * events kept (retention). They are delivered in feed order with the rest, per resource after any
-   * earlier pending one. The number queued.
+   * events kept (retention). They are appended to their chains in feed order: per resource after
+   * every delivery already queued (pending ones included), like any new event. The number queued.
    */
   async redeliver(
     tx: SystemTx,
@@ -447,17 +500,14 @@ export class WebhooksRepository {
     const byEvent = 'eventId' in which;
     const { rows } = await tx.sql<{ queued: number }>(
       `WITH queued AS (
-         INSERT INTO webhook_delivery (endpoint_id, tenant_id, event_id, event_xid, event_seq, resource_id)
-         SELECT $1, e.tenant_id, e.id, e.xid, e.seq, e.resource_id
+         SELECT $1::uuid AS endpoint_id, e.tenant_id, e.id AS event_id, e.xid, e.seq, e.resource_id
            FROM change_event e
           WHERE ($2::uuid IS NULL OR e.tenant_id = $2::uuid)
             AND ($3::text[] IS NULL OR e.type = ANY ($3::text[]))
             AND ${byEvent ? 'e.id = $4::uuid' : 'e.occurred_at >= $4::timestamptz'}
             AND ${ENDED}
-          ORDER BY e.xid, e.seq
-         RETURNING 1
-       )
-       SELECT count(*)::int AS queued FROM queued`,
+       ), ${APPEND_TO_CHAINS}
+       SELECT count(*)::int AS queued FROM inserted`,
       [endpoint.id, endpoint.tenantId, endpoint.eventTypes, byEvent ? which.eventId : which.since],
     );
     return rows[0]?.queued ?? 0;
@@ -468,21 +518,33 @@ export class WebhooksRepository {
     const { rows } = await tx.sql<WebhookQueueStats>(
       `SELECT (SELECT count(*) FROM change_event e, webhook_fanout f
                 WHERE f.id = 1 AND (e.xid, e.seq) > (f.xid, f.seq))::int AS events_not_fanned_out,
-              (SELECT count(*) FROM webhook_delivery WHERE state = 'pending')::int AS pending_deliveries,
+              (SELECT coalesce(sum(tail - head + 1), 0) FROM webhook_chain WHERE head <= tail)::int
+                AS pending_deliveries,
+              -- A chain's head is its oldest pending delivery.
               coalesce((SELECT extract(epoch FROM now() - min(e.occurred_at))
-                 FROM webhook_delivery d JOIN change_event e ON e.xid = d.event_xid AND e.seq = d.event_seq
-                WHERE d.state = 'pending'), 0)::float8 AS oldest_pending_seconds`,
+                 FROM webhook_chain c
+                 JOIN webhook_delivery d
+                   ON d.endpoint_id = c.endpoint_id AND d.resource_id = c.resource_id AND d.position = c.head
+                  AND d.state = 'pending'
+                 JOIN change_event e ON e.xid = d.event_xid AND e.seq = d.event_seq
+                WHERE c.head <= c.tail), 0)::float8 AS oldest_pending_seconds`,
     );
     return rows[0];
   }
 
-  /** Deletes finished deliveries and attempts older than `cutoff` (the events' retention). */
+  /**
+   * Deletes finished deliveries and attempts older than `cutoff` (the events' retention), and the rows
+   * of empty chains: one queued later starts again at position 1 (positions are unique among pending
+   * deliveries only). An append that locked a chain first makes it non-empty, and the delete skips it.
+   */
   async prune(tx: SystemTx, cutoff: Date): Promise<number> {
     const { rows } = await tx.sql<{ pruned: number }>(
       `WITH deliveries AS (
          DELETE FROM webhook_delivery WHERE state <> 'pending' AND finished_at < $1 RETURNING 1
        ), attempts AS (
          DELETE FROM webhook_attempt WHERE attempted_at < $1 RETURNING 1
+       ), chains AS (
+         DELETE FROM webhook_chain WHERE head > tail AND lease_token IS NULL RETURNING 1
        )
        SELECT ((SELECT count(*) FROM deliveries) + (SELECT count(*) FROM attempts))::int AS pruned`,
       [cutoff],

@@ -28,7 +28,13 @@ const EXCEPTIONS: Record<string, string> = {
  * operator's has no tenant) and the webhook delivery tables (an endpoint for all tenants has no tenant,
  * and its deliveries span them all). Their keys are not checked; the list must stay exact.
  */
-const COORDINATOR_TABLES = ['console_session', 'webhook_attempt', 'webhook_delivery', 'webhook_endpoint'];
+const COORDINATOR_TABLES = [
+  'console_session',
+  'webhook_attempt',
+  'webhook_chain',
+  'webhook_delivery',
+  'webhook_endpoint',
+];
 
 /** The keys of the tables that will be distributed by tenant_id. */
 async function distributedTableKeys(client: pg.Client): Promise<KeyRow[]> {

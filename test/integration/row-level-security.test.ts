@@ -34,7 +34,7 @@ const TENANT_TABLES = [
  * Operator tables with a tenant_id (webhooks, docs/events.md): row-level security and a policy like
  * every tenant table, but no grant: requests never read them (they hold the webhook signing secrets).
  */
-const OPERATOR_TABLES = ['webhook_attempt', 'webhook_delivery', 'webhook_endpoint'];
+const OPERATOR_TABLES = ['webhook_attempt', 'webhook_chain', 'webhook_delivery', 'webhook_endpoint'];
 
 let db: TestDatabase;
 /** One connection, as a pool hands it to one transaction after another. */

@@ -1,7 +1,8 @@
 /**
  * Webhook delivery with real processes on a private PostgreSQL cluster (docs/events.md, "Webhooks"):
  * three worker processes (`node dist/src/worker.js`) on one database deliver each event once per
- * endpoint; a server killed with SIGKILL mid-delivery loses nothing (the claim's lease runs out and
+ * endpoint, also a long chain whose heads fail now and then (handed from one worker to another); a
+ * server killed with SIGKILL mid-delivery loses nothing (the claim's lease runs out and
  * another process sends again); a worker stops cleanly on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -207,6 +208,80 @@ describe('webhook delivery across processes', () => {
       worker.signal('SIGTERM');
       expect(await worker.exited).toEqual({ code: 0, signal: null });
       expect(worker.output.join('\n')).toContain('stopped');
+    }
+  }, 240_000);
+
+  it('three worker processes hand a long chain to one another through failed heads: each event accepted once, in order', async () => {
+    const databaseUrl = await cluster.createDatabase('scim_webhooks_chain');
+    const server = await startServerProcess({ databaseUrl, env: { WEBHOOK_WORKER: 'off', ...WEBHOOK_ENV } });
+    const tenant = await createTenant(traffic, server.baseUrl, ADMIN_TOKEN, 'Long chain');
+    const endpoint = await admin(server, 'POST', `tenants/${tenant.id}/webhook-endpoints`, {
+      url: receiver.url('/chain'),
+    });
+    // Every fifth event's first attempt fails: its chain waits for the retry (100 ms), which any of
+    // the three workers may claim, behind it the rest of the chain.
+    const failed = new Set<string>();
+    let seen = 0;
+    receiver.answer = ({ path, event }) => {
+      if (path !== '/chain' || failed.has(event.id)) return 200;
+      if (++seen % 5 === 0) {
+        failed.add(event.id);
+        return 503;
+      }
+      return 200;
+    };
+    try {
+      for (let i = 0; i < 3; i++) workers.push(await WorkerProcess.start(databaseUrl));
+      const client = new ScimClient(traffic, server.baseUrl, tenant.apiKey);
+      const users: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const created = await client.post('Users', newUser(uniqueName('chain')));
+        expect(created.status).toBe(201);
+        users.push(created.json.id);
+      }
+      const group = await client.post('Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Chain',
+      });
+      expect(group.status).toBe(201);
+      // The group's chain: group.created, then 40 member events in four PATCHes, then a removal each.
+      for (let from = 0; from < users.length; from += 10) {
+        const patched = await client.patch(
+          `Groups/${group.json.id}`,
+          patchOp({
+            op: 'add',
+            path: 'members',
+            value: users.slice(from, from + 10).map((value) => ({ value })),
+          }),
+        );
+        expect(patched.status).toBe(200);
+      }
+      for (const user of users.slice(0, 10)) {
+        const patched = await client.patch(
+          `Groups/${group.json.id}`,
+          patchOp({ op: 'remove', path: `members[value eq "${user}"]` }),
+        );
+        expect(patched.status).toBe(200);
+      }
+      const events = await feed(server, tenant.id);
+      expect(events).toHaveLength(40 + 1 + 40 + 10);
+      await receiver.waitFor(
+        (r) => r.acceptedAt(endpoint.url).length >= events.length,
+        `${events.length} deliveries`,
+        120_000,
+      );
+      const got = receiver.acceptedAt(endpoint.url);
+      const ids = got.map((entry) => entry.event.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual(events.map((event) => event.id).sort());
+      expectInOrderPerResource(events, got);
+      expect(failed.size).toBeGreaterThanOrEqual(Math.floor(events.length / 5) - 1);
+      for (const worker of workers.splice(0)) {
+        worker.signal('SIGTERM');
+        expect(await worker.exited).toEqual({ code: 0, signal: null });
+      }
+    } finally {
+      receiver.answer = () => 200;
     }
   }, 240_000);
 

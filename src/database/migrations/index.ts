@@ -12,6 +12,7 @@ import { Migration20261201171542_Console } from './Migration20261201171542_Conso
 import { Migration20261201171613_Webhooks } from './Migration20261201171613_Webhooks.js';
 import { Migration20261201173842_RateLimitUnlogged } from './Migration20261201173842_RateLimitUnlogged.js';
 import { Migration20261201180639_SetupLinkTenantKey } from './Migration20261201180639_SetupLinkTenantKey.js';
+import { Migration20261201201407_ChainHeads } from './Migration20261201201407_ChainHeads.js';
 import { Migration20261201202201_LeanChangeEvents } from './Migration20261201202201_LeanChangeEvents.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
@@ -29,5 +30,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201171613_Webhooks', class: Migration20261201171613_Webhooks },
   { name: 'Migration20261201173842_RateLimitUnlogged', class: Migration20261201173842_RateLimitUnlogged },
   { name: 'Migration20261201180639_SetupLinkTenantKey', class: Migration20261201180639_SetupLinkTenantKey },
+  { name: 'Migration20261201201407_ChainHeads', class: Migration20261201201407_ChainHeads },
   { name: 'Migration20261201202201_LeanChangeEvents', class: Migration20261201202201_LeanChangeEvents },
 ];

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import type { WebhookMetricsSource } from '../../metrics/webhook-metrics.js';
 import { Database } from '../../storage/database.js';
 import { type ClaimedDelivery, WebhooksRepository } from '../../storage/webhooks.repository.js';
-import { WebhooksService } from './webhooks.service.js';
+import { type DeliveryAttempt, WebhooksService } from './webhooks.service.js';
 
 /** Events fanned out per statement. */
 const FANOUT_BATCH = 1000;
@@ -13,6 +13,10 @@ const FANOUT_BATCH = 1000;
  * member events of a large PATCH series are 100 claims.
  */
 const CHAIN_FOLLOWERS = 999;
+/** Successes of a chain recorded in one statement, at most. */
+const RECORD_BATCH = 100;
+/** …and at most this long after the first of them was sent. */
+const RECORD_INTERVAL_MS = 1000;
 /** How often finished deliveries and attempts past the events' retention are deleted. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -85,53 +89,77 @@ export class WebhookWorker implements BeforeApplicationShutdown, WebhookMetricsS
     );
     const chains = new Map<string, ClaimedDelivery[]>();
     for (const delivery of claimed) {
-      const chain = chains.get(delivery.head_id);
+      const chain = chains.get(delivery.lease_token);
       if (chain) chain.push(delivery);
-      else chains.set(delivery.head_id, [delivery]);
+      else chains.set(delivery.lease_token, [delivery]);
     }
     for (const chain of chains.values()) {
       const sending: Promise<void> = this.deliverChain(chain).finally(() => this.inFlight.delete(sending));
       this.inFlight.add(sending);
     }
     // Fewer chains than free slots: that was everything claimable now (the next claim waits for a chain
-    // to end or the poll interval; a claim scans the pending deliveries).
+    // to end or the poll interval).
     return chains.size === free;
   }
 
   /**
-   * Sends a chain's deliveries one after the other (in order per resource); after one that is not
-   * delivered, the rest are released unsent, to be claimed again behind it.
+   * Sends a chain's deliveries one after the other (in order per resource) and records them in runs:
+   * successes are recorded together, up to RECORD_BATCH of them or RECORD_INTERVAL_MS after the first
+   * of the run (a worker that dies resends at most that much: at-least-once), and a run ends at
+   * anything else, at the chain's end, or when stopping. Each record renews the chain's claim, and the
+   * last one gives it back (the chain is due again at once if more is queued). After a delivery that
+   * is not delivered, the rest stays unsent: a retry's record gives the chain back due after the
+   * backoff, so its followers wait behind it.
    */
   private async deliverChain(chain: ClaimedDelivery[]): Promise<void> {
-    let leased = Date.now();
+    let run: DeliveryAttempt[] = [];
+    let runStarted = 0;
     for (let i = 0; i < chain.length; i++) {
-      // Past half the lease: this attempt's record extends it for the rest of the chain.
-      let renew: string[] = [];
-      if (Date.now() - leased > (this.service.leaseSeconds * 1000) / 2) {
-        renew = chain.slice(i + 1).map((delivery) => delivery.id);
-        leased = Date.now();
-      }
-      let outcome: string;
+      if (run.length === 0) runStarted = Date.now();
+      let made: DeliveryAttempt;
       try {
-        outcome = (await this.service.deliver(chain[i], renew)).outcome;
+        made = await this.service.attempt(chain[i]);
       } catch (error) {
-        // Not recorded (the database failed): the lease runs out and the chain is claimed again.
-        this.logger.warn({ err: error, deliveryId: chain[i].id }, 'recording a webhook attempt failed');
-        outcome = 'unrecorded';
-      }
-      this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
-      if (outcome !== 'delivered' && outcome !== 'expired') {
-        const rest = chain
-          .slice(i + 1)
-          .map((delivery) => ({ id: delivery.id, leaseToken: delivery.lease_token }));
-        if (outcome !== 'unrecorded') {
-          await this.db
-            .systemStatement((tx) => this.webhooks.release(tx, rest))
-            .catch((error: unknown) => this.logger.warn({ err: error }, 'releasing webhook claims failed'));
-        }
+        // Not sent (sendWebhook never throws: signing, say): record what was, keep the claim until its
+        // lease runs out, then the chain is claimed again from here.
+        this.logger.warn({ err: error, deliveryId: chain[i].id }, 'sending a webhook failed');
+        if (run.length > 0) await this.recordRun(run, false);
         return;
       }
+      run.push(made);
+      const finished = made.outcome.kind === 'delivered' || made.outcome.kind === 'expired';
+      const last = i === chain.length - 1 || this.stopping || !finished;
+      if (!last && run.length < RECORD_BATCH && Date.now() - runStarted < RECORD_INTERVAL_MS) continue;
+      const applied = await this.recordRun(run, last);
+      run = [];
+      if (!applied || last) return;
     }
+  }
+
+  /** Records a run of attempts; whether the claim still holds (false: stop sending this chain). */
+  private async recordRun(run: DeliveryAttempt[], last: boolean): Promise<boolean> {
+    let applied: boolean;
+    try {
+      applied = await this.service.record(run, last);
+    } catch (error) {
+      // Not recorded (the database failed): the lease runs out and the chain is claimed again.
+      this.logger.warn({ err: error, deliveryId: run[0].claimed.id }, 'recording webhook attempts failed');
+      this.count('unrecorded', run.length);
+      return false;
+    }
+    for (const { outcome } of run) this.count(outcome.kind, 1);
+    if (!applied) {
+      // The lease ran out and another worker has the chain now: sending on would race it.
+      this.logger.warn(
+        { deliveryId: run[0].claimed.id },
+        'webhook claim lost; leaving the chain to its new claim',
+      );
+    }
+    return applied;
+  }
+
+  private count(outcome: string, n: number): void {
+    this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + n);
   }
 
   queueStats() {

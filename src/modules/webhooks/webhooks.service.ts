@@ -19,6 +19,7 @@ import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { isoOrNull, isoTimestamp } from '../../storage/timestamps.js';
 import {
   WebhooksRepository,
+  type AttemptRecord,
   type ClaimedDelivery,
   type DeliveryOutcome,
   type WebhookAttemptRow,
@@ -81,11 +82,11 @@ export interface AttemptsQuery {
   limit?: number;
 }
 
-/** Outcome of one claimed delivery, for the worker's counters and metrics. */
-export interface DeliveryReport {
-  outcome: DeliveryOutcome['kind'];
-  /** Seconds from the event's commit-time to the receiver's 2xx (delivered only). */
-  lagSeconds?: number;
+/** An attempt of a claimed delivery, made and not yet recorded. */
+export interface DeliveryAttempt {
+  claimed: ClaimedDelivery;
+  attempt: AttemptRecord;
+  outcome: DeliveryOutcome;
 }
 
 /**
@@ -96,8 +97,8 @@ export interface DeliveryReport {
 export class WebhooksService {
   readonly config: WebhookConfig;
   /**
-   * How long a claim holds (renewed for the rest of a chain at every recorded attempt): well beyond
-   * one attempt; a worker that died leaves its claims to run out after this, to be sent again.
+   * How long a claim holds (renewed at every recorded attempt of its chain): well beyond one attempt;
+   * a worker that died leaves its claims to run out after this, to be sent again.
    */
   readonly leaseSeconds: number;
 
@@ -248,37 +249,30 @@ export class WebhooksService {
   }
 
   /**
-   * Sends a claimed delivery and records the attempt and its outcome (the worker's step); `renew`: the
-   * deliveries claimed with it whose lease to extend.
+   * Sends a claimed delivery (the worker's step), or finds there is nothing to send (its event was
+   * pruned first), and says what to record: nothing is recorded here (see `record`).
    */
-  async deliver(claimed: ClaimedDelivery, renew: readonly string[] = []): Promise<DeliveryReport> {
-    const renewal = { seconds: this.leaseSeconds, renew };
-    const attemptBase = {
+  async attempt(claimed: ClaimedDelivery): Promise<DeliveryAttempt> {
+    const base = {
       endpointId: claimed.endpoint_id,
       tenantId: claimed.tenant_id,
       deliveryId: claimed.id,
       eventId: claimed.event_id,
     };
-    const lease = { id: claimed.id, leaseToken: claimed.lease_token };
     if (claimed.type === null) {
       // Pruned (retention) before it could be delivered: nothing left to send.
-      await this.db.systemStatement((tx) =>
-        this.webhooks.recordAttempt(
-          tx,
-          lease,
-          {
-            ...attemptBase,
-            eventType: 'unknown',
-            status: null,
-            latencyMs: 0,
-            responseBody: null,
-            error: 'the event was pruned (EVENT_RETENTION_DAYS) before it could be delivered',
-          },
-          { kind: 'expired' },
-          renewal,
-        ),
-      );
-      return { outcome: 'expired' };
+      return {
+        claimed,
+        attempt: {
+          ...base,
+          eventType: 'unknown',
+          status: null,
+          latencyMs: 0,
+          responseBody: null,
+          error: 'the event was pruned (EVENT_RETENTION_DAYS) before it could be delivered',
+        },
+        outcome: { kind: 'expired' },
+      };
     }
     const body = JSON.stringify({
       id: claimed.event_id,
@@ -312,22 +306,29 @@ export class WebhooksService {
           ? { kind: 'retry', delayMs }
           : { kind: 'give-up', disabledReason: this.disabledReason(claimed, failedAttempts, result) };
     }
-    await this.db.systemStatement((tx) =>
-      this.webhooks.recordAttempt(
+    return { claimed, attempt: { ...base, attemptedAt: now, eventType: claimed.type, ...result }, outcome };
+  }
+
+  /**
+   * Records attempts of one claimed chain, made one after the other from its head, in one statement
+   * (WebhooksRepository.recordAttempts); `last`: the worker sends nothing more of this chain now (its
+   * claim is given back). Whether the claim still held.
+   */
+  record(attempts: readonly DeliveryAttempt[], last: boolean): Promise<boolean> {
+    const first = attempts[0].claimed;
+    return this.db.systemStatement((tx) =>
+      this.webhooks.recordAttempts(
         tx,
-        lease,
-        { ...attemptBase, eventType: claimed.type!, ...result },
-        outcome,
-        renewal,
+        {
+          endpointId: first.endpoint_id,
+          resourceId: first.resource_id,
+          leaseToken: first.lease_token,
+          head: first.position,
+        },
+        attempts.map(({ claimed, attempt, outcome }) => ({ deliveryId: claimed.id, attempt, outcome })),
+        { seconds: this.leaseSeconds, last },
       ),
     );
-    return {
-      outcome: outcome.kind,
-      lagSeconds:
-        outcome.kind === 'delivered'
-          ? (Date.now() - new Date(isoTimestamp(claimed.occurred_at!)).getTime()) / 1000
-          : undefined,
-    };
   }
 
   private disabledReason(claimed: ClaimedDelivery, attempts: number, result: SendResult): string {

@@ -47,8 +47,9 @@ export const WebhookFanoutEntity = defineEntity({
 });
 
 /**
- * One event to send to one endpoint: the job queue. Claimed with FOR UPDATE SKIP LOCKED and a lease;
- * per endpoint and resource, only the oldest pending delivery may be claimed (in order per resource).
+ * One event to send to one endpoint. Deliveries of the same endpoint and resource form a chain, sent
+ * one after the other in `position` order (in order per resource); the chain's row
+ * (WebhookChainEntity) says which position is next and carries the claim's lease.
  */
 export const WebhookDeliveryEntity = defineEntity({
   name: 'WebhookDelivery',
@@ -59,28 +60,60 @@ export const WebhookDeliveryEntity = defineEntity({
     /** The event's tenant. */
     tenantId: p.uuid(),
     eventId: p.uuid(),
-    /** The event's position in the feed: the order deliveries are made in. */
+    /** The event's position in the feed. */
     eventXid: p.string().columnType('xid8'),
     eventSeq: p.bigint('string'),
     resourceId: p.uuid(),
-    /** pending, delivered or failed (the retry schedule ran out). */
+    /** Its place in its chain (endpoint, resource): 1, 2, 3… in the order it was queued (feed order). */
+    position: p.bigint('string'),
+    /** pending, delivered or failed (the retry schedule ran out, or the event was pruned first). */
     state: p.text().default('pending'),
     attempts: p.integer().default(0),
+    /** When it is due again after a failed attempt (its chain's dueAt decides). */
     nextAttemptAt: p.datetime().defaultRaw('now()'),
-    /** While a worker sends it: until when (a crashed worker's claim expires). */
-    leaseUntil: p.datetime().nullable(),
-    leaseToken: p.uuid().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     finishedAt: p.datetime().nullable(),
   },
   indexes: [
-    // The claim: the oldest pending deliveries first.
+    // Stats and pruning: pending and finished deliveries.
     { name: 'webhook_delivery_queue_idx', properties: ['state', 'eventXid', 'eventSeq'] },
-    // The head of one endpoint's queue for one resource (ordering per resource).
+  ],
+  uniques: [
+    // A chain's pending deliveries by position: the claim reads its head and followers here. Unique:
+    // one delivery per place (an empty chain row may be pruned and start again at 1).
     {
       name: 'webhook_delivery_chain_idx',
-      properties: ['endpointId', 'resourceId', 'state', 'eventXid', 'eventSeq'],
+      properties: ['endpointId', 'resourceId', 'position'],
+      where: `"state" = 'pending'`,
     },
+  ],
+});
+
+/**
+ * A chain: the deliveries of one endpoint and one resource, sent in order. `head` is the position of
+ * the next delivery to send (the only one that may be sent), `tail` the last one queued; head > tail:
+ * nothing pending. Queuing moves `tail`, recording an attempt that finishes the head moves `head`, in
+ * the statements that do them, under this row's lock: the head is a fact the database keeps, and a
+ * claim reads due chains only (the partial index on `dueAt`), whatever the backlog.
+ */
+export const WebhookChainEntity = defineEntity({
+  name: 'WebhookChain',
+  tableName: 'webhook_chain',
+  properties: {
+    endpointId: p.uuid().primary(),
+    resourceId: p.uuid().primary(),
+    /** The resource's tenant. */
+    tenantId: p.uuid(),
+    head: p.bigint('string').default(1),
+    tail: p.bigint('string').default(0),
+    /** When its head may be claimed: when queued, after a retry's backoff, or when a claim's lease ends. */
+    dueAt: p.datetime().defaultRaw('now()'),
+    /** The claim holding it (null: none); recording an attempt needs it. */
+    leaseToken: p.uuid().nullable(),
+  },
+  // A claim reads each enabled endpoint's due chains in due order here: never a disabled endpoint's.
+  indexes: [
+    { name: 'webhook_chain_due_idx', properties: ['endpointId', 'dueAt'], where: `"head" <= "tail"` },
   ],
 });
 
