@@ -246,7 +246,7 @@ describe('ordering: transactions that commit out of order', () => {
         expect(BigInt(later.seq)).toBeGreaterThan(BigInt(early.rows[0].seq));
 
         // A reader polls while transaction 1 is still open...
-        const whileOpen = await feed.poll();
+        const whileOpen = await feed.poll(undefined, { settle: false });
         await held.query('COMMIT');
         // ...and again once it has committed: it has received both events, each once, the earlier first.
         const afterCommit = await feed.poll();

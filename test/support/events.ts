@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Database } from '../../src/storage/database.js';
 
 export const EVENTS_ADMIN_TOKEN = 'events-operator-token-0123456789';
 
@@ -35,8 +36,34 @@ export async function getFeed(
 }
 
 /**
+ * Waits (at most 5 s) until every transaction that had begun when it was called has ended. The feed
+ * hands out an event only once every transaction with a smaller id has ended (docs/events.md,
+ * "Ordering"), so a transaction open elsewhere at the moment of a poll (the webhook worker's, say)
+ * may hold a test's own, committed events back for a moment: a test that expects them waits first.
+ */
+async function settled(app: NestFastifyApplication): Promise<void> {
+  const db = app.get(Database, { strict: false });
+  const horizon = (await db.system((tx) => tx.sql<{ xmax: string }>(NEXT_XID_SQL))).rows[0].xmax;
+  for (let attempt = 0; attempt < 250; attempt += 1) {
+    const { rows } = await db.system((tx) =>
+      tx.sql<{ ended: boolean }>(`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS ended`, [
+        horizon,
+      ]),
+    );
+    if (rows[0].ended) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The next transaction id to be assigned: every transaction that has one now has a smaller one. */
+const NEXT_XID_SQL = `SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`;
+
+/**
  * A reader of one feed (a tenant's, or all tenants' with `tenantId` undefined) that polls from where it
- * stopped, as the product's services will: `poll()` returns the events new since the last poll.
+ * stopped, as the product's services will: `poll()` returns the events new since the last poll, once
+ * the transactions open when it was called have ended (settled: the events of every write the test
+ * has seen answered are there). `{ settle: false }` polls at once (what a reader sees while a
+ * transaction is open).
  */
 export function feedReader(app: NestFastifyApplication, tenantId?: string) {
   const path = tenantId === undefined ? 'events' : `tenants/${tenantId}/events`;
@@ -45,7 +72,8 @@ export function feedReader(app: NestFastifyApplication, tenantId?: string) {
     get cursor() {
       return cursor;
     },
-    async poll(types?: string): Promise<FeedEvent[]> {
+    async poll(types?: string, options: { settle?: boolean } = {}): Promise<FeedEvent[]> {
+      if (options.settle ?? true) await settled(app);
       const events: FeedEvent[] = [];
       for (let pages = 0; pages < 100; pages += 1) {
         const page = await getFeed(app, path, { after: cursor, limit: '1000', types });
