@@ -128,13 +128,18 @@ export class EventsRepository {
   /**
    * Appends the events of a write (in order; none: no statement). Sent now, pipelined with the write.
    * A created resource has no earlier event to be ordered after: its events take the transaction's id
-   * without looking one up.
+   * without looking one up. An event's own `requestId` (the writes of several requests in one
+   * transaction: a Bulk's run of creates) stands in for the cause's.
    */
-  async insert(tx: TenantTx, events: readonly EventDraft[], cause: EventCause): Promise<void> {
+  async insert(
+    tx: TenantTx,
+    events: readonly (EventDraft & { requestId?: string })[],
+    cause: EventCause,
+  ): Promise<void> {
     if (events.length === 0 || !this.enabled) return;
     await tx.sql(
       `INSERT INTO change_event (${INSERT_COLUMNS})
-       SELECT $1, $2, $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
+       SELECT $1, coalesce(e.event->>'requestId', $2), $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
               CASE WHEN e.event->>'type' IN ${CREATED} THEN pg_current_xact_id()
                    ELSE ${positionOf('$1', "(e.event->>'resourceId')::uuid")} END
          FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)

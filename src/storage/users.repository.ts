@@ -55,15 +55,53 @@ export class UsersRepository {
 
   /** A new user; 409 uniqueness when its userName is taken in the tenant (case-insensitively). */
   insert(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    return this.table.insert(tx, id, stored, () => conflict(stored));
+    return this.table.insert(tx, id, stored, () => userNameTaken(stored));
+  }
+
+  /**
+   * New users in one statement (a Bulk's run of creates), in the order given. A user whose userName
+   * is taken in the tenant (case-insensitively), by a user already there or by one earlier in `users`,
+   * is not inserted (insert's 409): the rows returned are those inserted.
+   */
+  async insertMany(
+    tx: TenantTx,
+    users: readonly { id: string; stored: ScimResource }[],
+  ): Promise<ResourceRow[]> {
+    if (users.length === 0) return [];
+    const columns = Object.entries(USER_COLUMNS);
+    const items = users.map(({ id, stored }) => ({
+      id,
+      data: stored,
+      ...Object.fromEntries(columns.map(([column, definition]) => [column, definition.value(stored)])),
+    }));
+    const { rows } = await tx.sql<ResourceRow>(
+      `INSERT INTO scim_user AS r (tenant_id, id, ${columns.map(([column]) => column).join(', ')},
+                                   created_at, last_modified, version, data)
+       SELECT $1, (e.item->>'id')::uuid,
+              ${columns.map(([column, { type }]) => `(e.item->>'${column}')::${type}`).join(', ')},
+              $2, $2, 1, e.item->'data'
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(item, n)
+        ORDER BY e.n
+       ON CONFLICT (tenant_id, user_name_lower) DO NOTHING
+       RETURNING ${RESOURCE_COLUMNS}`,
+      [tx.tenantId, new Date(), JSON.stringify(items)],
+    );
+    return rows;
+  }
+
+  /** Users inserted earlier in the transaction, removed again (a Bulk's run stopped by failOnErrors). */
+  async deleteMany(tx: TenantTx, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.sql(`DELETE FROM scim_user WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, ids]);
   }
 
   /** The stored form and its columns replaced, version bumped; 409 when the new userName is taken. */
   update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    return this.table.update(tx, id, stored, () => conflict(stored));
+    return this.table.update(tx, id, stored, () => userNameTaken(stored));
   }
 }
 
-function conflict(stored: ScimResource): ScimError {
+/** The 409 of a userName taken in the tenant (RFC 7644 §3.3 uniqueness), as insert and update answer. */
+export function userNameTaken(stored: ScimResource): ScimError {
   return new ScimError(409, `A user with userName "${String(stored.userName)}" already exists`, 'uniqueness');
 }

@@ -4,6 +4,7 @@ import { compactMemberOps, memberOpsOf } from '../patch/members.js';
 import { isMembersTarget, resolveTarget } from '../patch/target.js';
 import type { SchemaRegistry } from '../schema/registry.js';
 import { GROUP_SCHEMA } from '../schema/urns.js';
+import { joinsCreateRun, MAX_CREATE_RUN } from './create-runs.js';
 import type { BulkPlan } from './plan.js';
 import type { BulkOperation } from './request.js';
 
@@ -20,12 +21,14 @@ import type { BulkOperation } from './request.js';
  */
 
 /**
- * A step of a Bulk request's execution: one operation alone, or a run of member PATCHes of one group
- * (`parsed`: each one's body as read, in the order of `indexes`).
+ * A step of a Bulk request's execution: one operation alone, a run of member PATCHes of one group
+ * (`parsed`: each one's body as read, in the order of `indexes`), or a run of user creates
+ * (create-runs.ts).
  */
 export type BulkStep =
   | { kind: 'one'; index: number }
-  | { kind: 'memberRun'; group: string; indexes: number[]; parsed: ParsedMemberPatch[] };
+  | { kind: 'memberRun'; group: string; indexes: number[]; parsed: ParsedMemberPatch[] }
+  | { kind: 'createRun'; indexes: number[] };
 
 /** The fewest operations worth a run: a run of one is the single request's own path. */
 const MIN_RUN = 2;
@@ -107,8 +110,9 @@ export function memberRunEntry(op: BulkOperation): MemberRunEntry | undefined {
 
 /**
  * The plan's order cut into steps: maximal runs (of at least two) of consecutive member PATCHes of
- * the same group, every other operation a step of its own. An operation answered without running
- * (the plan's errors) ends a run: it is answered in its place.
+ * the same group, and of consecutive user creates (joinsCreateRun, at most MAX_CREATE_RUN), every
+ * other operation a step of its own. An operation answered without running (the plan's errors) ends a
+ * run: it is answered in its place.
  */
 export function bulkSteps(
   plan: Pick<BulkPlan, 'order' | 'errors'>,
@@ -116,14 +120,25 @@ export function bulkSteps(
 ): BulkStep[] {
   const steps: BulkStep[] = [];
   let run: { group: string; indexes: number[]; parsed: ParsedMemberPatch[] } | undefined;
+  let creates: number[] = [];
   const close = () => {
-    if (!run) return;
-    if (run.indexes.length >= MIN_RUN) steps.push({ kind: 'memberRun', ...run });
-    else steps.push(...run.indexes.map((index) => ({ kind: 'one' as const, index })));
-    run = undefined;
+    if (run) {
+      if (run.indexes.length >= MIN_RUN) steps.push({ kind: 'memberRun', ...run });
+      else steps.push(...run.indexes.map((index) => ({ kind: 'one' as const, index })));
+      run = undefined;
+    }
+    if (creates.length >= MIN_RUN) steps.push({ kind: 'createRun', indexes: creates });
+    else steps.push(...creates.map((index) => ({ kind: 'one' as const, index })));
+    creates = [];
   };
   for (const index of plan.order) {
-    const entry = plan.errors.has(index) ? undefined : memberRunEntry(operations[index]);
+    const refused = plan.errors.has(index);
+    if (!refused && joinsCreateRun(operations[index])) {
+      if (run || creates.length >= MAX_CREATE_RUN) close();
+      creates.push(index);
+      continue;
+    }
+    const entry = refused ? undefined : memberRunEntry(operations[index]);
     if (entry !== undefined && run?.group === entry.group) {
       run.indexes.push(index);
       run.parsed.push(entry.parsed);

@@ -55,7 +55,9 @@ interface Answered {
  * The exception: consecutive PATCHes that only add or remove members of the same group (a run, see
  * domain/bulk/member-runs.ts) are one transaction (GroupsService.patchMemberRun), whose answers, audit
  * rows and events are still each operation's own: 1,000 one-member PATCHes cost about one PATCH of
- * 1,000 members.
+ * 1,000 members. Likewise consecutive user creates (domain/bulk/create-runs.ts) are one transaction
+ * (UsersService.createRun); should it fail (other than a userName taken, which is that create's 409),
+ * its creates run one by one as above, so a run is never answered worse than its operations alone.
  */
 @Injectable()
 export class BulkService {
@@ -65,7 +67,7 @@ export class BulkService {
   constructor(
     private readonly db: Database,
     private readonly tenants: TenantsRepository,
-    users: UsersService,
+    private readonly users: UsersService,
     private readonly groups: GroupsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -107,15 +109,15 @@ export class BulkService {
           // An operation that names a bulkId waits for the POST that defines it, and so for everything
           // started before it (the order stays the one planned). With failOnErrors, no more operations
           // are in flight than errors may still happen, so none runs after the limit is reached; a run
-          // of member PATCHes starts with nothing in flight and is awaited, so it knows how many
-          // errors it may still make.
+          // of member PATCHes or creates starts with nothing in flight and is awaited, so it knows how
+          // many errors it may still make.
           const waits = indexes.some((index) =>
             (plan.dependsOn.get(index) ?? []).some((dep) => !outcomes.has(dep)),
           );
           const windowFull =
             inFlight.length >= MAX_IN_FLIGHT ||
             (failOnErrors !== undefined && inFlight.length >= failOnErrors - errors) ||
-            (failOnErrors !== undefined && step.kind === 'memberRun' && inFlight.length > 0);
+            (failOnErrors !== undefined && step.kind !== 'one' && inFlight.length > 0);
           if (waits || windowFull) {
             await drain();
             if (limitReached()) break;
@@ -129,6 +131,17 @@ export class BulkService {
             const maxErrors = failOnErrors === undefined ? Infinity : failOnErrors - errors;
             inFlight.push(
               this.runMembers(scope, ops, step.parsed, plan.definedBy, outcomes, maxErrors).then((answers) =>
+                answers.forEach((answer, k) => answered(ops[k], answer)),
+              ),
+            );
+            if (failOnErrors !== undefined) await drain();
+            continue;
+          }
+          if (step.kind === 'createRun') {
+            const ops = step.indexes.map((index) => operations[index]);
+            const maxErrors = failOnErrors === undefined ? Infinity : failOnErrors - errors;
+            inFlight.push(
+              this.runCreates(scope, ops, plan.definedBy, outcomes, maxErrors).then((answers) =>
                 answers.forEach((answer, k) => answered(ops[k], answer)),
               ),
             );
@@ -221,6 +234,49 @@ export class BulkService {
       // Nothing of the run was written: each operation answers with what stopped it.
       return ops.map((op, k) => failed(op, patches[k].error ?? error));
     }
+  }
+
+  /**
+   * A run of user creates (consecutive in the plan, see bulkSteps; their data names no bulkId) in one
+   * transaction. Answers the operations run, in order (up to the error that makes `maxErrors`); when
+   * the transaction fails, the run's operations one by one instead.
+   */
+  private async runCreates(
+    scope: RequestScope,
+    ops: readonly BulkOperation[],
+    definedBy: Map<string, number>,
+    outcomes: Map<number, Outcome>,
+    maxErrors: number,
+  ): Promise<Answered[]> {
+    const creates = ops.map((op) => ({ scope: operationScope(scope, op), body: op.data }));
+    let answers;
+    try {
+      answers = await this.users.createRun(scope, creates, maxErrors);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, requestId: scope.tenant.requestId },
+        'a run of user creates failed; its operations run one by one',
+      );
+      return this.oneByOne(scope, ops, definedBy, outcomes, maxErrors);
+    }
+    return answers.map((answer, k): Answered => {
+      const op = ops[k];
+      if ('error' in answer)
+        return {
+          result: failure(op, this.asScimError(answer.error, scope)),
+          outcome: { failed: true },
+        };
+      return {
+        result: {
+          method: op.method,
+          ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}),
+          version: etagOf(answer.version),
+          location: locationOf(scope.baseUrl, 'User', answer.id),
+          status: SUCCESS.POST,
+        },
+        outcome: { id: answer.id },
+      };
+    });
   }
 
   /** The operations of a run that cannot be one (MemberRunRefused), each alone, one after another. */

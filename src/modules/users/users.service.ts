@@ -8,7 +8,9 @@ import {
   project,
   type Projection,
 } from '../../domain/project/attributes.js';
+import { ScimError } from '../../domain/errors.js';
 import { userEvents } from '../../domain/events/change-events.js';
+import type { EventDraft } from '../../domain/events/event-types.js';
 import { compareResources } from '../../domain/schema/changes.js';
 import { validateResource } from '../../domain/schema/validate.js';
 import type { ScimResource } from '../../domain/schema/types.js';
@@ -16,10 +18,10 @@ import { Database, type TenantTx } from '../../storage/database.js';
 import { allInOrder } from '../../storage/pipeline.js';
 import type { ResourceRow } from '../../storage/resource-rows.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
-import { UsersRepository } from '../../storage/users.repository.js';
+import { userNameTaken, UsersRepository } from '../../storage/users.repository.js';
 import type { ListedGroup } from '../../storage/resource-list.js';
 import { auditEvent } from '../audit/audit-event.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { EventsService } from '../events/events.service.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
@@ -72,6 +74,85 @@ export class UsersService {
       toScimResource('User', row, scope.baseUrl, { groups: [] }),
       projection,
     );
+  }
+
+  /**
+   * A Bulk's run of user creates (domain/bulk/create-runs.ts) in one transaction: the tenant held
+   * once, one INSERT of all the users, one of their audit rows, one of their events. Each create
+   * keeps what it gets sent alone (`create`): its 400 from the same validation, computed before any
+   * statement; its 409 when its userName is taken, by a user already there or by an earlier create of
+   * the run (ON CONFLICT DO NOTHING, so the others still succeed); its audit row and events, under its
+   * own scope's request id. Answers the creates run, in order, up to the one that makes `maxErrors`
+   * errors (failOnErrors): a create after it is not run (its row, inserted by the one statement, is
+   * deleted again before anything else is written). Any other failure throws, nothing written.
+   */
+  async createRun(
+    scope: RequestScope,
+    creates: readonly { scope: RequestScope; body: unknown }[],
+    maxErrors = Infinity,
+  ): Promise<UserCreateOutcome[]> {
+    const prepared: ({ error: ScimError } | { id: string; stored: ScimResource; attributes: string[] })[] =
+      [];
+    let invalid = 0;
+    for (const { body } of creates) {
+      if (invalid >= maxErrors) break;
+      try {
+        const { resource, ignored, dialects } = validateResource(scimRegistry, 'User', body, 'create');
+        this.noteIgnored(ignored);
+        this.noteDialects(dialects);
+        const stored = withoutPassword(resource);
+        const attributes = compareResources(scimRegistry, 'User', undefined, stored).changedAttributes;
+        prepared.push({ id: randomUUID(), stored, attributes });
+      } catch (error) {
+        if (!(error instanceof ScimError)) throw error;
+        prepared.push({ error });
+        invalid++;
+      }
+    }
+    const valid = prepared.flatMap((p) => ('error' in p ? [] : [p]));
+    if (valid.length === 0) return prepared.map((p) => ({ error: 'error' in p ? p.error : undefined }));
+    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
+      const held = this.tenants.holdForWrite(tx);
+      const inserted = this.users.insertMany(tx, valid);
+      const [, rows] = await allInOrder(held, inserted);
+      const created = new Map(rows.map((row) => [row.id, row]));
+      const outcomes: UserCreateOutcome[] = [];
+      const audits: AuditEventInput[] = [];
+      const events: (EventDraft & { requestId: string })[] = [];
+      let errors = 0;
+      for (const [k, p] of prepared.entries()) {
+        if (errors >= maxErrors) break;
+        if ('error' in p) {
+          outcomes.push({ error: p.error });
+          errors++;
+          continue;
+        }
+        const row = created.get(p.id);
+        if (!row) {
+          outcomes.push({ error: userNameTaken(p.stored) });
+          errors++;
+          continue;
+        }
+        const opScope = creates[k].scope;
+        outcomes.push({ id: row.id, version: row.version });
+        audits.push(auditEvent(opScope, 'create', 'User', row.id, p.attributes));
+        const requestId = opScope.tenant.requestId;
+        for (const event of userEvents(scimRegistry, row.id, undefined, p.stored, 1))
+          events.push({ ...event, requestId });
+      }
+      // Stopped by failOnErrors: the creates after the stop were inserted by the one statement.
+      const answered = new Set(outcomes.flatMap((o) => ('id' in o ? [o.id] : [])));
+      const removed = this.users.deleteMany(
+        tx,
+        rows.filter((row) => !answered.has(row.id)).map((row) => row.id),
+      );
+      const audited = this.audit.recordMany(tx, audits);
+      // Each event carries its create's request id; `scope` is the run's (the tenant's transaction).
+      const evented = this.events.record(tx, scope, events);
+      tx.commit();
+      await allInOrder(removed, audited, evented);
+      return outcomes;
+    });
   }
 
   /** One user (with its groups when projected), in one statement and one round trip. */
@@ -234,6 +315,9 @@ export class UsersService {
     if (dialects.length > 0) this.logger.debug({ dialects }, 'identity-provider dialect applied');
   }
 }
+
+/** What one create of a Bulk's run did (createRun): the user created, or its error. */
+export type UserCreateOutcome = { id: string; version: number } | { error: unknown };
 
 function groupRefs(scope: RequestScope, rows: { value: string; display: string }[] = []) {
   return rows.map((group) => ({

@@ -19,7 +19,14 @@ type Op =
   | { kind: 'deleteUser'; ref: number }
   | { kind: 'addMember'; ref: number; member: number }
   | { kind: 'deleteGroup'; ref: number }
-  | { kind: 'memberRun'; ref: number; changes: MemberChange[] };
+  | { kind: 'memberRun'; ref: number; changes: MemberChange[] }
+  | { kind: 'createRun'; users: (number | 'invalid')[] };
+
+/**
+ * A run of user creates (consecutive user POSTs are one transaction in the Bulk): userNames from the
+ * same small universe, so some are taken by an earlier user or an earlier create of the run, and
+ * bodies a single POST refuses (no userName).
+ */
 
 /**
  * One member PATCH of a run of them on one group (consecutive member PATCHes of a group are one
@@ -36,6 +43,7 @@ const NAMES = ['ann', 'bob', 'cy'];
 const GROUPS = ['red', 'blue'];
 const TITLES = ['Dev', 'Ops'];
 const MISSING = '00000000-0000-4000-8000-000000000000';
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 const ref = fc.integer({ min: 0, max: 11 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -68,11 +76,23 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       { minLength: 2, maxLength: 5 },
     ),
   }),
+  fc.record({
+    kind: fc.constant('createRun' as const),
+    users: fc.array(
+      fc.oneof(
+        { arbitrary: fc.nat(2), weight: 6 },
+        { arbitrary: fc.constant('invalid' as const), weight: 1 },
+      ),
+      { minLength: 2, maxLength: 6 },
+    ),
+  }),
 );
 
 /** The bulkId of the nearest POST of `type` at or before `at` (never after: no forward references here). */
 function target(ops: Op[], at: number, limit: number, type: 'postUser' | 'postGroup'): string | undefined {
-  for (let i = Math.min(at, limit - 1); i >= 0; i--) if (ops[i].kind === type) return `b${i}`;
+  // A run of creates defines `b<i>` by its first create.
+  const defines = (op: Op) => op.kind === type || (type === 'postUser' && op.kind === 'createRun');
+  for (let i = Math.min(at, limit - 1); i >= 0; i--) if (defines(ops[i])) return `b${i}`;
   return undefined;
 }
 
@@ -131,6 +151,16 @@ function bulkOperations(ops: Op[]): Json[] {
         };
       case 'deleteGroup':
         return { method: 'DELETE', path: `/Groups/${group(op.ref, i)}` };
+      case 'createRun':
+        return op.users.map((name, k) => ({
+          method: 'POST',
+          path: '/Users',
+          bulkId: k === 0 ? `b${i}` : `b${i}x${k}`,
+          data:
+            name === 'invalid'
+              ? { schemas: [USER_SCHEMA], displayName: 'No userName' }
+              : newUser(`${NAMES[name]}@example.com`, { title: TITLES[k % 2] }),
+        }));
       case 'memberRun':
         return op.changes.map((change) => {
           const value =
@@ -157,12 +187,16 @@ interface Outcome {
 
 /**
  * The same operations sent one by one, as a client would: each bulkId replaced by the id its POST got;
- * one whose POST failed is not sent and counted as the Bulk answers it (409, no change).
+ * one whose POST failed is not sent and counted as the Bulk answers it (409, no change). With
+ * `failOnErrors`, the client stops after that many errors.
  */
-async function oneByOne(scim: ScimRequests, operations: Json[]): Promise<Outcome[]> {
+async function oneByOne(scim: ScimRequests, operations: Json[], failOnErrors?: number): Promise<Outcome[]> {
   const ids = new Map<string, string | null>();
   const outcomes: Outcome[] = [];
   for (const op of operations) {
+    // §3.7.3: after failOnErrors errors, nothing more runs.
+    if (failOnErrors !== undefined && outcomes.filter((o) => Number(o.status) >= 400).length >= failOnErrors)
+      break;
     let text = JSON.stringify({ path: op.path, data: op.data });
     const named = [...text.matchAll(/bulkId:(b\d+)/g)].map((m) => m[1]);
     if (named.some((bulkId) => ids.get(bulkId) === null)) {
@@ -225,21 +259,29 @@ describe('/Bulk equals the same operations sent one by one (property)', () => {
 
   it('per-operation statuses and versions, and the final state, on fresh tenants', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), async (ops) => {
-        const operations = bulkOperations(ops);
-        const single = scimAs(t.app, (await createTenant(t.app, 'one by one')).apiKey);
-        const bulked = scimAs(t.app, (await createTenant(t.app, 'bulk')).apiKey);
-        const expected = await oneByOne(single, operations);
-        const res = await bulked.post('Bulk', { schemas: [BULK_REQUEST], Operations: operations });
-        expect(res.statusCode).toBe(200);
-        const answered = (res.json().Operations as (Outcome & Json)[]).map(({ status, version }) => ({
-          status,
-          ...(version ? { version } : {}),
-        }));
-        expect(answered).toEqual(expected);
-        expect(await state(bulked)).toEqual(await state(single));
-      }),
-      { numRuns: 25 },
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 1, maxLength: 12 }),
+        fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined, freq: 3 }),
+        async (ops, failOnErrors) => {
+          const operations = bulkOperations(ops);
+          const single = scimAs(t.app, (await createTenant(t.app, 'one by one')).apiKey);
+          const bulked = scimAs(t.app, (await createTenant(t.app, 'bulk')).apiKey);
+          const expected = await oneByOne(single, operations, failOnErrors);
+          const res = await bulked.post('Bulk', {
+            schemas: [BULK_REQUEST],
+            ...(failOnErrors !== undefined ? { failOnErrors } : {}),
+            Operations: operations,
+          });
+          expect(res.statusCode).toBe(200);
+          const answered = (res.json().Operations as (Outcome & Json)[]).map(({ status, version }) => ({
+            status,
+            ...(version ? { version } : {}),
+          }));
+          expect(answered).toEqual(expected);
+          expect(await state(bulked)).toEqual(await state(single));
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });

@@ -6,6 +6,7 @@ import {
   memberRunEntry,
   MemberRunReplay,
 } from '../../../src/domain/bulk/member-runs.js';
+import { joinsCreateRun, MAX_CREATE_RUN } from '../../../src/domain/bulk/create-runs.js';
 import { planBulk } from '../../../src/domain/bulk/plan.js';
 import { parseBulkRequest } from '../../../src/domain/bulk/request.js';
 import { ScimError } from '../../../src/domain/errors.js';
@@ -131,7 +132,7 @@ describe('memberChangeSet', () => {
 });
 
 function operations(...ops: Json[]) {
-  return parseBulkRequest({ schemas: [BULK], Operations: ops }, { maxOperations: 100 }).operations;
+  return parseBulkRequest({ schemas: [BULK], Operations: ops }, { maxOperations: 10_000 }).operations;
 }
 const patchGroup = (id: string, data: unknown, extra: Json = {}) => ({
   method: 'PATCH',
@@ -164,15 +165,17 @@ describe('bulkSteps', () => {
   const steps = (...ops: Json[]) => {
     const parsed = operations(...ops);
     return bulkSteps(planBulk(parsed), parsed).map((step) =>
-      step.kind === 'one' ? step : { kind: step.kind, group: step.group, indexes: step.indexes },
+      step.kind === 'memberRun' ? { kind: step.kind, group: step.group, indexes: step.indexes } : step,
     );
   };
-  const user = (bulkId: string) => ({
+  const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+  const userWith = (bulkId: string, extra: Json) => ({
     method: 'POST',
     path: '/Users',
     bulkId,
-    data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: bulkId },
+    data: { schemas: [USER], userName: bulkId, ...extra },
   });
+  const user = (bulkId: string) => userWith(bulkId, {});
 
   it('merges consecutive member PATCHes of one group; a single one runs alone', () => {
     expect(
@@ -252,14 +255,101 @@ describe('bulkSteps', () => {
         patchGroup(G1, addMember('bulkId:b')),
       ),
     ).toEqual([
-      { kind: 'one', index: 0 },
-      { kind: 'one', index: 1 },
+      { kind: 'createRun', indexes: [0, 1] },
       { kind: 'memberRun', group: G1, indexes: [2, 3] },
+    ]);
+  });
+
+  it.each<[string, Json[], unknown[]]>([
+    [
+      'consecutive user creates are one run; a single one runs alone',
+      [user('a'), user('b'), user('c'), { method: 'DELETE', path: `/Users/${U1}` }, user('d')],
+      [
+        { kind: 'createRun', indexes: [0, 1, 2] },
+        { kind: 'one', index: 3 },
+        { kind: 'one', index: 4 },
+      ],
+    ],
+    [
+      'a create whose data names a bulkId waits for it and runs alone (§3.7.2)',
+      [user('a'), userWith('b', { manager: { value: 'bulkId:a' } }), user('c'), user('d')],
+      [
+        { kind: 'one', index: 0 },
+        { kind: 'one', index: 1 },
+        { kind: 'createRun', indexes: [2, 3] },
+      ],
+    ],
+    [
+      'a create others name by its bulkId may be in a run',
+      [user('a'), user('b'), patchGroup(G1, addMember('bulkId:a')), patchGroup(G1, addMember('bulkId:b'))],
+      [
+        { kind: 'createRun', indexes: [0, 1] },
+        { kind: 'memberRun', group: G1, indexes: [2, 3] },
+      ],
+    ],
+    [
+      'a group create, a refused POST and a POST with a path end a run',
+      [
+        user('a'),
+        user('b'),
+        { method: 'POST', path: '/Groups', bulkId: 'grp', data: { displayName: 'g' } },
+        user('c'),
+        { method: 'POST', path: '/Users', bulkId: 'x' },
+        user('d'),
+        { method: 'POST', path: `/Users/${U1}`, data: { userName: 'e' } },
+        user('f'),
+        user('g'),
+      ],
+      [
+        { kind: 'createRun', indexes: [0, 1] },
+        { kind: 'one', index: 2 },
+        { kind: 'one', index: 3 },
+        { kind: 'one', index: 4 },
+        { kind: 'one', index: 5 },
+        { kind: 'one', index: 6 },
+        { kind: 'createRun', indexes: [7, 8] },
+      ],
+    ],
+    [
+      'an invalid body (no userName) and a duplicate userName join the run: each fails in its turn',
+      [
+        user('a'),
+        { method: 'POST', path: '/Users', bulkId: 'x', data: { schemas: [USER] } },
+        userWith('b', { userName: 'A' }),
+      ],
+      [{ kind: 'createRun', indexes: [0, 1, 2] }],
+    ],
+    [
+      'member PATCHes and creates in turn end each other',
+      [
+        patchGroup(G1, addMember(U1)),
+        patchGroup(G1, addMember(U2)),
+        user('a'),
+        user('b'),
+        patchGroup(G1, addMember(U1)),
+      ],
+      [
+        { kind: 'memberRun', group: G1, indexes: [0, 1] },
+        { kind: 'createRun', indexes: [2, 3] },
+        { kind: 'one', index: 4 },
+      ],
+    ],
+  ])('%s', (_name, ops, expected) => {
+    expect(steps(...ops)).toEqual(expected);
+  });
+
+  it(`a run of creates holds at most ${MAX_CREATE_RUN} operations`, () => {
+    const ops = Array.from({ length: MAX_CREATE_RUN + 3 }, (_, i) => user(`u${i}`));
+    expect(steps(...ops).map((step) => (step.kind === 'one' ? 1 : step.indexes.length))).toEqual([
+      MAX_CREATE_RUN,
+      3,
     ]);
   });
 
   it('every operation is in exactly one step, in the order of the plan', () => {
     const opArb = fc.oneof(
+      fc.constantFrom('a', 'b', 'c').map((name) => user(name)),
+      fc.constant(userWith('m', { manager: { value: 'bulkId:a' } })),
       fc.constantFrom(G1, G2).map((g) => patchGroup(g, addMember(U1))),
       fc.constant({ method: 'DELETE', path: `/Users/${U1}` }),
       fc.constant(patchGroup(G1, patch({ op: 'replace', path: 'displayName', value: 'x' }))),
@@ -267,10 +357,18 @@ describe('bulkSteps', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 20 }), (ops) => {
         const parsed = operations(...ops);
-        const flat = bulkSteps(planBulk(parsed), parsed).flatMap((step) =>
-          step.kind === 'one' ? [step.index] : step.indexes,
-        );
-        expect(flat).toEqual(planBulk(parsed).order);
+        const plan = planBulk(parsed);
+        const cut = bulkSteps(plan, parsed);
+        const flat = cut.flatMap((step) => (step.kind === 'one' ? [step.index] : step.indexes));
+        expect(flat).toEqual(plan.order);
+        for (const step of cut)
+          if (step.kind === 'createRun') {
+            expect(step.indexes.length).toBeGreaterThanOrEqual(2);
+            for (const index of step.indexes) {
+              expect(plan.errors.has(index)).toBe(false);
+              expect(joinsCreateRun(parsed[index])).toBe(true);
+            }
+          }
       }),
     );
   });
