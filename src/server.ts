@@ -4,6 +4,7 @@ import { createApp } from './app.factory.js';
 import { type AppConfig, redactDatabaseUrl } from './config/config.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { migrateDatabase } from './database/migrate.js';
+import { startDraining } from './http/draining.js';
 import { rowLevelSecurityBypass } from './database/rls-check.js';
 import { EventsRetention } from './modules/events/events-retention.js';
 import { WebhookWorker } from './modules/webhooks/webhook-worker.js';
@@ -68,6 +69,8 @@ export async function startServer(
       embeddedData: embedded ? { path: embedded.clusterDir, relocated: embedded.relocated } : undefined,
       print: printAfterLogs(app),
       stop: async () => {
+        // New requests get the draining 503 at once, not only once the shutdown hooks have run.
+        startDraining(app.getHttpAdapter().getInstance());
         await app.close();
         // After the drain: the metrics of the last requests can still be scraped meanwhile.
         await metrics?.close();
