@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { activeChildren, freePort, startServer } from './processes.mjs';
+import { activeChildren, freePort, ourServerEnv, startServer } from './processes.mjs';
 
 /**
  * `npm run bench -- --only bulk-create-1000`: what /Bulk saves, end to end over HTTP, against the same
@@ -54,17 +54,7 @@ export async function bulkBench({ buildDir, rootDir }) {
       cwd: rootDir,
       port,
       readyPath: '/health/ready',
-      env: {
-        PORT: String(port),
-        METRICS_PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        ADMIN_TOKEN: adminToken,
-        LOG_LEVEL: 'warn',
-        MIGRATE_ON_START: 'false',
-        RATE_LIMIT_RPS: '1000000',
-        RATE_LIMIT_BURST: '1000000',
-      },
+      env: ourServerEnv({ port, databaseUrl, adminToken }),
     });
     const client = scimClient(port);
     const tenant = await client.json('POST', '/admin/v1/tenants', { name: 'bulk bench' }, adminToken);

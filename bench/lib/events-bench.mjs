@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GROUP_SCHEMA, USER_SCHEMA, userId } from './dataset.mjs';
-import { freePort, startServer } from './processes.mjs';
+import { freePort, ourServerEnv, startServer } from './processes.mjs';
 import { seed } from './seed.mjs';
 
 const RATE = 200;
@@ -121,15 +121,7 @@ export async function runEventsBench({ rootDir, buildDir }) {
         port,
         readyPath: '/health/ready',
         env: {
-          PORT: String(port),
-          METRICS_PORT: '0',
-          HOST: '127.0.0.1',
-          DATABASE_URL: databaseUrl,
-          ADMIN_TOKEN: adminToken,
-          LOG_LEVEL: 'warn',
-          MIGRATE_ON_START: 'false',
-          RATE_LIMIT_RPS: '1000000',
-          RATE_LIMIT_BURST: '1000000',
+          ...ourServerEnv({ port, databaseUrl, adminToken }),
           WEBHOOK_ALLOW_PRIVATE: 'true',
           ...(pollMs ? { WEBHOOK_POLL_MS: pollMs } : {}),
         },

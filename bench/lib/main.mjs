@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { datasetFor } from './dataset.mjs';
 import { parseOptions, USAGE } from './options.mjs';
-import { activeChildren, freePort, runNode, startServer } from './processes.mjs';
+import { activeChildren, freePort, ourServerEnv, runNode, startServer } from './processes.mjs';
 import { renderProfile, summarizeProfile } from './profile.mjs';
 import {
   evaluateTargets,
@@ -325,19 +325,8 @@ async function removeCreatedUsers(databaseUrl) {
 }
 
 function ourEnv(port, metricsPort, databaseUrl, adminToken) {
-  return {
-    PORT: String(port),
-    // Metrics stay on, as by default, on a port of their own: a second instance (profiling) must not collide.
-    METRICS_PORT: String(metricsPort),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'warn',
-    MIGRATE_ON_START: 'false',
-    // The per-tenant rate limit would measure itself; the floor has none.
-    RATE_LIMIT_RPS: '1000000',
-    RATE_LIMIT_BURST: '1000000',
-  };
+  // Metrics stay on, as by default, on a port of their own: a second instance (profiling) must not collide.
+  return ourServerEnv({ port, metricsPort, databaseUrl, adminToken });
 }
 
 function floorEnv(port, databaseUrl) {

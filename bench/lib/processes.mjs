@@ -71,6 +71,24 @@ function statusField(pid, field) {
 }
 
 /** Starts `node <args>` on this Node (the pinned Node 24) and waits until `readyPath` answers 200. */
+/**
+ * The environment our server runs with in every bench: on 127.0.0.1, warnings only, the schema already
+ * migrated, and no per-tenant rate limit (it would measure itself; the floors have none).
+ */
+export function ourServerEnv({ port, metricsPort = 0, databaseUrl, adminToken }) {
+  return {
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: 'warn',
+    MIGRATE_ON_START: 'false',
+    RATE_LIMIT_RPS: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+  };
+}
+
 export async function startServer({ name, args, env, port, readyPath, cwd, timeoutMs = 60_000 }) {
   const child = spawn(process.execPath, args, {
     cwd,
