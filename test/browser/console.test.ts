@@ -343,6 +343,8 @@ describe('the console, in Chromium', () => {
     await page.getByRole('radio', { name: 'Audit trail' }).focus();
     await page.keyboard.press('ArrowRight');
     await page.waitForURL(/[?&]view=events/);
+    // The page renders the new view just after the address changes: wait for it (bounded).
+    await page.getByRole('radio', { name: 'Change events', checked: true }).waitFor({ timeout: 10_000 });
     expect(await page.getByRole('radio', { name: 'Change events' }).isChecked()).toBe(true);
     /** Each event row: its type, the resource cell's text and the links in it. */
     const events = () =>
