@@ -467,6 +467,12 @@ describe('the console, in Chromium', () => {
     await page.getByRole('link', { name: 'Team', exact: true }).click();
     await page.waitForURL(`**/t/${tenantId}/team`);
     await page.getByRole('navigation', { name: 'Team pages' }).getByText('Page 1').waitFor();
+    // The page may show the team as it was cached (4 members) until its refetch lands: wait (bounded).
+    await page
+      .getByRole('region', { name: 'Team members', exact: true })
+      .locator('tbody tr')
+      .nth(24)
+      .waitFor({ timeout: 10_000 });
     const first = (await rows(page, 'Team members')).map((row) => row[0]);
     expect(first).toHaveLength(25);
     expect(first.slice(0, 4)).toEqual(['Alice Admin', 'Bob Editor', 'Carol Viewer', 'Dave Leaver']);
