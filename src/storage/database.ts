@@ -6,7 +6,9 @@ import type { DB } from './schema.js';
 import type pg from 'pg';
 import { BEGIN, ConnectionLane, failedBecauseOfEarlier, PipelinedTransaction } from './pipeline.js';
 import { runSql, streamSql, type QueryResult } from './sql.js';
-import { TENANT_SCOPE_SQL, tenantScopeParams } from './tenant-scope.js';
+import { tenantScopeParams, tenantScopeSql, type TransactionOptions } from './tenant-scope.js';
+
+export type { TransactionOptions } from './tenant-scope.js';
 
 type Executor = <R>(text: string, values: readonly unknown[]) => Promise<QueryResult<R>>;
 
@@ -76,13 +78,6 @@ function systemTx(em: EntityManager, kysely: Kysely<DB>): SystemTx {
   return new SystemTx((text, values) => runSql(em, text, values), kysely);
 }
 
-/**
- * The transactions of `Database.shared` commit without waiting for their WAL to reach the disk: the
- * closing durable transaction waits for all of them at once (one flush instead of one per operation).
- * One statement with the scope (TENANT_SCOPE_SQL plus the transaction-local `synchronous_commit`).
- */
-const TENANT_SCOPE_ASYNC_COMMIT_SQL = `${TENANT_SCOPE_SQL}, set_config('synchronous_commit', 'off', true)`;
-
 /** The connection the transactions of one tenant share inside `Database.shared`. */
 interface SharedConnection {
   tenantId: string;
@@ -116,12 +111,17 @@ export class Database {
 
   /**
    * Runs `work` in one transaction of `tenantId`, reads included. The first statement is
-   * TENANT_SCOPE_SQL: it is transaction-local, so nothing carries over to the next user of the
-   * pooled connection (also through PgBouncer in transaction mode).
+   * TENANT_SCOPE_SQL (with the settings `options` ask for: tenantScopeSql): it is transaction-local, so
+   * nothing carries over to the next user of the pooled connection (also through PgBouncer in
+   * transaction mode).
    */
-  async transaction<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    tenantId: string,
+    work: (tx: TenantTx) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
     const shared = this.sharing.getStore();
-    if (shared?.tenantId === tenantId) return this.sharedTransaction(shared, work);
+    if (shared?.tenantId === tenantId) return this.sharedTransaction(shared, work, options);
     const client = await (await this.pool()).connect();
     const pipeline = new PipelinedTransaction(client);
     let failure: unknown;
@@ -129,7 +129,7 @@ export class Database {
     let workFailed = false;
     try {
       pipeline.issue(BEGIN, [], false);
-      pipeline.issue(TENANT_SCOPE_SQL, tenantScopeParams(tenantId));
+      pipeline.issue(tenantScopeSql(options, false), tenantScopeParams(tenantId));
       result = await work(new TenantTx(pipeline, this.builder, tenantId));
     } catch (error) {
       workFailed = true;
@@ -182,6 +182,7 @@ export class Database {
             tx.commit();
             await written;
           },
+          {},
           true,
         );
       }
@@ -195,6 +196,7 @@ export class Database {
   private async sharedTransaction<T>(
     shared: SharedConnection,
     work: (tx: TenantTx) => Promise<T>,
+    options: TransactionOptions,
     synchronous = false,
   ): Promise<T> {
     if (shared.broken !== undefined) throw shared.broken;
@@ -204,10 +206,7 @@ export class Database {
     let workFailed = false;
     try {
       pipeline.issue(BEGIN, [], false);
-      pipeline.issue(
-        synchronous ? TENANT_SCOPE_SQL : TENANT_SCOPE_ASYNC_COMMIT_SQL,
-        tenantScopeParams(shared.tenantId),
-      );
+      pipeline.issue(tenantScopeSql(options, !synchronous), tenantScopeParams(shared.tenantId));
       result = await work(new TenantTx(pipeline, this.builder, shared.tenantId));
     } catch (error) {
       workFailed = true;

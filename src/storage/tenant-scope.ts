@@ -22,3 +22,36 @@ export const TENANT_SCOPE_SQL = `SELECT set_config('app.tenant_id', $1, true), s
 export function tenantScopeParams(tenantId: string): unknown[] {
   return [tenantId];
 }
+
+/** How a tenant transaction runs its statements (`Database.transaction`). */
+export interface TransactionOptions {
+  /**
+   * Plan every prepared statement of the transaction once per connection (`plan_cache_mode` =
+   * force_generic_plan, transaction-local), never again per call. For writes whose statements all find
+   * their rows by key (the membership changes): left to itself, PostgreSQL kept re-planning some of
+   * them on every call because a plan made for the given ids is estimated a little cheaper, and
+   * planning the membership DELETE with its event step took 0.78 ms, three times its execution, inside
+   * the group's row lock (docs/benchmarks.md, "The outbox"). Not for lists: a filter's custom plan
+   * (a `sw` prefix as an index range) is worth making.
+   */
+  genericPlans?: boolean;
+}
+
+/**
+ * The first statement of a tenant transaction: TENANT_SCOPE_SQL, with the transaction-local settings
+ * its options ask for in the same statement. The transactions of `Database.shared` commit without
+ * waiting for their WAL to reach the disk (`synchronous_commit` off): the closing durable transaction
+ * waits for all of them at once (one flush instead of one per operation). Fixed texts: four at most.
+ */
+export function tenantScopeSql({ genericPlans = false }: TransactionOptions, asyncCommit: boolean): string {
+  return (
+    TENANT_SCOPE_SQL +
+    (asyncCommit ? `, set_config('synchronous_commit', 'off', true)` : '') +
+    (genericPlans ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : '')
+  );
+}
+
+/** Whether `text` is the first statement of a tenant transaction: TENANT_SCOPE_SQL, with or without settings. */
+export function isTenantScope(text: string): boolean {
+  return text === TENANT_SCOPE_SQL || text.startsWith(`${TENANT_SCOPE_SQL}, set_config(`);
+}

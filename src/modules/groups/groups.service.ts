@@ -33,6 +33,7 @@ import { auditEvent } from '../audit/audit-event.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { EventsService } from '../events/events.service.js';
 import {
+  MEMBERSHIP_WRITE,
   MembershipsService,
   type MemberRow,
   type MemberRunEvent,
@@ -112,29 +113,33 @@ export class GroupsService {
     this.noteDialects(dialects);
     const { stored, members } = splitMembers(resource);
     const id = randomUUID();
-    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const held = this.tenants.holdForWrite(tx);
-      const inserted = this.groups.insert(tx, id, stored);
-      // group.created comes before the group.member_added events of its members.
-      const evented = this.events.record(tx, scope, groupEvents(scimRegistry, id, undefined, stored, 1));
-      if (members.length > 0) {
-        await allInOrder(held, inserted, evented);
-        await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
-      }
-      const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
-      const audited = this.audit.record(
-        tx,
-        auditEvent(
-          scope,
-          'create',
-          'Group',
-          id,
-          members.length > 0 ? [...attributes, 'members'] : attributes,
-        ),
-      );
-      const row = allInOrder(held, inserted, evented, audited).then(([, inserted]) => inserted);
-      return this.present(tx, scope, id, row, projection);
-    });
+    return this.db.transaction(
+      scope.tenant.tenantId,
+      async (tx) => {
+        const held = this.tenants.holdForWrite(tx);
+        const inserted = this.groups.insert(tx, id, stored);
+        // group.created comes before the group.member_added events of its members.
+        const evented = this.events.record(tx, scope, groupEvents(scimRegistry, id, undefined, stored, 1));
+        if (members.length > 0) {
+          await allInOrder(held, inserted, evented);
+          await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
+        }
+        const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
+        const audited = this.audit.record(
+          tx,
+          auditEvent(
+            scope,
+            'create',
+            'Group',
+            id,
+            members.length > 0 ? [...attributes, 'members'] : attributes,
+          ),
+        );
+        const row = allInOrder(held, inserted, evented, audited).then(([, inserted]) => inserted);
+        return this.present(tx, scope, id, row, projection);
+      },
+      MEMBERSHIP_WRITE,
+    );
   }
 
   /**
@@ -203,28 +208,32 @@ export class GroupsService {
     ifMatch?: string,
     projection = ALL_ATTRIBUTES,
   ) {
-    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const row = await this.lockForWrite(tx, id, ifMatch);
-      const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'replace', row.data);
-      this.noteDialects(dialects);
-      const { stored, members } = splitMembers(resource);
-      const membersChanged = await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
-      const { changed, changedAttributes: attributes } = compareResources(
-        scimRegistry,
-        'Group',
-        row.data,
-        stored,
-      );
-      return this.save(
-        tx,
-        scope,
-        row,
-        changed ? stored : undefined,
-        membersChanged,
-        auditEvent(scope, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
-        projection,
-      );
-    });
+    return this.db.transaction(
+      scope.tenant.tenantId,
+      async (tx) => {
+        const row = await this.lockForWrite(tx, id, ifMatch);
+        const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'replace', row.data);
+        this.noteDialects(dialects);
+        const { stored, members } = splitMembers(resource);
+        const membersChanged = await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
+        const { changed, changedAttributes: attributes } = compareResources(
+          scimRegistry,
+          'Group',
+          row.data,
+          stored,
+        );
+        return this.save(
+          tx,
+          scope,
+          row,
+          changed ? stored : undefined,
+          membersChanged,
+          auditEvent(scope, 'replace', 'Group', id, membersChanged ? [...attributes, 'members'] : attributes),
+          projection,
+        );
+      },
+      MEMBERSHIP_WRITE,
+    );
   }
 
   /** PATCH (RFC 7644 §3.5.2): member operations touch only the rows they name. */
@@ -238,30 +247,34 @@ export class GroupsService {
     const operations = parsePatchRequest(body);
     // Members the request may add, known before the group is read: locked in the group's round trip.
     const candidates = memberValuesNamedBy(operations);
-    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const [row, locked] = await allInOrder(
-        this.lockForWrite(tx, id, ifMatch),
-        this.memberships.lockCandidates(tx, candidates),
-      );
-      const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
-      this.noteDialects(result.dialects);
-      // The change set, the version bump, the audit row and COMMIT then go in one round trip; the bump
-      // and the audit row only happen if a membership row changed (MEMBERS_CHANGED).
-      const typeOf = await this.memberships.resolve(tx, id, result.memberOps, locked);
-      const membersChanged =
-        result.memberOps.length > 0
-          ? this.memberships.issue(tx, id, result.memberOps, typeOf, this.events.causeOf(scope))
-          : false;
-      return this.save(
-        tx,
-        scope,
-        row,
-        result.changed ? result.resource : undefined,
-        membersChanged,
-        auditEvent(scope, 'patch', 'Group', id, result.changedAttributes),
-        projection,
-      );
-    });
+    return this.db.transaction(
+      scope.tenant.tenantId,
+      async (tx) => {
+        const [row, locked] = await allInOrder(
+          this.lockForWrite(tx, id, ifMatch),
+          this.memberships.lockCandidates(tx, candidates),
+        );
+        const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
+        this.noteDialects(result.dialects);
+        // The change set, the version bump, the audit row and COMMIT then go in one round trip; the bump
+        // and the audit row only happen if a membership row changed (MEMBERS_CHANGED).
+        const typeOf = await this.memberships.resolve(tx, id, result.memberOps, locked);
+        const membersChanged =
+          result.memberOps.length > 0
+            ? this.memberships.issue(tx, id, result.memberOps, typeOf, this.events.causeOf(scope))
+            : false;
+        return this.save(
+          tx,
+          scope,
+          row,
+          result.changed ? result.resource : undefined,
+          membersChanged,
+          auditEvent(scope, 'patch', 'Group', id, result.changedAttributes),
+          projection,
+        );
+      },
+      MEMBERSHIP_WRITE,
+    );
   }
 
   /**
@@ -312,113 +325,122 @@ export class GroupsService {
         }
       else if (op.kind === 'remove') op.ids.forEach((member) => named.add(member));
     }
-    return this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      const [found, locked, present] = await allInOrder(
-        this.lockForWrite(tx, id, undefined).catch((error: unknown) => {
-          if (error instanceof ScimError) return error;
-          throw error;
-        }),
-        this.memberships.lockCandidates(tx, [...candidates]),
-        isUuid(id)
-          ? this.memberships.membersAmong(tx, id, [...named])
-          : Promise.resolve(new Map<string, MemberType>()),
-      );
-      const outcomes: MemberPatchOutcome[] = [];
-      let errors = 0;
-      const fail = (error: unknown) => {
-        outcomes.push({ error });
-        errors++;
-      };
-      if (found instanceof ScimError) {
-        for (const p of prepared) {
-          if (errors >= maxErrors) break;
-          fail('error' in p ? p.error : found);
-        }
-        return outcomes;
-      }
-      // What applyPatch does with the group itself is the same for every PATCH of the run: done once.
-      let unchanged: ScimError | undefined;
-      try {
-        if (applyPatch(scimRegistry, 'Group', found.data, [], { id }).changed) throw new MemberRunRefused(id);
-      } catch (error) {
-        if (!(error instanceof ScimError)) throw error;
-        unchanged = error;
-      }
-      const types = new Map(present);
-      const replay = new MemberRunReplay(present.keys());
-      const audits: AuditEventInput[] = [];
-      const events: MemberRunEvent[] = [];
-      let version = found.version;
-      for (const [i, p] of prepared.entries()) {
-        if (errors >= maxErrors) break;
-        if ('error' in p) {
-          fail(p.error);
-          continue;
-        }
-        try {
-          assertIfMatch(patches[i].ifMatch, version);
-          if (p.changes instanceof ScimError) throw p.changes;
-          this.noteDialects(p.changes.dialects);
-          if (unchanged) throw unchanged;
-          const typeOf = await this.memberships.resolve(tx, id, p.changes.memberOps, locked);
-          typeOf.forEach((type, member) => types.set(member, type));
-          const { added, removed } = replay.apply(p.changes.memberOps);
-          if (added.length + removed.length > 0) {
-            version++;
-            const opScope = patches[i].scope;
-            audits.push(auditEvent(opScope, 'patch', 'Group', id, ['members']));
-            const requestId = opScope.tenant.requestId;
-            for (const member of added)
-              events.push({
-                memberId: member,
-                memberType: types.get(member)!,
-                type: 'group.member_added',
-                requestId,
-              });
-            for (const member of removed)
-              events.push({
-                memberId: member,
-                memberType: types.get(member)!,
-                type: 'group.member_removed',
-                requestId,
-              });
+    return this.db.transaction(
+      scope.tenant.tenantId,
+      async (tx) => {
+        const [found, locked, present] = await allInOrder(
+          this.lockForWrite(tx, id, undefined).catch((error: unknown) => {
+            if (error instanceof ScimError) return error;
+            throw error;
+          }),
+          this.memberships.lockCandidates(tx, [...candidates]),
+          isUuid(id)
+            ? this.memberships.membersAmong(tx, id, [...named])
+            : Promise.resolve(new Map<string, MemberType>()),
+        );
+        const outcomes: MemberPatchOutcome[] = [];
+        let errors = 0;
+        const fail = (error: unknown) => {
+          outcomes.push({ error });
+          errors++;
+        };
+        if (found instanceof ScimError) {
+          for (const p of prepared) {
+            if (errors >= maxErrors) break;
+            fail('error' in p ? p.error : found);
           }
-          outcomes.push({ version });
+          return outcomes;
+        }
+        // What applyPatch does with the group itself is the same for every PATCH of the run: done once.
+        let unchanged: ScimError | undefined;
+        try {
+          if (applyPatch(scimRegistry, 'Group', found.data, [], { id }).changed)
+            throw new MemberRunRefused(id);
         } catch (error) {
           if (!(error instanceof ScimError)) throw error;
-          fail(error);
+          unchanged = error;
         }
-      }
-      if (audits.length > 0) {
-        const net = replay.net();
-        const change = {
-          removed: net.removed,
-          added: net.added.map((member) => ({ id: member, type: types.get(member)! })),
-        };
-        const applied = this.memberships.applyRun(tx, id, change, events, scope.tenant.apiKeyId);
-        const touched = this.groups.touch(tx, id, audits.length);
-        const audited = this.audit.recordMany(tx, audits);
-        tx.commit();
-        await allInOrder(applied, touched, audited);
-      }
-      return outcomes;
-    });
+        const types = new Map(present);
+        const replay = new MemberRunReplay(present.keys());
+        const audits: AuditEventInput[] = [];
+        const events: MemberRunEvent[] = [];
+        let version = found.version;
+        for (const [i, p] of prepared.entries()) {
+          if (errors >= maxErrors) break;
+          if ('error' in p) {
+            fail(p.error);
+            continue;
+          }
+          try {
+            assertIfMatch(patches[i].ifMatch, version);
+            if (p.changes instanceof ScimError) throw p.changes;
+            this.noteDialects(p.changes.dialects);
+            if (unchanged) throw unchanged;
+            const typeOf = await this.memberships.resolve(tx, id, p.changes.memberOps, locked);
+            typeOf.forEach((type, member) => types.set(member, type));
+            const { added, removed } = replay.apply(p.changes.memberOps);
+            if (added.length + removed.length > 0) {
+              version++;
+              const opScope = patches[i].scope;
+              audits.push(auditEvent(opScope, 'patch', 'Group', id, ['members']));
+              const requestId = opScope.tenant.requestId;
+              for (const member of added)
+                events.push({
+                  memberId: member,
+                  memberType: types.get(member)!,
+                  type: 'group.member_added',
+                  requestId,
+                });
+              for (const member of removed)
+                events.push({
+                  memberId: member,
+                  memberType: types.get(member)!,
+                  type: 'group.member_removed',
+                  requestId,
+                });
+            }
+            outcomes.push({ version });
+          } catch (error) {
+            if (!(error instanceof ScimError)) throw error;
+            fail(error);
+          }
+        }
+        if (audits.length > 0) {
+          const net = replay.net();
+          const change = {
+            removed: net.removed,
+            added: net.added.map((member) => ({ id: member, type: types.get(member)! })),
+          };
+          const applied = this.memberships.applyRun(tx, id, change, events, scope.tenant.apiKeyId);
+          const touched = this.groups.touch(tx, id, audits.length);
+          const audited = this.audit.recordMany(tx, audits);
+          tx.commit();
+          await allInOrder(applied, touched, audited);
+        }
+        return outcomes;
+      },
+      MEMBERSHIP_WRITE,
+    );
   }
 
   async delete(scope: RequestScope, id: string, ifMatch?: string): Promise<void> {
-    await this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      // FOR UPDATE waits for writes naming this group as a member (FOR KEY SHARE), so the removal
-      // below sees their rows; later ones wait for this and then find no such member.
-      const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
-      // Its own member rows cascade (group.deleted says it all); its rows as a member of other groups
-      // do not, and each removal is a group.member_removed event of that group.
-      const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
-      const deleted = this.groups.delete(tx, id);
-      const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'Group', id, []));
-      const evented = this.events.record(tx, scope, groupEvents(scimRegistry, id, row.data, undefined, 0));
-      tx.commit();
-      await allInOrder(removed, deleted, audited, evented);
-    });
+    await this.db.transaction(
+      scope.tenant.tenantId,
+      async (tx) => {
+        // FOR UPDATE waits for writes naming this group as a member (FOR KEY SHARE), so the removal
+        // below sees their rows; later ones wait for this and then find no such member.
+        const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
+        // Its own member rows cascade (group.deleted says it all); its rows as a member of other groups
+        // do not, and each removal is a group.member_removed event of that group.
+        const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
+        const deleted = this.groups.delete(tx, id);
+        const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'Group', id, []));
+        const evented = this.events.record(tx, scope, groupEvents(scimRegistry, id, row.data, undefined, 0));
+        tx.commit();
+        await allInOrder(removed, deleted, audited, evented);
+      },
+      MEMBERSHIP_WRITE,
+    );
   }
 
   /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ScimError } from '../../domain/errors.js';
 import type { MemberOp, MemberRef } from '../../domain/patch/engine.js';
 import { isUuid } from '../../domain/ids.js';
-import type { TenantTx } from '../../storage/database.js';
+import type { TenantTx, TransactionOptions } from '../../storage/database.js';
 import type { EventCause } from '../../storage/events.repository.js';
 import { allInOrder } from '../../storage/pipeline.js';
 import {
@@ -14,6 +14,12 @@ import {
 } from '../../storage/memberships.repository.js';
 
 export type { GroupRefRow, MemberRow, MemberRunEvent, MemberType };
+
+/**
+ * The options of every transaction that changes memberships: its statements find their rows by key, so
+ * each is planned once per connection (TransactionOptions.genericPlans), not on every call.
+ */
+export const MEMBERSHIP_WRITE: TransactionOptions = { genericPlans: true };
 
 /** Members looked up and locked ahead (lockCandidates): the ids asked for, and those that exist. */
 export interface LockedMembers {

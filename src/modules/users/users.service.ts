@@ -23,7 +23,7 @@ import type { ListedGroup } from '../../storage/resource-list.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { EventsService } from '../events/events.service.js';
-import { MembershipsService } from '../memberships/memberships.service.js';
+import { MEMBERSHIP_WRITE, MembershipsService } from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import {
   assertIfMatch,
@@ -247,17 +247,21 @@ export class UsersService {
   }
 
   async delete(scope: RequestScope, id: string, ifMatch?: string): Promise<void> {
-    await this.db.transaction(scope.tenant.tenantId, async (tx) => {
-      // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
-      // removal below sees their rows; later ones wait for this and then find no such member.
-      const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
-      const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
-      const deleted = this.users.delete(tx, id);
-      const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'User', id, []));
-      const evented = this.events.record(tx, scope, userEvents(scimRegistry, id, row.data, undefined, 0));
-      tx.commit();
-      await allInOrder(removed, deleted, audited, evented);
-    });
+    await this.db.transaction(
+      scope.tenant.tenantId,
+      async (tx) => {
+        // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
+        // removal below sees their rows; later ones wait for this and then find no such member.
+        const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
+        const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
+        const deleted = this.users.delete(tx, id);
+        const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'User', id, []));
+        const evented = this.events.record(tx, scope, userEvents(scimRegistry, id, row.data, undefined, 0));
+        tx.commit();
+        await allInOrder(removed, deleted, audited, evented);
+      },
+      MEMBERSHIP_WRITE,
+    );
   }
 
   /**

@@ -1,7 +1,8 @@
 import type { LightMyRequestResponse as Response } from 'fastify';
 import { Database } from '../../../src/storage/database.js';
 import { sqlObservers, type SqlEvent } from '../../../src/storage/sql.js';
-import { APP_ROLE, TENANT_SCOPE_SQL, tenantScopeParams } from '../../../src/storage/tenant-scope.js';
+import { MEMBERSHIP_WRITE } from '../../../src/modules/memberships/memberships.service.js';
+import { APP_ROLE, isTenantScope, tenantScopeParams } from '../../../src/storage/tenant-scope.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { GROUP_SCHEMA, newUser, patchOp, scimAs, type ScimRequests } from '../../support/scim-requests.js';
 import { createTenant, type TestTenant } from '../../support/tenants.js';
@@ -36,9 +37,15 @@ async function statementsOf(request: () => Promise<Response>): Promise<SqlEvent[
 /** Every statement comes after the statement scoping its transaction to `tenantId`. */
 function expectScopedTo(events: SqlEvent[], tenantId: string): void {
   expect(events.length).toBeGreaterThan(1);
-  expect(events[0]).toMatchObject({ text: TENANT_SCOPE_SQL, values: tenantScopeParams(tenantId) });
-  const scopes = events.filter((event) => event.text === TENANT_SCOPE_SQL);
+  expect(isTenantScope(events[0].text)).toBe(true);
+  expect(events[0].values).toEqual(tenantScopeParams(tenantId));
+  const scopes = events.filter((event) => isTenantScope(event.text));
   for (const scope of scopes) expect(scope.values).toEqual(tenantScopeParams(tenantId));
+}
+
+/** Whether the first statement of the request's (first) transaction asks for generic plans. */
+function genericPlans(events: SqlEvent[]): boolean {
+  return events[0].text.includes(`set_config('plan_cache_mode', 'force_generic_plan', true)`);
 }
 
 describe('every statement of a tenant runs in a transaction scoped to it (Database.transaction)', () => {
@@ -110,7 +117,7 @@ describe('every statement of a tenant runs in a transaction scoped to it (Databa
     const fetched = events.findIndex((event) => event.text.includes('FROM scim_membership'));
     expect(fetched).toBeGreaterThan(0);
     // The read of the group row, then the stream: each opened with the scope.
-    expect(events.slice(1, fetched).some((event) => event.text === TENANT_SCOPE_SQL)).toBe(true);
+    expect(events.slice(1, fetched).some((event) => isTenantScope(event.text))).toBe(true);
   });
 
   it('operator reads of one tenant: its API keys and its audit trail', async () => {
@@ -119,6 +126,67 @@ describe('every statement of a tenant runs in a transaction scoped to it (Databa
       `/admin/v1/tenants/${tenant.tenantId}/audit-events`,
     ]) {
       expectScopedTo(await statementsOf(() => admin(url)), tenant.tenantId);
+    }
+  });
+
+  it('membership writes plan their statements once per connection (generic plans); creates and lists do not', async () => {
+    const user = (await scim.post('Users', newUser('planned@example.com'))).json().id;
+    const other = (await scim.post('Users', newUser('planned-2@example.com'))).json().id;
+    let group = '';
+    const steps: [string, () => Promise<Response>, boolean][] = [
+      ['POST /Users', () => scim.post('Users', newUser('planned-3@example.com')), false],
+      [
+        'POST /Groups with a member',
+        async () => {
+          const res = await scim.post('Groups', {
+            schemas: [GROUP_SCHEMA],
+            displayName: 'Planned',
+            members: [{ value: user }],
+          });
+          group = res.json().id;
+          return res;
+        },
+        true,
+      ],
+      ['GET /Users?filter', () => scim.get('Users?filter=userName+sw+%22planned%22'), false],
+      [
+        'PATCH /Groups/{id} adds',
+        () =>
+          scim.patch(`Groups/${group}`, patchOp({ op: 'add', path: 'members', value: [{ value: other }] })),
+        true,
+      ],
+      [
+        'PUT /Groups/{id}',
+        () => scim.put(`Groups/${group}`, { schemas: [GROUP_SCHEMA], displayName: 'Planned', members: [] }),
+        true,
+      ],
+      [
+        'PATCH /Users/{id}',
+        () => scim.patch(`Users/${user}`, patchOp({ op: 'replace', path: 'active', value: false })),
+        false,
+      ],
+      ['DELETE /Users/{id}', () => scim.delete(`Users/${other}`), true],
+      ['DELETE /Groups/{id}', () => scim.delete(`Groups/${group}`), true],
+    ];
+    for (const [name, step, generic] of steps) {
+      const events = await statementsOf(step);
+      expectScopedTo(events, tenant.tenantId);
+      expect([name, genericPlans(events)]).toEqual([name, generic]);
+    }
+  });
+
+  it('the generic plans last one transaction, like the scope', async () => {
+    const db = t.app.get(Database, { strict: false });
+    const read = "SELECT current_setting('plan_cache_mode') AS mode";
+    const inside = await db.transaction(
+      tenant.tenantId,
+      (tx) => tx.sql<{ mode: string }>(read),
+      MEMBERSHIP_WRITE,
+    );
+    expect(inside.rows[0].mode).toBe('force_generic_plan');
+    for (let i = 0; i < 3; i++) {
+      const after = await db.transaction(tenant.tenantId, (tx) => tx.sql<{ mode: string }>(read));
+      expect(after.rows[0].mode).toBe('auto');
     }
   });
 
