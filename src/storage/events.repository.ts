@@ -35,7 +35,8 @@ export interface EventPageQuery {
 const INSERT_COLUMNS = 'tenant_id, request_id, api_key_id, type, resource_type, resource_id, data, xid';
 
 /** The events that begin a resource's history: change_event_resource_idx has no entry for them. */
-const CREATED = `('user.created', 'group.created')`;
+const CREATED_TYPES: ReadonlySet<string> = new Set(['user.created', 'group.created']);
+const CREATED = `(${[...CREATED_TYPES].map((type) => `'${type}'`).join(', ')})`;
 
 /**
  * The position (`xid`) of a write's events about one resource: the writing transaction's id, or the
@@ -54,6 +55,34 @@ function positionOf(tenant: string, resource: string): string {
      WHERE p.tenant_id = ${tenant} AND p.resource_id = ${resource} AND p.type NOT IN ${CREATED}
      ORDER BY p.xid DESC LIMIT 1))`;
 }
+
+/**
+ * The INSERT of a write's events, given as a jsonb array of EventDrafts (each with an optional
+ * `requestId` of its own), in their order. The arguments are SQL placeholders. A created resource has
+ * no earlier event to be ordered after: its events take the transaction's id without looking one up.
+ * With `onlyIf`, a predicate: no event is written unless it holds (the write they describe happened).
+ */
+function eventRowsSql(
+  { tenant, requestId, apiKeyId, events }: Record<'tenant' | 'requestId' | 'apiKeyId' | 'events', string>,
+  onlyIf = 'true',
+): string {
+  return `INSERT INTO change_event (${INSERT_COLUMNS})
+       SELECT ${tenant}, coalesce(e.event->>'requestId', ${requestId}), ${apiKeyId}, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
+              CASE WHEN e.event->>'type' IN ${CREATED} THEN pg_current_xact_id()
+                   ELSE ${positionOf(tenant, "(e.event->>'resourceId')::uuid")} END
+         FROM jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS e(event, n)
+        WHERE ${onlyIf}
+        ORDER BY e.n`;
+}
+
+/** A parameterized statement: its text and its values ($1 … in order). */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** Makes a write statement into one that also appends events (EventsRepository.appending). */
+export type StatementExtension = (statement: Statement) => Statement;
 
 type MemberEventType = 'group.member_added' | 'group.member_removed';
 
@@ -137,15 +166,64 @@ export class EventsRepository {
     cause: EventCause,
   ): Promise<void> {
     if (events.length === 0 || !this.enabled) return;
-    await tx.sql(
-      `INSERT INTO change_event (${INSERT_COLUMNS})
-       SELECT $1, coalesce(e.event->>'requestId', $2), $3, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
-              CASE WHEN e.event->>'type' IN ${CREATED} THEN pg_current_xact_id()
-                   ELSE ${positionOf('$1', "(e.event->>'resourceId')::uuid")} END
-         FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
-        ORDER BY e.n`,
-      [tx.tenantId, cause.requestId, cause.apiKeyId, JSON.stringify(events)],
-    );
+    await tx.sql(eventRowsSql({ tenant: '$1', requestId: '$2', apiKeyId: '$3', events: '$4' }), [
+      tx.tenantId,
+      cause.requestId,
+      cause.apiKeyId,
+      JSON.stringify(events),
+    ]);
+  }
+
+  /**
+   * `statement`, a write of one resource row (INSERT or UPDATE … RETURNING), made to append the write's
+   * events in the same statement (a data-modifying CTE, as the membership statements append theirs):
+   * it answers what `statement` answers, and writes the events only if it wrote a row. One statement
+   * fewer than `insert` beside the write: an event costs its row, not a statement of its own (its
+   * parse, bind, executor start and end, and its answer). No events, or events off: `statement`.
+   */
+  appending(
+    statement: Statement,
+    tenantId: string,
+    events: readonly EventDraft[],
+    cause: EventCause,
+  ): Statement {
+    if (events.length === 0 || !this.enabled) return statement;
+    const next = statement.values.length + 1;
+    if (events.length === 1) {
+      // The usual write (a create, most updates): one row, its values placeholders of their own, no
+      // array to unpack and order, and a creation's position without the lookup.
+      const [{ type, resourceType, resourceId, data }] = events;
+      const [tenant, requestId, apiKeyId, eventType, eventResourceType, resource, eventData] = [
+        0, 1, 2, 3, 4, 5, 6,
+      ].map((i) => `$${next + i}`);
+      const position = CREATED_TYPES.has(type) ? 'pg_current_xact_id()' : positionOf(tenant, resource);
+      return {
+        text: `WITH written AS (${statement.text}),
+          events AS (
+            INSERT INTO change_event (${INSERT_COLUMNS})
+            SELECT ${tenant}, ${requestId}, ${apiKeyId}, ${eventType}, ${eventResourceType}, ${resource}, ${eventData}::jsonb, ${position}
+              FROM written
+          )
+          SELECT * FROM written`,
+        values: [
+          ...statement.values,
+          tenantId,
+          cause.requestId,
+          cause.apiKeyId,
+          type,
+          resourceType,
+          resourceId,
+          JSON.stringify(data),
+        ],
+      };
+    }
+    const [tenant, requestId, apiKeyId, drafts] = [0, 1, 2, 3].map((i) => `$${next + i}`);
+    return {
+      text: `WITH written AS (${statement.text}),
+        events AS (${eventRowsSql({ tenant, requestId, apiKeyId, events: drafts }, 'EXISTS (SELECT 1 FROM written)')})
+        SELECT * FROM written`,
+      values: [...statement.values, tenantId, cause.requestId, cause.apiKeyId, JSON.stringify(events)],
+    };
   }
 
   /** Up to `limit` events after `after`, oldest first, only from transactions that have all ended. */

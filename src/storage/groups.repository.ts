@@ -4,6 +4,7 @@ import type { ListQuery } from '../domain/list/list-query.js';
 import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
+import type { StatementExtension } from './events.repository.js';
 import { GROUP_COLUMN_MAP, GROUP_COLUMNS } from './group-columns.js';
 import { GROUP_MEMBERS, type ListedMember } from './resource-list.js';
 import type { ResourceRow } from './resource-rows.js';
@@ -42,13 +43,16 @@ export class GroupsRepository {
     return this.table.touchIfMembersChanged(tx, id);
   }
 
-  /** A new group; 409 uniqueness when its displayName is taken in the tenant. */
-  insert(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    return this.table.insert(tx, id, stored, () => conflict(stored));
+  /**
+   * A new group; 409 uniqueness when its displayName is taken in the tenant. `extend`: what the
+   * statement does besides (ResourceTable.insert).
+   */
+  insert(tx: TenantTx, id: string, stored: ScimResource, extend?: StatementExtension): Promise<ResourceRow> {
+    return this.table.insert(tx, id, stored, () => conflict(stored), extend);
   }
 
-  update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    return this.table.update(tx, id, stored, () => conflict(stored));
+  update(tx: TenantTx, id: string, stored: ScimResource, extend?: StatementExtension): Promise<ResourceRow> {
+    return this.table.update(tx, id, stored, () => conflict(stored), extend);
   }
 }
 

@@ -6,6 +6,7 @@ import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ResourceTypeName, ScimResource } from '../domain/schema/types.js';
 import type { DerivedColumn } from './resource-columns.js';
 import type { TenantTx } from './database.js';
+import type { Statement, StatementExtension } from './events.repository.js';
 import { MEMBERS_CHANGED_SQL } from './memberships.repository.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from './pg-errors.js';
 import {
@@ -65,29 +66,39 @@ export class ResourceTable {
       `WHERE r.tenant_id = $1 AND r.id = $2 RETURNING ${RESOURCE_COLUMNS}`;
   }
 
-  /** A new row; `conflict` is the 409 (RFC 7644 §3.3 uniqueness) when a unique column is taken. */
+  /**
+   * A new row; `conflict` is the 409 (RFC 7644 §3.3 uniqueness) when a unique column is taken. With
+   * `extend`, the statement also does what it adds (the write's events: EventsRepository.appending).
+   */
   async insert(
     tx: TenantTx,
     id: string,
     stored: ScimResource,
     conflict: () => ScimError,
+    extend?: StatementExtension,
   ): Promise<ResourceRow> {
-    const { rows } = await tx
-      .sql<ResourceRow>(this.insertSql, this.values(tx, id, stored))
-      .catch(rethrowUniqueness(conflict));
-    return rows[0];
+    return this.write(tx, { text: this.insertSql, values: this.values(tx, id, stored) }, conflict, extend);
   }
 
-  /** The stored form and its columns replaced, version bumped; `conflict` as for insert. */
+  /** The stored form and its columns replaced, version bumped; `conflict` and `extend` as for insert. */
   async update(
     tx: TenantTx,
     id: string,
     stored: ScimResource,
     conflict: () => ScimError,
+    extend?: StatementExtension,
   ): Promise<ResourceRow> {
-    const { rows } = await tx
-      .sql<ResourceRow>(this.updateSql, this.values(tx, id, stored))
-      .catch(rethrowUniqueness(conflict));
+    return this.write(tx, { text: this.updateSql, values: this.values(tx, id, stored) }, conflict, extend);
+  }
+
+  private async write(
+    tx: TenantTx,
+    statement: Statement,
+    conflict: () => ScimError,
+    extend: StatementExtension | undefined,
+  ): Promise<ResourceRow> {
+    const { text, values } = extend ? extend(statement) : statement;
+    const { rows } = await tx.sql<ResourceRow>(text, values).catch(rethrowUniqueness(conflict));
     return rows[0];
   }
 

@@ -4,6 +4,7 @@ import type { ListQuery } from '../domain/list/list-query.js';
 import type { SchemaRegistry } from '../domain/schema/registry.js';
 import type { ScimResource } from '../domain/schema/types.js';
 import type { TenantTx } from './database.js';
+import type { StatementExtension } from './events.repository.js';
 import { USER_GROUPS, type ListedGroup } from './resource-list.js';
 import { RESOURCE_COLUMNS, type ResourceRow } from './resource-rows.js';
 import { isUuid } from '../domain/ids.js';
@@ -53,9 +54,12 @@ export class UsersRepository {
     return this.table.delete(tx, id);
   }
 
-  /** A new user; 409 uniqueness when its userName is taken in the tenant (case-insensitively). */
-  insert(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    return this.table.insert(tx, id, stored, () => userNameTaken(stored));
+  /**
+   * A new user; 409 uniqueness when its userName is taken in the tenant (case-insensitively). `extend`:
+   * what the statement does besides (ResourceTable.insert).
+   */
+  insert(tx: TenantTx, id: string, stored: ScimResource, extend?: StatementExtension): Promise<ResourceRow> {
+    return this.table.insert(tx, id, stored, () => userNameTaken(stored), extend);
   }
 
   /**
@@ -96,8 +100,8 @@ export class UsersRepository {
   }
 
   /** The stored form and its columns replaced, version bumped; 409 when the new userName is taken. */
-  update(tx: TenantTx, id: string, stored: ScimResource): Promise<ResourceRow> {
-    return this.table.update(tx, id, stored, () => userNameTaken(stored));
+  update(tx: TenantTx, id: string, stored: ScimResource, extend?: StatementExtension): Promise<ResourceRow> {
+    return this.table.update(tx, id, stored, () => userNameTaken(stored), extend);
   }
 }
 

@@ -7,6 +7,9 @@ import pg from 'pg';
 import { EventsService } from '../../src/modules/events/events.service.js';
 import { Database } from '../../src/storage/database.js';
 import { EventsRepository } from '../../src/storage/events.repository.js';
+import { UsersRepository } from '../../src/storage/users.repository.js';
+import { userEvents } from '../../src/domain/events/change-events.js';
+import { scimRegistry } from '../../src/modules/scim/scim-registry.js';
 import { encodeEventCursor } from '../../src/domain/events/event-cursor.js';
 import { sqlObservers, type SqlEvent } from '../../src/storage/sql.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -139,6 +142,80 @@ describe('member events', () => {
     ]);
     expect(new Set(events.slice(0, 2).map((e) => e.data.group.id))).toEqual(new Set([first, second]));
     expect(events.slice(0, 2).every((e) => e.data.member.value === userId)).toBe(true);
+  });
+});
+
+/** The statements a request sent, while it ran. */
+async function statementsOf(request: () => Promise<{ statusCode: number }>): Promise<SqlEvent[]> {
+  const statements: SqlEvent[] = [];
+  const observe = (event: SqlEvent) => statements.push(event);
+  sqlObservers.add(observe);
+  try {
+    expect((await request()).statusCode).toBeLessThan(300);
+  } finally {
+    sqlObservers.delete(observe);
+  }
+  return statements;
+}
+
+describe("a write of a user or group row appends its events in the row's own statement", () => {
+  it('POST /Users: the INSERT appends user.created; a PATCH deactivating and promoting: the UPDATE appends its three events, in order', async () => {
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+    let id = '';
+    const created = await statementsOf(async () => {
+      const res = await scimA.post('Users', newUser('appended@example.com'));
+      id = res.json().id;
+      return res;
+    });
+    const [creation] = created.filter((s) => s.text.includes('INSERT INTO change_event'));
+    expect(created.filter((s) => s.text.includes('INSERT INTO change_event'))).toHaveLength(1);
+    expect(creation.text).toMatch(/INSERT INTO scim_user/);
+    const updated = await statementsOf(() =>
+      scimA.patch(`Users/${id}`, patchOp({ op: 'replace', value: { active: false, userType: 'Admin' } })),
+    );
+    const writes = updated.filter((s) => s.text.includes('INSERT INTO change_event'));
+    expect(writes).toHaveLength(1);
+    expect(writes[0].text).toMatch(/UPDATE scim_user/);
+    const events = await feed.poll();
+    expect(events.map((e) => [e.type, e.data.resource.id])).toEqual([
+      ['user.created', id],
+      ['user.updated', id],
+      ['user.deactivated', id],
+      ['user.role_changed', id],
+    ]);
+    expect(events[0].data.resource.meta).toEqual({ resourceType: 'User', version: 'W/"1"' });
+    expect(events[3].data.role).toEqual({ from: 'Viewer', to: 'Admin' });
+    // The four share the write's transactions' positions: created first, the update's three after it.
+    expect(new Set(events.slice(1).map((e) => e.requestId)).size).toBe(1);
+  });
+
+  it('a row write that writes no row (no such user) appends none of its events', async () => {
+    const db = t.app.get(Database, { strict: false });
+    const users = t.app.get(UsersRepository, { strict: false });
+    const events = t.app.get(EventsRepository, { strict: false });
+    const missing = '00000000-0000-4000-8000-00000000abcd';
+    const before = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'gone@example.com' };
+    const after = { ...before, active: false, userType: 'Editor' };
+    const cause = { requestId: 'no-such-row', apiKeyId: a.apiKeyId };
+    for (const drafts of [
+      userEvents(scimRegistry, missing, undefined, after, 1),
+      userEvents(scimRegistry, missing, before, after, 2),
+      userEvents(scimRegistry, missing, before, { ...before, displayName: 'Gone' }, 2),
+    ]) {
+      expect(drafts.length).toBeGreaterThan(0);
+      const written = await db.transaction(a.tenantId, (tx) =>
+        users.update(tx, missing, after, (statement) =>
+          events.appending(statement, a.tenantId, drafts, cause),
+        ),
+      );
+      expect(written).toBeUndefined();
+    }
+    const { rows } = await t.db.client.query(
+      `SELECT count(*)::int AS n FROM change_event WHERE request_id = $1`,
+      [cause.requestId],
+    );
+    expect(rows[0].n).toBe(0);
   });
 });
 

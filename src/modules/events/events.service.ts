@@ -11,7 +11,12 @@ import {
 } from '../../domain/events/event-cursor.js';
 import type { EventDraft, EventType } from '../../domain/events/event-types.js';
 import { Database, type TenantTx } from '../../storage/database.js';
-import { EventsRepository, type ChangeEventRow, type EventCause } from '../../storage/events.repository.js';
+import {
+  EventsRepository,
+  type ChangeEventRow,
+  type EventCause,
+  type StatementExtension,
+} from '../../storage/events.repository.js';
 import { allInOrder } from '../../storage/pipeline.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { isoTimestamp } from '../../storage/timestamps.js';
@@ -75,6 +80,21 @@ export class EventsService {
     if (scope.tenant.tenantId !== tx.tenantId)
       throw new Error('Change event recorded in another tenant’s transaction');
     return this.events.insert(tx, events, this.causeOf(scope));
+  }
+
+  /**
+   * The events of a write to one resource row, appended by the write's own statement: pass it to the
+   * repository's insert or update (EventsRepository.appending). One statement fewer than `record`.
+   */
+  appendedTo(
+    tx: TenantTx,
+    scope: { tenant: TenantContext },
+    events: readonly EventDraft[],
+  ): StatementExtension {
+    if (scope.tenant.tenantId !== tx.tenantId)
+      throw new Error('Change event recorded in another tenant’s transaction');
+    const cause = this.causeOf(scope);
+    return (statement) => this.events.appending(statement, tx.tenantId, events, cause);
   }
 
   /** A tenant's events after the cursor, oldest first (404 for an unknown tenant). */

@@ -117,11 +117,11 @@ export class GroupsService {
       scope.tenant.tenantId,
       async (tx) => {
         const held = this.tenants.holdForWrite(tx);
-        const inserted = this.groups.insert(tx, id, stored);
-        // group.created comes before the group.member_added events of its members.
-        const evented = this.events.record(tx, scope, groupEvents(scimRegistry, id, undefined, stored, 1));
+        // group.created (appended by the INSERT) comes before the group.member_added events of its members.
+        const events = this.events.appendedTo(tx, scope, groupEvents(scimRegistry, id, undefined, stored, 1));
+        const inserted = this.groups.insert(tx, id, stored, events);
         if (members.length > 0) {
-          await allInOrder(held, inserted, evented);
+          await allInOrder(held, inserted);
           await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
         }
         const attributes = compareResources(scimRegistry, 'Group', undefined, stored).changedAttributes;
@@ -135,7 +135,7 @@ export class GroupsService {
             members.length > 0 ? [...attributes, 'members'] : attributes,
           ),
         );
-        const row = allInOrder(held, inserted, evented, audited).then(([, inserted]) => inserted);
+        const row = allInOrder(held, inserted, audited).then(([, inserted]) => inserted);
         return this.present(tx, scope, id, row, projection);
       },
       MEMBERSHIP_WRITE,
@@ -479,16 +479,12 @@ export class GroupsService {
     const pending = typeof membersChanged !== 'boolean';
     let saved: Promise<ResourceRow> = Promise.resolve(row);
     let audited: Promise<void> = Promise.resolve();
-    let evented: Promise<void> = Promise.resolve();
     if (stored) {
-      saved = this.groups.update(tx, row.id, stored);
+      // The update bumps the version by one and appends its events; member changes are events of
+      // their own statements.
+      const events = groupEvents(scimRegistry, row.id, row.data, stored, row.version + 1);
+      saved = this.groups.update(tx, row.id, stored, this.events.appendedTo(tx, scope, events));
       audited = this.audit.record(tx, event);
-      // The update bumps the version by one; member changes are events of their own statements.
-      evented = this.events.record(
-        tx,
-        scope,
-        groupEvents(scimRegistry, row.id, row.data, stored, row.version + 1),
-      );
     } else if (pending) {
       saved = this.groups.touchIfMembersChanged(tx, row.id).then((touched) => touched ?? row);
       audited = this.audit.record(tx, event, { ifMembersChanged: true });
@@ -497,7 +493,7 @@ export class GroupsService {
       audited = this.audit.record(tx, event);
     }
     const presented = this.present(tx, scope, row.id, saved, projection);
-    const [, , , resource] = await allInOrder(Promise.resolve(membersChanged), audited, evented, presented);
+    const [, , resource] = await allInOrder(Promise.resolve(membersChanged), audited, presented);
     return resource;
   }
 

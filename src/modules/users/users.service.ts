@@ -59,14 +59,15 @@ export class UsersService {
     const stored = withoutPassword(resource);
     const id = randomUUID();
     const attributes = compareResources(scimRegistry, 'User', undefined, stored).changedAttributes;
-    // One round trip: the tenant held, the row, its audit row and its event inserted, COMMIT, sent together.
+    // One round trip: the tenant held, the row inserted with its event (one statement), its audit row,
+    // COMMIT, sent together.
     const row = await this.db.transaction(scope.tenant.tenantId, async (tx) => {
       const held = this.tenants.holdForWrite(tx);
-      const inserted = this.users.insert(tx, id, stored);
+      const events = this.events.appendedTo(tx, scope, userEvents(scimRegistry, id, undefined, stored, 1));
+      const inserted = this.users.insert(tx, id, stored, events);
       const audited = this.audit.record(tx, auditEvent(scope, 'create', 'User', id, attributes));
-      const evented = this.events.record(tx, scope, userEvents(scimRegistry, id, undefined, stored, 1));
       tx.commit();
-      return (await allInOrder(held, inserted, audited, evented))[1];
+      return (await allInOrder(held, inserted, audited))[1];
     });
     return project(
       scimRegistry,
@@ -283,8 +284,9 @@ export class UsersService {
   }
 
   /**
-   * The second and last round trip of a PUT or PATCH: the update, its audit row and events when something
-   * changed (`stored`), the user's groups when projected, and COMMIT, sent together.
+   * The second and last round trip of a PUT or PATCH: the update with its events (one statement) and
+   * its audit row when something changed (`stored`), the user's groups when projected, and COMMIT, sent
+   * together.
    */
   private async save(
     tx: TenantTx,
@@ -295,18 +297,26 @@ export class UsersService {
     changedAttributes: string[],
     projection: Projection,
   ): Promise<ScimResource> {
-    const updated = stored ? this.users.update(tx, row.id, stored) : Promise.resolve(row);
+    // The update bumps the version by one.
+    const updated = stored
+      ? this.users.update(
+          tx,
+          row.id,
+          stored,
+          this.events.appendedTo(
+            tx,
+            scope,
+            userEvents(scimRegistry, row.id, row.data, stored, row.version + 1),
+          ),
+        )
+      : Promise.resolve(row);
     const audited = stored
       ? this.audit.record(tx, auditEvent(scope, operation, 'User', row.id, changedAttributes))
-      : Promise.resolve();
-    // The update bumps the version by one.
-    const evented = stored
-      ? this.events.record(tx, scope, userEvents(scimRegistry, row.id, row.data, stored, row.version + 1))
       : Promise.resolve();
     const withGroups = includesAttribute(scimRegistry, projection, 'User', 'groups');
     const groups = withGroups ? this.memberships.groupsOf(tx, [row.id]) : Promise.resolve(undefined);
     tx.commit();
-    const [saved, , , byMember] = await allInOrder(updated, audited, evented, groups);
+    const [saved, , byMember] = await allInOrder(updated, audited, groups);
     const related = byMember ? { groups: groupRefs(scope, byMember.get(row.id)) } : {};
     return project(scimRegistry, 'User', toScimResource('User', saved, scope.baseUrl, related), projection);
   }
