@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database, type TenantTx } from './database.js';
-import { EventsRepository, type EventCause } from './events.repository.js';
+import { EventsRepository, type EventCause, type MemberEventPlaceholders } from './events.repository.js';
 
 export type MemberType = 'User' | 'Group';
 
@@ -41,8 +41,9 @@ function flaggingChange(dml: string, eventsCte: string): string {
       FROM changed`;
 }
 
-function causePlaceholders(first: number): { requestId: string; apiKeyId: string } {
-  return { requestId: `$${first}`, apiKeyId: `$${first + 1}` };
+/** The cause's placeholders `$first` and `$first+1`, of a statement whose `$1` and `$2` are the tenant and its one group. */
+function causePlaceholders(first: number): MemberEventPlaceholders {
+  return { requestId: `$${first}`, apiKeyId: `$${first + 1}`, oneGroup: { tenant: '$1', group: '$2' } };
 }
 
 function causeValues(cause: EventCause): [string, string] {
@@ -87,8 +88,9 @@ export class MembershipsRepository {
   ) {}
 
   /**
-   * The member events CTE of a statement whose cause is its placeholders `$first` and `$first+1`:
-   * pass `causeValues(cause)` after the statement's own values.
+   * The member events CTE of a statement that changes the rows of one group, `$2` (of the tenant `$1`),
+   * and whose cause is its placeholders `$first` and `$first+1`: pass `causeValues(cause)` after the
+   * statement's own values.
    */
   private memberEvents(type: 'group.member_added' | 'group.member_removed', first: number): string {
     return this.events.memberEvents(type, causePlaceholders(first));
@@ -184,7 +186,7 @@ export class MembershipsRepository {
       `WITH changed AS (
          DELETE FROM scim_membership WHERE tenant_id = $1 AND member_id = $2
          RETURNING tenant_id, group_id, member_id, member_type
-       ), ${this.memberEvents('group.member_removed', 3)}
+       ), ${this.events.memberEvents('group.member_removed', { requestId: '$3', apiKeyId: '$4' })}
        SELECT count(*)::int AS affected FROM changed`,
       [tx.tenantId, memberId, ...causeValues(cause)],
     );
