@@ -14,6 +14,7 @@ import { Migration20261201173842_RateLimitUnlogged } from './Migration2026120117
 import { Migration20261201180639_SetupLinkTenantKey } from './Migration20261201180639_SetupLinkTenantKey.js';
 import { Migration20261201201407_ChainHeads } from './Migration20261201201407_ChainHeads.js';
 import { Migration20261201202201_LeanChangeEvents } from './Migration20261201202201_LeanChangeEvents.js';
+import { Migration20261201235000_ChangeEventTypesUnchecked } from './Migration20261201235000_ChangeEventTypesUnchecked.js';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file; add it here. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -32,4 +33,8 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201180639_SetupLinkTenantKey', class: Migration20261201180639_SetupLinkTenantKey },
   { name: 'Migration20261201201407_ChainHeads', class: Migration20261201201407_ChainHeads },
   { name: 'Migration20261201202201_LeanChangeEvents', class: Migration20261201202201_LeanChangeEvents },
+  {
+    name: 'Migration20261201235000_ChangeEventTypesUnchecked',
+    class: Migration20261201235000_ChangeEventTypesUnchecked,
+  },
 ];
