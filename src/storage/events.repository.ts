@@ -157,8 +157,8 @@ function memberEventsCte(type: MemberEventType | 'per row', placeholders: Member
 @Injectable()
 export class EventsRepository {
   /**
-   * EVENTS_ENABLED: false for a deployment that does not use events. The two places that write
-   * change_event rows (insert, memberEvents) then write none; everything else stays as it is.
+   * EVENTS_ENABLED: false for a deployment that does not use events. The three places that write
+   * change_event rows (insert, appending, memberEvents) then write none; everything else stays as it is.
    */
   private readonly enabled: boolean;
 

@@ -77,9 +77,7 @@ export class EventsService {
    * until its other statements' answers (one round trip with them). No events, no statement.
    */
   record(tx: TenantTx, scope: { tenant: TenantContext }, events: readonly EventDraft[]): Promise<void> {
-    if (scope.tenant.tenantId !== tx.tenantId)
-      throw new Error('Change event recorded in another tenant’s transaction');
-    return this.events.insert(tx, events, this.causeOf(scope));
+    return this.events.insert(tx, events, this.causeIn(tx, scope));
   }
 
   /**
@@ -91,10 +89,15 @@ export class EventsService {
     scope: { tenant: TenantContext },
     events: readonly EventDraft[],
   ): StatementExtension {
+    const cause = this.causeIn(tx, scope);
+    return (statement) => this.events.appending(statement, tx.tenantId, events, cause);
+  }
+
+  /** The cause of events written in `tx`, which must be the request's tenant's transaction. */
+  private causeIn(tx: TenantTx, scope: { tenant: TenantContext }): EventCause {
     if (scope.tenant.tenantId !== tx.tenantId)
       throw new Error('Change event recorded in another tenant’s transaction');
-    const cause = this.causeOf(scope);
-    return (statement) => this.events.appending(statement, tx.tenantId, events, cause);
+    return this.causeOf(scope);
   }
 
   /** A tenant's events after the cursor, oldest first (404 for an unknown tenant). */
