@@ -88,6 +88,51 @@ describe('writes that change nothing append no event', () => {
 });
 
 describe('member events', () => {
+  it('name their group: created with members, the new group; a PUT or PATCH that renames it, the group before the rename', async () => {
+    const first = await createUser(scimA, 'named-1@example.com');
+    const second = await createUser(scimA, 'named-2@example.com');
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+    const created = await scimA.post('Groups', {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Named',
+      externalId: 'ext-named',
+      members: [{ value: first }],
+    });
+    expect(created.statusCode).toBe(201);
+    const groupId = created.json().id;
+    const put = await scimA.put(`Groups/${groupId}`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: 'Renamed',
+      members: [{ value: second }],
+    });
+    expect(put.statusCode).toBe(200);
+    const patch = await scimA.patch(
+      `Groups/${groupId}`,
+      patchOp(
+        { op: 'replace', path: 'displayName', value: 'Renamed again' },
+        { op: 'add', path: 'members', value: [{ value: first }] },
+      ),
+    );
+    expect(patch.statusCode).toBe(200);
+    const events = await feed.poll();
+    const group = { id: groupId };
+    expect(
+      events.map((e) => [
+        e.type,
+        e.data.group ?? { id: e.data.resource.id, displayName: e.data.resource.displayName },
+      ]),
+    ).toEqual([
+      ['group.created', { id: groupId, displayName: 'Named' }],
+      ['group.member_added', { ...group, displayName: 'Named', externalId: 'ext-named' }],
+      ['group.member_removed', { ...group, displayName: 'Named', externalId: 'ext-named' }],
+      ['group.member_added', { ...group, displayName: 'Named', externalId: 'ext-named' }],
+      ['group.updated', { id: groupId, displayName: 'Renamed' }],
+      ['group.member_added', { ...group, displayName: 'Renamed', externalId: null }],
+      ['group.updated', { id: groupId, displayName: 'Renamed again' }],
+    ]);
+  });
+
   it('a PATCH adding 1,000 members writes 1,000 group.member_added events in the membership statement itself', async () => {
     const groupId = await createGroup(scimA, 'Thousand');
     const { rows } = await t.db.client.query<{ id: string }>(
