@@ -384,20 +384,13 @@ export class GroupsService {
               const opScope = patches[i].scope;
               audits.push(auditEvent(opScope, 'patch', 'Group', id, ['members']));
               const requestId = opScope.tenant.requestId;
-              for (const member of added)
-                events.push({
-                  memberId: member,
-                  memberType: types.get(member)!,
-                  type: 'group.member_added',
-                  requestId,
-                });
-              for (const member of removed)
-                events.push({
-                  memberId: member,
-                  memberType: types.get(member)!,
-                  type: 'group.member_removed',
-                  requestId,
-                });
+              const changes = [
+                [added, 'group.member_added'],
+                [removed, 'group.member_removed'],
+              ] as const;
+              for (const [members, type] of changes)
+                for (const member of members)
+                  events.push({ memberId: member, memberType: types.get(member)!, type, requestId });
             }
             outcomes.push({ version });
           } catch (error) {
