@@ -425,6 +425,12 @@ describe('the console, in Chromium', () => {
       await new Promise((done) => setTimeout(done, 1000));
       await page.reload();
     }
+    // The key's name comes from the key list, which may answer after the connection: until then the
+    // panel shows the key's id. Wait (bounded) for the name; the assertion below says if it never came.
+    await health
+      .getByText('okta', { exact: true })
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
     const text = await health.textContent();
     expect(text).toContain('Okta SCIM Client 1.0.0');
     expect(text).toContain('With the keyokta');
