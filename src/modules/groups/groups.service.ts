@@ -247,15 +247,20 @@ export class GroupsService {
     const operations = parsePatchRequest(body);
     // Members the request may add, known before the group is read: locked in the group's round trip.
     const candidates = memberValuesNamedBy(operations);
+    // A PATCH that only adds or removes members (what Okta and Entra send), without If-Match, locks
+    // the group in its last round trip, not its first: see `lockLate`.
+    const late = ifMatch === undefined && isMemberOnlyPatch(operations);
     return this.db.transaction(
       scope.tenant.tenantId,
       async (tx) => {
         const [row, locked] = await allInOrder(
-          this.lockForWrite(tx, id, ifMatch),
+          late ? this.readForWrite(tx, id) : this.lockForWrite(tx, id, ifMatch),
           this.memberships.lockCandidates(tx, candidates),
         );
         const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
         this.noteDialects(result.dialects);
+        // Issued before anything the change set sends: the group's lock comes first, as in `lockForWrite`.
+        const lockedLate = late ? this.lockLate(tx, id) : undefined;
         // The change set, the version bump, the audit row and COMMIT then go in one round trip; the bump
         // and the audit row only happen if a membership row changed (MEMBERS_CHANGED).
         const typeOf = await this.memberships.resolve(tx, id, result.memberOps, locked);
@@ -263,7 +268,7 @@ export class GroupsService {
           result.memberOps.length > 0
             ? this.memberships.issue(tx, id, result.memberOps, typeOf, this.events.causeOf(scope))
             : false;
-        return this.save(
+        const saved = this.save(
           tx,
           scope,
           row,
@@ -272,6 +277,8 @@ export class GroupsService {
           auditEvent(scope, 'patch', 'Group', id, result.changedAttributes),
           projection,
         );
+        // A group deleted since it was read is this PATCH's 404, not the error of a row written for it.
+        return lockedLate ? (await allInOrder(lockedLate, saved))[1] : saved;
       },
       MEMBERSHIP_WRITE,
     );
@@ -440,6 +447,27 @@ export class GroupsService {
    * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
    * at the version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
    */
+  /** The group for a write that locks it later (`lockLate`), with the tenant held as `lockForWrite` holds it. */
+  private async readForWrite(tx: TenantTx, id: string): Promise<ResourceRow> {
+    const [, row] = await allInOrder(this.tenants.holdForWrite(tx), this.groups.find(tx, id));
+    return row;
+  }
+
+  /**
+   * The group's row lock taken in the last round trip of a member-only PATCH without If-Match, issued
+   * before its membership statements. The lock serializes the writes to one group (its version, its
+   * events' order), and every PATCH of the group waits for it: taken in the first round trip, it was
+   * held while the answer travelled to the server and the server worked out the change set, a wait that
+   * grows with the server's load; taken here it is held for one round trip's statements and COMMIT.
+   * Nothing the change set does depends on the row read before (a member-only PATCH changes nothing
+   * but memberships, isMemberOnlyPatch), and with no If-Match no version is checked. A group deleted
+   * in between is found missing here and the PATCH answers 404: its statements change nothing without
+   * the group (a membership row for it fails its foreign key, and then the transaction rolls back).
+   */
+  private lockLate(tx: TenantTx, id: string): Promise<ResourceRow> {
+    return this.groups.find(tx, id, 'update');
+  }
+
   private async lockForWrite(
     tx: TenantTx,
     id: string,

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { GROUP_SCHEMA, newUser, patchOp, scimAs, type ScimRequests } from '../../support/scim-requests.js';
 import { createTenant } from '../../support/tenants.js';
@@ -86,6 +87,133 @@ describe('membership races', () => {
       expect([200, 400]).toContain(added.statusCode);
       expect(await danglingMembers()).toBe(0);
     }
+  });
+
+  describe('a member PATCH and the lock of its group', () => {
+    // A tenant of its own (its own request budget), and `held`, a client that keeps a row locked from
+    // outside the server; the probe is the test's own client.
+    let own: ScimRequests;
+    let ownTenant: string;
+    let held: pg.Client;
+    beforeAll(async () => {
+      const tenant = await createTenant(t.app);
+      own = scimAs(t.app, tenant.apiKey);
+      ownTenant = tenant.tenantId;
+      held = new pg.Client({ connectionString: t.db.directUrl });
+      await held.connect();
+    });
+    afterAll(() => held.end());
+
+    /** A new group and a new user, by id. */
+    async function groupAndUser(name: string): Promise<{ groupId: string; userId: string }> {
+      const group = await own.post('Groups', { schemas: [GROUP_SCHEMA], displayName: name });
+      const user = await own.post('Users', newUser(`${name.replace(/\W+/g, '-')}@example.com`));
+      expect([group.statusCode, user.statusCode]).toEqual([201, 201]);
+      return { groupId: group.json().id, userId: user.json().id };
+    }
+
+    const add = (groupId: string, userId: string, headers: Record<string, string> = {}) =>
+      own.patch(
+        `Groups/${groupId}`,
+        patchOp({ op: 'add', path: 'members', value: [{ value: userId }] }),
+        headers,
+      );
+
+    /** The group's membership rows, and its group.member_added events. */
+    async function rowsOfGroup(groupId: string): Promise<{ memberships: number; memberEvents: number }> {
+      const { rows } = await t.db.client.query<{ memberships: number; events: number }>(
+        `SELECT (SELECT count(*) FROM scim_membership WHERE tenant_id = $1 AND group_id = $2)::int AS memberships,
+                (SELECT count(*) FROM change_event
+                  WHERE tenant_id = $1 AND resource_id = $2 AND type = 'group.member_added')::int AS events`,
+        [ownTenant, groupId],
+      );
+      return { memberships: rows[0].memberships, memberEvents: rows[0].events };
+    }
+
+    /** Until a backend of this database waits for a row lock (bounded: 10 s). */
+    async function untilOneWaits(): Promise<void> {
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await t.db.client.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (rows.length > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('no backend waited for a lock');
+    }
+
+    /** Whether the group's row can be locked right now (NOWAIT), by the probe, in a transaction undone at once. */
+    async function groupLockable(groupId: string): Promise<boolean> {
+      await t.db.client.query('BEGIN');
+      try {
+        await t.db.client.query('SELECT 1 FROM scim_group WHERE id = $1 FOR NO KEY UPDATE NOWAIT', [groupId]);
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === '55P03') return false;
+        throw error;
+      } finally {
+        await t.db.client.query('ROLLBACK');
+      }
+    }
+
+    it('raced with the DELETE of its group, it answers 200 or 404 and leaves no row of the deleted group', async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const { groupId, userId } = await groupAndUser(`Race deleted group ${round}`);
+
+        const [added, deleted] = await Promise.all([add(groupId, userId), own.delete(`Groups/${groupId}`)]);
+
+        expect(deleted.statusCode).toBe(204);
+        expect([200, 404]).toContain(added.statusCode);
+        expect(await rowsOfGroup(groupId)).toEqual({
+          memberships: 0,
+          memberEvents: added.statusCode === 200 ? 1 : 0,
+        });
+      }
+    });
+
+    it.each([
+      ['without If-Match, it does not hold the group while it waits for its members', false, true],
+      [
+        'with If-Match, it holds the group from its first round trip (the version is checked under it)',
+        true,
+        false,
+      ],
+    ])('%s', async (_name, withIfMatch, lockable) => {
+      const { groupId, userId } = await groupAndUser(`Lock order ${withIfMatch}`);
+      const version: string = (await own.get(`Groups/${groupId}`)).json().meta.version;
+      // The member's row locked FOR UPDATE: the PATCH's first round trip waits for it (FOR KEY SHARE).
+      await held.query('BEGIN');
+      await held.query('SELECT 1 FROM scim_user WHERE id = $1 FOR UPDATE', [userId]);
+      const patching = add(groupId, userId, withIfMatch ? { 'if-match': version } : {});
+      try {
+        await untilOneWaits();
+        expect(await groupLockable(groupId)).toBe(lockable);
+      } finally {
+        await held.query('ROLLBACK');
+      }
+      expect((await patching).statusCode).toBe(200);
+      expect(await rowsOfGroup(groupId)).toEqual({ memberships: 1, memberEvents: 1 });
+    });
+
+    it('when its group is deleted after it read it, it answers 404 and writes nothing', async () => {
+      const { groupId, userId } = await groupAndUser('Deleted while read');
+      // The group's row locked FOR UPDATE: the PATCH reads the group, then waits for its lock.
+      await held.query('BEGIN');
+      await held.query('SELECT 1 FROM scim_group WHERE id = $1 FOR UPDATE', [groupId]);
+      const patching = add(groupId, userId);
+      try {
+        await untilOneWaits();
+        await held.query('DELETE FROM scim_group WHERE id = $1', [groupId]);
+        await held.query('COMMIT');
+      } catch (error) {
+        await held.query('ROLLBACK');
+        throw error;
+      }
+      const added = await patching;
+      expect(added.statusCode).toBe(404);
+      expect(added.json()).toMatchObject({ status: '404' });
+      expect(await rowsOfGroup(groupId)).toEqual({ memberships: 0, memberEvents: 0 });
+    });
   });
 
   it('A add B and B add A sent together: one succeeds, the other is refused as a cycle', async () => {
