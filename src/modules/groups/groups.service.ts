@@ -259,7 +259,7 @@ export class GroupsService {
         );
         const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
         this.noteDialects(result.dialects);
-        // Issued before anything the change set sends: the group's lock comes first, as in `lockForWrite`.
+        // Issued before the change set's statements: the group is locked before its membership rows.
         const lockedLate = late ? this.lockLate(tx, id) : undefined;
         // The change set, the version bump, the audit row and COMMIT then go in one round trip; the bump
         // and the audit row only happen if a membership row changed (MEMBERS_CHANGED).
@@ -443,10 +443,6 @@ export class GroupsService {
     );
   }
 
-  /**
-   * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
-   * at the version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
-   */
   /** The group for a write that locks it later (`lockLate`), with the tenant held as `lockForWrite` holds it. */
   private async readForWrite(tx: TenantTx, id: string): Promise<ResourceRow> {
     const [, row] = await allInOrder(this.tenants.holdForWrite(tx), this.groups.find(tx, id));
@@ -468,6 +464,10 @@ export class GroupsService {
     return this.groups.find(tx, id, 'update');
   }
 
+  /**
+   * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
+   * at the version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
+   */
   private async lockForWrite(
     tx: TenantTx,
     id: string,
