@@ -44,14 +44,22 @@ export async function compareVariants(context, { title, variants, workloads, api
           await afterRun?.(workload);
         }
         const cpuBefore = target.server.cpuMs();
+        const databaseBefore = context.databaseCpuMs?.();
         const result = await runLoad(benchDir, context, spec);
         result.cpuPerRequest = result.ok ? (target.server.cpuMs() - cpuBefore) / result.ok : null;
+        // PostgreSQL's CPU in the run (all of the cluster's processes; the other variant's server idles).
+        const databaseAfter = context.databaseCpuMs?.();
+        result.databaseCpuPerRequest =
+          result.ok && databaseBefore !== undefined && databaseAfter !== undefined
+            ? (databaseAfter - databaseBefore) / result.ok
+            : null;
         await afterRun?.(workload);
         runs[workload.name][index].push(result);
         console.log(
           `${title} round ${round + 1} ${workload.name.padEnd(10)} ${target.label.padEnd(22)} ` +
             `${result.rps.toFixed(0).padStart(6)} rps  p50 ${result.p50?.toFixed(2) ?? '–'} ms  ` +
-            `cpu ${result.cpuPerRequest?.toFixed(2) ?? '–'} ms/req` +
+            `cpu ${result.cpuPerRequest?.toFixed(2) ?? '–'} ms/req  ` +
+            `db cpu ${result.databaseCpuPerRequest?.toFixed(2) ?? '–'} ms/req` +
             (result.non2xx + result.errors + result.timeouts
               ? `  (${result.non2xx} non-2xx: ${JSON.stringify(result.statusCodes)}, ${result.errors} errors)`
               : ''),
@@ -69,6 +77,14 @@ export async function compareVariants(context, { title, variants, workloads, api
       second,
       ratio: first.rps ? second.rps / first.rps : null,
       cpuRatio: first.cpu && second.cpu ? second.cpu / first.cpu : null,
+      databaseCpuRatio:
+        first.databaseCpu && second.databaseCpu ? second.databaseCpu / first.databaseCpu : null,
+      // Each round runs both variants back to back: the median of its ratios cancels what drifts
+      // between rounds (the machine's other load), which the ratio of the medians does not.
+      roundRatios: runs[workload.name][0].map((a, i) => {
+        const b = runs[workload.name][1][i];
+        return a.rps && b?.rps ? b.rps / a.rps : null;
+      }),
     };
   });
 }

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { datasetFor } from './dataset.mjs';
 import { parseOptions, USAGE } from './options.mjs';
-import { activeChildren, freePort, ourServerEnv, runNode, startServer } from './processes.mjs';
+import { activeChildren, clusterCpuMs, freePort, ourServerEnv, runNode, startServer } from './processes.mjs';
 import { renderProfile, summarizeProfile } from './profile.mjs';
 import {
   evaluateTargets,
@@ -129,7 +129,15 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
       const { runScaleoutBenches } = await import('./outbox-bench.mjs');
       const more = (name) => createTenant(oursPort, adminToken, name);
       const context = { options, benchDir, rootDir, serverMain, databaseUrl, adminToken, ourEnv, servers };
-      return await runScaleoutBenches({ ...context, tenant, dataset, workloads: all, createTenant: more });
+      const databaseCpuMs = () => clusterCpuMs(database.clusterDir);
+      return await runScaleoutBenches({
+        ...context,
+        tenant,
+        dataset,
+        workloads: all,
+        createTenant: more,
+        databaseCpuMs,
+      });
     }
 
     const targets = { ours: { key: 'ours', server: ours, port: oursPort } };

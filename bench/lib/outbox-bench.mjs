@@ -3,6 +3,7 @@
 // and =true, on the same database, interleaved in one run, compared as a ratio.
 import pg from 'pg';
 import { compareVariants } from './limiter-bench.mjs';
+import { median } from './report.mjs';
 
 export async function outboxBench(context) {
   const workloads = context.workloads.filter((w) => w.name === 'post-user' || w.name === 'patch-10');
@@ -32,17 +33,22 @@ export async function outboxBench(context) {
   });
 }
 
-/** The comparison as a Markdown table, for the console and docs/benchmarks.md. */
+/**
+ * The comparison as a Markdown table, for the console and docs/benchmarks.md: per variant the medians
+ * of its rounds (throughput, the server's CPU and PostgreSQL's CPU per request), then B / A of those
+ * medians, and the median of the rounds' own B / A (each round runs both variants back to back).
+ */
 export function renderComparison(rows) {
   const lines = [
-    '| workload | variant A | rps | cpu ms/req | variant B | rps | cpu ms/req | rps B / A | cpu B / A |',
-    '| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+    '| workload | variant A | rps | cpu ms/req | db cpu ms/req | variant B | rps | cpu ms/req | db cpu ms/req | rps B / A | rps B / A, median of rounds | cpu B / A | db cpu B / A |',
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const f = (v, digits = 0) => (v == null ? '–' : v.toFixed(digits));
   for (const row of rows) {
+    const variant = (label, s) => `${label} | ${f(s.rps)} | ${f(s.cpu, 2)} | ${f(s.databaseCpu, 2)}`;
     lines.push(
-      `| ${row.workload} | ${row.variants[0]} | ${f(row.first.rps)} | ${f(row.first.cpu, 2)} | ` +
-        `${row.variants[1]} | ${f(row.second.rps)} | ${f(row.second.cpu, 2)} | ${f(row.ratio, 2)} | ${f(row.cpuRatio, 2)} |`,
+      `| ${row.workload} | ${variant(row.variants[0], row.first)} | ${variant(row.variants[1], row.second)} | ` +
+        `${f(row.ratio, 2)} | ${f(median(row.roundRatios ?? []), 2)} | ${f(row.cpuRatio, 2)} | ${f(row.databaseCpuRatio, 2)} |`,
     );
   }
   return lines.join('\n');

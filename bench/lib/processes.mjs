@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 /** A server process the bench started, with its recent output for error messages. */
@@ -36,14 +37,9 @@ export class ServerProcess {
 
   /** CPU time (user + system) used so far, in milliseconds; undefined once the process is gone. */
   cpuMs() {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-    } catch {
-      return undefined;
-    }
+    const fields = statFields(this.pid);
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+    return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 : undefined;
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
@@ -146,4 +142,45 @@ export function freePort() {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** The fields of /proc/<pid>/stat after the command, or undefined when the process is gone. */
+function statFields(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time (user + system, ms) a PostgreSQL cluster has used so far: its postmaster's own and that of
+ * its ended children (the kernel adds those to the postmaster when it reaps them), plus that of its live
+ * children (the backends, autovacuum, the checkpointer, the WAL writer). The difference of two readings
+ * is the cluster's CPU between them. Undefined when the postmaster is gone or /proc cannot be read.
+ */
+export function clusterCpuMs(clusterDir) {
+  let pid;
+  try {
+    pid = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+  const own = statFields(pid);
+  if (!own) return undefined;
+  // utime, stime, cutime and cstime are fields 14 to 17 of stat(5), in clock ticks (USER_HZ, 100).
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields && Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / 100;
 }

@@ -14,6 +14,7 @@ export function summarize(runs) {
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     cpu: median(runs.map((r) => r.cpuPerRequest)),
+    databaseCpu: median(runs.map((r) => r.databaseCpuPerRequest)),
     rounds: runs.length,
     bad: runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
   };
