@@ -39,6 +39,16 @@ export function groupId(size) {
   return uuidOf(`bench-group-${size}`);
 }
 
+/**
+ * The groups of `patch-10-lanes` (`--outbox` only): LANE_GROUPS groups of 10 members, one per connection
+ * of the workload, created by the outbox comparison (not by the seed: the other workloads' data is kept).
+ */
+export const LANE_GROUPS = 4;
+
+export function laneGroupId(lane) {
+  return uuidOf(`bench-lane-group-${lane}`);
+}
+
 export function groupName(size) {
   return `bench-${size}`;
 }

@@ -47,14 +47,18 @@ export async function main(argv, { benchDir, rootDir, buildDir }) {
   }
   const dataset = datasetFor(options.quick);
   const all = workloads(dataset);
+  // The workloads of the --limiter/--outbox comparisons alone need their data made by those.
+  const runnable = options.limiter || options.outbox ? all : all.filter((w) => !w.scaleoutOnly);
   const unknown = [...(options.only ?? []), ...options.profile].filter(
-    (name) => !all.some((w) => w.name === name),
+    (name) => !runnable.some((w) => w.name === name),
   );
   if (unknown.length) {
-    console.error(`unknown workload(s): ${unknown.join(', ')}; known: ${all.map((w) => w.name).join(', ')}`);
+    console.error(
+      `unknown workload(s): ${unknown.join(', ')}; known: ${runnable.map((w) => w.name).join(', ')}`,
+    );
     return 2;
   }
-  const selected = options.only ? all.filter((w) => options.only.includes(w.name)) : all;
+  const selected = options.only ? runnable.filter((w) => options.only.includes(w.name)) : runnable;
 
   const dist = (path) => pathToFileURL(join(buildDir, 'src', path)).href;
   const serverMain = join(buildDir, 'src', 'main.js');

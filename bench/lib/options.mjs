@@ -14,7 +14,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --no-build           reuse the last build (under the system temp directory)
   --limiter            only the shared rate limit's cost: filter-eq over 32 tenants, blocks of 10 vs
                        (almost) no counter writes (bench/lib/limiter-bench.mjs)
-  --outbox             only the outbox's cost: post-user and patch-10 with EVENTS_ENABLED=true vs false
+  --outbox             only the outbox's cost: post-user, patch-10 and patch-10-lanes (a group per
+                       connection), EVENTS_ENABLED=true vs false
                        (bench/lib/outbox-bench.mjs)`;
 
 export function parseOptions(argv) {

@@ -1,12 +1,17 @@
 // `npm run bench -- --outbox`: what writing change events costs a write (the outbox, docs/events.md):
-// POST /Users and the PATCH-member pair on the 10-member group, on our server with EVENTS_ENABLED=false
+// POST /Users and the PATCH-member pair on the 10-member group (its 4 connections on that one group, and
+// patch-10-lanes: each on a group of its own), on our server with EVENTS_ENABLED=false
 // and =true, on the same database, interleaved in one run, compared as a ratio.
 import pg from 'pg';
 import { compareVariants } from './limiter-bench.mjs';
+import { GROUP_SCHEMA, LANE_GROUPS, laneGroupId } from './dataset.mjs';
 import { median } from './report.mjs';
+import { insertMembersSql } from './seed.mjs';
 
 export async function outboxBench(context) {
-  const workloads = context.workloads.filter((w) => w.name === 'post-user' || w.name === 'patch-10');
+  const names = ['post-user', 'patch-10', 'patch-10-lanes'];
+  const workloads = context.workloads.filter((w) => names.includes(w.name));
+  await createLaneGroups(context);
   return compareVariants(context, {
     title: 'outbox',
     variants: [
@@ -31,6 +36,30 @@ export async function outboxBench(context) {
       }
     },
   });
+}
+
+/**
+ * The groups of `patch-10-lanes`: LANE_GROUPS groups of 10 members (the seeded users 1..10), made once per
+ * bench database, without events (as the seed makes its groups).
+ */
+async function createLaneGroups(context) {
+  const client = new pg.Client({ connectionString: context.databaseUrl });
+  await client.connect();
+  try {
+    for (let lane = 0; lane < LANE_GROUPS; lane++) {
+      const name = `bench-lane-${lane}`;
+      const data = { schemas: [GROUP_SCHEMA], displayName: name };
+      const { rowCount } = await client.query(
+        `INSERT INTO scim_group (tenant_id, id, display_name, external_id, created_at, last_modified, version, data)
+         VALUES ($1, $2, $3, NULL, now(), now(), 1, $4::jsonb) ON CONFLICT DO NOTHING`,
+        [context.tenant.id, laneGroupId(lane), name, JSON.stringify(data)],
+      );
+      if (rowCount) await client.query(insertMembersSql, [context.tenant.id, laneGroupId(lane), 1, 10]);
+    }
+    await client.query('VACUUM (ANALYZE) scim_group, scim_membership');
+  } finally {
+    await client.end();
+  }
 }
 
 /**

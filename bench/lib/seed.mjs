@@ -92,7 +92,8 @@ const insertUsersSql = `
     CROSS JOIN LATERAL (SELECT date_trunc('milliseconds',
         to_timestamp(${SEED_EPOCH_MS / 1000}) + n * interval '1 millisecond') AS at) t`;
 
-const insertMembersSql = `
+/** Members users $3..$4 of group $2 (of tenant $1), by the seeded ids. */
+export const insertMembersSql = `
   INSERT INTO scim_membership (tenant_id, group_id, member_id, member_type)
   SELECT $1::uuid, $2::uuid, ${UUID_FROM_H}, 'User'
     FROM generate_series($3::int, $4::int) AS n

@@ -3,6 +3,8 @@ import {
   USER_SCHEMA,
   cursorAfterUser,
   groupId,
+  LANE_GROUPS,
+  laneGroupId,
   sizeLabel,
   spareUserNumber,
   userId,
@@ -88,8 +90,23 @@ export function workloads({ users, groupSizes }) {
       name: `patch-${sizeLabel(size)}`,
       label: `PATCH /Groups/{id} add+remove 1 member (${sizeLabel(size)} members)`,
       connections: 4,
-      requests: () => patchPair(users, size),
+      requests: () => patchPair(users, () => `/scim/v2/Groups/${groupId(size)}`),
     })),
+    {
+      // `--outbox` only (not in a default run): the PATCH pair with each connection on a group of its own,
+      // so that no PATCH waits for another's group lock.
+      name: 'patch-10-lanes',
+      label: `PATCH /Groups/{id} add+remove 1 member, each of ${LANE_GROUPS} connections on its own 10-member group`,
+      connections: LANE_GROUPS,
+      scaleoutOnly: true,
+      requests: () => {
+        let lanes = 0;
+        return patchPair(
+          users,
+          (context) => `/scim/v2/Groups/${laneGroupId((context.lane ??= lanes++ % LANE_GROUPS))}`,
+        );
+      },
+    },
     {
       name: 'post-user',
       label: 'POST /Users',
@@ -123,17 +140,20 @@ export function workloads({ users, groupSizes }) {
   return list;
 }
 
-/** Add one spare user (in no group) to the group, then remove it: two requests per cycle of a connection. */
-function patchPair(users, size) {
-  const path = `/scim/v2/Groups/${groupId(size)}`;
+/**
+ * Add one spare user (in no group) to a group, then remove it: two requests per cycle of a connection.
+ * `pathOf` gives the group's path, from autocannon's context of the connection (kept across its requests).
+ */
+function patchPair(users, pathOf) {
   return [
     {
       method: 'PATCH',
-      path,
       setupRequest: (req, context) => {
+        context.path = pathOf(context);
         context.member = userId(spareUserNumber(users, 1 + Math.floor(Math.random() * SPARE_USERS)));
         return {
           ...req,
+          path: context.path,
           body: JSON.stringify({
             schemas: [PATCH_OP],
             Operations: [{ op: 'add', path: 'members', value: [{ value: context.member }] }],
@@ -143,9 +163,9 @@ function patchPair(users, size) {
     },
     {
       method: 'PATCH',
-      path,
       setupRequest: (req, context) => ({
         ...req,
+        path: context.path,
         body: JSON.stringify({
           schemas: [PATCH_OP],
           Operations: [{ op: 'remove', path: `members[value eq "${context.member}"]` }],
