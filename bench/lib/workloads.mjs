@@ -100,10 +100,13 @@ export function workloads({ users, groupSizes }) {
       connections: LANE_GROUPS,
       scaleoutOnly: true,
       requests: () => {
-        let lanes = 0;
+        // A connection has at most one cycle in flight (autocannon clears its context after each): a cycle
+        // takes a free group and gives it back with its last answer, so no two cycles share one.
+        const free = Array.from({ length: LANE_GROUPS }, (_, lane) => lane);
         return patchPair(
           users,
-          (context) => `/scim/v2/Groups/${laneGroupId((context.lane ??= lanes++ % LANE_GROUPS))}`,
+          (context) => `/scim/v2/Groups/${laneGroupId((context.lane = free.pop() ?? 0))}`,
+          (context) => free.push(context.lane),
         );
       },
     },
@@ -142,9 +145,10 @@ export function workloads({ users, groupSizes }) {
 
 /**
  * Add one spare user (in no group) to a group, then remove it: two requests per cycle of a connection.
- * `pathOf` gives the group's path, from autocannon's context of the connection (kept across its requests).
+ * `pathOf` gives the group's path at the start of a cycle, given autocannon's context of the cycle (kept
+ * across its requests); `done`, if given, is called with that context when the cycle's last answer came.
  */
-function patchPair(users, pathOf) {
+function patchPair(users, pathOf, done) {
   return [
     {
       method: 'PATCH',
@@ -163,6 +167,7 @@ function patchPair(users, pathOf) {
     },
     {
       method: 'PATCH',
+      ...(done ? { onResponse: (_status, _body, context) => done(context) } : {}),
       setupRequest: (req, context) => ({
         ...req,
         path: context.path,
