@@ -61,8 +61,17 @@ describe('webhooks in the server process', () => {
     await receiver.waitForAccepted(1);
     expect(receiver.accepted[0].event).toMatchObject({ type: 'user.created', tenantId: tenant.tenantId });
 
-    const text = await (await fetch(server.metricsUrl!)).text();
-    const families = parsePrometheusText(text);
+    // The worker counts an attempt once it has recorded it, which is a moment after the receiver has it:
+    // read the metrics again until the delivered attempt is counted (bounded: 10 s).
+    let text = '';
+    let families = parsePrometheusText(text);
+    for (let i = 0; i < 100; i++) {
+      text = await (await fetch(server.metricsUrl!)).text();
+      families = parsePrometheusText(text);
+      const attempts = families.get('scim_webhook_attempts_total')?.metrics ?? [];
+      if (attempts.some((m) => m.labels?.outcome === 'delivered')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const depth = families.get('scim_webhook_outbox_depth')!;
     expect(
       depth.metrics.map((m) => m.labels).sort((a, b) => String(a?.stage).localeCompare(String(b?.stage))),
