@@ -6,7 +6,7 @@ import pg from 'pg';
 import { compareVariants } from './limiter-bench.mjs';
 import { GROUP_SCHEMA, LANE_GROUPS, laneGroupId } from './dataset.mjs';
 import { median } from './report.mjs';
-import { insertMembersSql } from './seed.mjs';
+import { insertGroupSql, insertMembersSql } from './seed.mjs';
 
 export async function outboxBench(context) {
   const names = ['post-user', 'patch-10', 'patch-10-lanes'];
@@ -49,11 +49,13 @@ async function createLaneGroups(context) {
     for (let lane = 0; lane < LANE_GROUPS; lane++) {
       const name = `bench-lane-${lane}`;
       const data = { schemas: [GROUP_SCHEMA], displayName: name };
-      const { rowCount } = await client.query(
-        `INSERT INTO scim_group (tenant_id, id, display_name, external_id, created_at, last_modified, version, data)
-         VALUES ($1, $2, $3, NULL, now(), now(), 1, $4::jsonb) ON CONFLICT DO NOTHING`,
-        [context.tenant.id, laneGroupId(lane), name, JSON.stringify(data)],
-      );
+      const { rowCount } = await client.query(insertGroupSql, [
+        context.tenant.id,
+        laneGroupId(lane),
+        name,
+        new Date(),
+        JSON.stringify(data),
+      ]);
       if (rowCount) await client.query(insertMembersSql, [context.tenant.id, laneGroupId(lane), 1, 10]);
     }
     await client.query('VACUUM (ANALYZE) scim_group, scim_membership');

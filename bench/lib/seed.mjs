@@ -42,11 +42,13 @@ export async function seed(databaseUrl, tenantId, { users, groupSizes }) {
     for (const [index, size] of groupSizes.entries()) {
       const at = new Date(SEED_EPOCH_MS + totalUsers + index + 1);
       const data = { schemas: [GROUP_SCHEMA], displayName: groupName(size) };
-      await client.query(
-        `INSERT INTO scim_group (tenant_id, id, display_name, external_id, created_at, last_modified, version, data)
-         VALUES ($1, $2, $3, NULL, $4, $4, 1, $5::jsonb)`,
-        [tenantId, groupId(size), groupName(size), at, JSON.stringify(data)],
-      );
+      await client.query(insertGroupSql, [
+        tenantId,
+        groupId(size),
+        groupName(size),
+        at,
+        JSON.stringify(data),
+      ]);
       bar.increment(1, { step: 'groups' });
     }
     for (const size of groupSizes) {
@@ -91,6 +93,11 @@ const insertUsersSql = `
     CROSS JOIN LATERAL (SELECT md5('bench-user-' || n) AS h, 'user' || n || '@bench.example' AS user_name) u
     CROSS JOIN LATERAL (SELECT date_trunc('milliseconds',
         to_timestamp(${SEED_EPOCH_MS / 1000}) + n * interval '1 millisecond') AS at) t`;
+
+/** Group $2 of tenant $1, named $3, created at $4, its data $5; nothing when it is there already. */
+export const insertGroupSql = `
+  INSERT INTO scim_group (tenant_id, id, display_name, external_id, created_at, last_modified, version, data)
+  VALUES ($1, $2, $3, NULL, $4, $4, 1, $5::jsonb) ON CONFLICT DO NOTHING`;
 
 /** Members users $3..$4 of group $2 (of tenant $1), by the seeded ids. */
 export const insertMembersSql = `

@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { parsePrometheusText } from '../support/prometheus-text.js';
 import { newUser, scimAs } from '../support/scim-requests.js';
 import { createTenant } from '../support/tenants.js';
+import { until } from '../support/until.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 describe('webhooks in the server process', () => {
@@ -63,15 +64,15 @@ describe('webhooks in the server process', () => {
 
     // The worker counts an attempt once it has recorded it, which is a moment after the receiver has it:
     // read the metrics again until the delivered attempt is counted (bounded: 10 s).
-    let text = '';
-    let families = parsePrometheusText(text);
-    for (let i = 0; i < 100; i++) {
-      text = await (await fetch(server.metricsUrl!)).text();
-      families = parsePrometheusText(text);
-      const attempts = families.get('scim_webhook_attempts_total')?.metrics ?? [];
-      if (attempts.some((m) => m.labels?.outcome === 'delivered')) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const text = await until(
+      async () => (await fetch(server.metricsUrl!)).text(),
+      (read) =>
+        (parsePrometheusText(read).get('scim_webhook_attempts_total')?.metrics ?? []).some(
+          (m) => m.labels?.outcome === 'delivered',
+        ),
+      { intervalMs: 100 },
+    );
+    const families = parsePrometheusText(text);
     const depth = families.get('scim_webhook_outbox_depth')!;
     expect(
       depth.metrics.map((m) => m.labels).sort((a, b) => String(a?.stage).localeCompare(String(b?.stage))),

@@ -1,6 +1,7 @@
 import { Cluster } from './support/cluster.js';
 import { ScimClient, Traffic, createTenant, newGroup, uniqueName } from './support/http.js';
 import { seedLargeGroup } from './support/seed.js';
+import { until } from '../support/until.js';
 import {
   ADMIN_TOKEN,
   type ServerProcess,
@@ -73,20 +74,20 @@ describe('conditional GETs, HEAD and aborted streams do not exhaust the database
     // No connection of the server is left inside a transaction or a query. The server's own background
     // work (the webhook worker's fan-out, once a second) may be running at the moment of a look: a
     // leaked connection stays busy, so look again, for at most 2 s, until none is.
-    let busy: { pid: number; state: string; query: string }[] = [];
-    for (let look = 0; look < 10; look++) {
-      busy = (
-        await cluster.sql(DATABASE, (client) =>
-          client.query<{ pid: number; state: string; query: string }>(
-            `SELECT pid, state, left(query, 80) AS query FROM pg_stat_activity
-              WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle'`,
-            [DATABASE],
-          ),
-        )
-      ).rows;
-      if (busy.length === 0) break;
-      await new Promise((done) => setTimeout(done, 200));
-    }
+    const busy = await until(
+      async () =>
+        (
+          await cluster.sql(DATABASE, (client) =>
+            client.query<{ pid: number; state: string; query: string }>(
+              `SELECT pid, state, left(query, 80) AS query FROM pg_stat_activity
+                WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle'`,
+              [DATABASE],
+            ),
+          )
+        ).rows,
+      (rows) => rows.length === 0,
+      { timeoutMs: 2_000, intervalMs: 200 },
+    );
     expect(busy).toEqual([]);
   };
 

@@ -28,6 +28,7 @@ import { Database, type TenantTx } from '../../storage/database.js';
 import { allInOrder } from '../../storage/pipeline.js';
 import { GroupsRepository } from '../../storage/groups.repository.js';
 import type { ResourceRow } from '../../storage/resource-rows.js';
+import type { RowLock } from '../../storage/resource-table.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
@@ -443,9 +444,12 @@ export class GroupsService {
     );
   }
 
-  /** The group for a write that locks it later (`lockLate`), with the tenant held as `lockForWrite` holds it. */
-  private async readForWrite(tx: TenantTx, id: string): Promise<ResourceRow> {
-    const [, row] = await allInOrder(this.tenants.holdForWrite(tx), this.groups.find(tx, id));
+  /**
+   * The group a write is about to change: the tenant held, then the row, locked for the transaction
+   * with `lock`, or read only when the write locks it later (`lockLate`).
+   */
+  private async readForWrite(tx: TenantTx, id: string, lock?: RowLock): Promise<ResourceRow> {
+    const [, row] = await allInOrder(this.tenants.holdForWrite(tx), this.groups.find(tx, id, lock));
     return row;
   }
 
@@ -465,18 +469,16 @@ export class GroupsService {
   }
 
   /**
-   * The row a write is about to change: the tenant, then the row, locked for the transaction; and still
-   * at the version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
+   * The row a write is about to change (readForWrite), locked for the transaction, and still at the
+   * version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
    */
   private async lockForWrite(
     tx: TenantTx,
     id: string,
     ifMatch: string | undefined,
-    lock: 'update' | 'delete' = 'update',
+    lock: RowLock = 'update',
   ): Promise<ResourceRow> {
-    const held = this.tenants.holdForWrite(tx);
-    const found = this.groups.find(tx, id, lock);
-    const [, row] = await allInOrder(held, found);
+    const row = await this.readForWrite(tx, id, lock);
     assertIfMatch(ifMatch, row.version);
     return row;
   }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { GROUP_SCHEMA, newUser, patchOp, scimAs, type ScimRequests } from '../../support/scim-requests.js';
 import { createTenant } from '../../support/tenants.js';
+import { untilOneWaitsForALock } from '../../support/until.js';
 
 /**
  * Membership invariants under concurrent writes, raced for real: each round sends its requests at once
@@ -130,18 +131,6 @@ describe('membership races', () => {
       return { memberships: rows[0].memberships, memberEvents: rows[0].events };
     }
 
-    /** Until a backend of this database waits for a row lock (bounded: 10 s). */
-    async function untilOneWaits(): Promise<void> {
-      for (let i = 0; i < 200; i++) {
-        const { rows } = await t.db.client.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        if (rows.length > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error('no backend waited for a lock');
-    }
-
     /** Whether the group's row can be locked right now (NOWAIT), by the probe, in a transaction undone at once. */
     async function groupLockable(groupId: string): Promise<boolean> {
       await t.db.client.query('BEGIN');
@@ -186,7 +175,7 @@ describe('membership races', () => {
       await held.query('SELECT 1 FROM scim_user WHERE id = $1 FOR UPDATE', [userId]);
       const patching = add(groupId, userId, withIfMatch ? { 'if-match': version } : {});
       try {
-        await untilOneWaits();
+        await untilOneWaitsForALock(t.db.client);
         expect(await groupLockable(groupId)).toBe(lockable);
       } finally {
         await held.query('ROLLBACK');
@@ -202,7 +191,7 @@ describe('membership races', () => {
       await held.query('SELECT 1 FROM scim_group WHERE id = $1 FOR UPDATE', [groupId]);
       const patching = add(groupId, userId);
       try {
-        await untilOneWaits();
+        await untilOneWaitsForALock(t.db.client);
         await held.query('DELETE FROM scim_group WHERE id = $1', [groupId]);
         await held.query('COMMIT');
       } catch (error) {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { GROUP_SCHEMA, newUser, scimAs, type ScimRequests } from '../../support/scim-requests.js';
 import { createTenant, type TestTenant } from '../../support/tenants.js';
+import { until, untilOneWaitsForALock } from '../../support/until.js';
 
 /**
  * GET /Groups/{id} streams the members from a server-side cursor that holds a pooled connection until
@@ -23,20 +24,12 @@ describe('group reads give their pooled connection back', () => {
   const inUse = () => pool.totalCount - pool.idleCount;
 
   /** Waits (bounded) until every connection is back in the pool; returns how many were still out. */
-  async function settledInUse(): Promise<number> {
-    for (let attempt = 0; attempt < 100 && inUse() > 0; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return inUse();
-  }
-
-  /** Waits (bounded) until `condition` holds. */
-  async function until(condition: () => Promise<boolean>): Promise<void> {
-    for (let attempt = 0; attempt < 250; attempt++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error('condition not reached');
+  function settledInUse(): Promise<number> {
+    return until(
+      async () => inUse(),
+      (n) => n === 0,
+      { timeoutMs: 2_000, intervalMs: 20 },
+    );
   }
 
   beforeAll(async () => {
@@ -169,15 +162,10 @@ describe('group reads give their pooled connection back', () => {
         });
         request.on('error', () => undefined);
         request.end();
-        await until(async () => {
-          const { rows } = await t.db.client.query<{ n: string }>(
-            `SELECT count(*) AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return Number(rows[0].n) > 0;
-        });
+        await untilOneWaitsForALock(t.db.client);
         request.destroy();
-        await until(() => openConnections().then((n) => n === 0));
+        const open = await until(openConnections, (n) => n === 0, { timeoutMs: 5_000, intervalMs: 20 });
+        if (open !== 0) throw new Error('the aborted request still holds its connection');
         await blocker.query('COMMIT');
       } finally {
         await blocker.end();
