@@ -7,6 +7,7 @@ import pg from 'pg';
 import { EventsService } from '../../src/modules/events/events.service.js';
 import { Database } from '../../src/storage/database.js';
 import { EventsRepository } from '../../src/storage/events.repository.js';
+import { MembershipsRepository } from '../../src/storage/memberships.repository.js';
 import { UsersRepository } from '../../src/storage/users.repository.js';
 import { userEvents } from '../../src/domain/events/change-events.js';
 import { scimRegistry } from '../../src/modules/scim/scim-registry.js';
@@ -433,6 +434,67 @@ describe('ordering: transactions that commit out of order', () => {
       'user.deleted first',
     ]);
   });
+
+  it.each([
+    ['adds one member', 'add', 1],
+    ['adds two members', 'add', 2],
+    ['removes one member', 'remove', 1],
+  ] as const)(
+    'per group, commit order: a member change with the smaller transaction id that commits second comes second, when it %s',
+    async (_, kind, count) => {
+      const members = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          createUser(scimA, `member-order-${kind}-${i}-${Math.random()}@example.com`),
+        ),
+      );
+      const other = await createUser(scimA, `member-order-other-${Math.random()}@example.com`);
+      const groupId = await createGroup(
+        scimA,
+        `Member order ${kind} ${count} ${Math.random()}`,
+        kind === 'remove' ? members : [],
+      );
+      const feed = feedReader(t.app, a.tenantId);
+      await feed.poll();
+      const db = t.app.get(Database, { strict: false });
+      const memberships = t.app.get(MembershipsRepository, { strict: false });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const hasId = new Promise<void>((resolve) => (started = resolve));
+      const cause = { requestId: 'first', apiKeyId: a.apiKeyId };
+      // The first change takes its transaction id, then waits for a PATCH of the same group to commit,
+      // then changes its members (as after the group's lock).
+      const first = db.transaction(a.tenantId, async (tx) => {
+        await tx.sql('SELECT pg_current_xact_id()');
+        started();
+        await gate;
+        await (kind === 'add'
+          ? memberships.insert(
+              tx,
+              groupId,
+              members.map((id) => ({ id, type: 'User' as const })),
+              cause,
+            )
+          : memberships.remove(tx, groupId, members, cause));
+      });
+      await hasId;
+      const second = await scimA.patch(
+        `Groups/${groupId}`,
+        patchOp({ op: 'add', path: 'members', value: [{ value: other }] }),
+      );
+      expect(second.statusCode).toBe(200);
+      release();
+      await first;
+      const events = await feed.poll();
+      expect(events.map((e) => `${e.type} ${e.requestId === 'first' ? 'first' : 'second'}`)).toEqual([
+        'group.member_added second',
+        ...members.map(() => `group.member_${kind === 'add' ? 'added' : 'removed'} first`),
+      ]);
+      expect(events.slice(1).map((e) => (e.data as { member: { value: string } }).member.value)).toEqual(
+        [...members].sort(),
+      );
+    },
+  );
 
   it('a reader paging by seq alone would have missed it (the trap this order avoids)', async () => {
     await held.query('BEGIN');
