@@ -4,6 +4,7 @@
 // and =true, on the same database, interleaved in one run, compared as a ratio.
 import pg from 'pg';
 import { compareVariants } from './limiter-bench.mjs';
+import { eventCost, renderEventCost } from './event-cost.mjs';
 import { GROUP_SCHEMA, LANE_GROUPS, laneGroupId } from './dataset.mjs';
 import { median } from './report.mjs';
 import { insertGroupSql, insertMembersSql } from './seed.mjs';
@@ -96,12 +97,14 @@ export async function runScaleoutBenches(context) {
   ];
   const table = renderComparison(rows);
   console.log(`\n${table}\n`);
+  const eventCostResult = context.options.outbox ? await eventCost(context) : undefined;
+  if (eventCostResult) console.log(`${renderEventCost(eventCostResult)}\n`);
   const dir = join(context.benchDir, 'results');
   mkdirSync(dir, { recursive: true });
   const date = new Date().toISOString();
   writeFileSync(
     join(dir, `${date.replace(/[:.]/g, '-')}-scaleout.json`),
-    JSON.stringify({ date, options: context.options, rows }, null, 2),
+    JSON.stringify({ date, options: context.options, rows, eventCost: eventCostResult }, null, 2),
   );
   return 0;
 }

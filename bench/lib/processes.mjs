@@ -37,9 +37,7 @@ export class ServerProcess {
 
   /** CPU time (user + system) used so far, in milliseconds; undefined once the process is gone. */
   cpuMs() {
-    const fields = statFields(this.pid);
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
-    return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 : undefined;
+    return processCpuMs(this.pid);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
@@ -152,6 +150,13 @@ function statFields(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system) process `pid` has used so far, in milliseconds; undefined once it is gone. */
+export function processCpuMs(pid) {
+  const fields = statFields(pid);
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 : undefined;
 }
 
 /**
