@@ -15,8 +15,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --limiter            only the shared rate limit's cost: filter-eq over 32 tenants, blocks of 10 vs
                        (almost) no counter writes (bench/lib/limiter-bench.mjs)
   --outbox             only the outbox's cost: post-user, patch-10 and patch-10-lanes (a group per
-                       connection), EVENTS_ENABLED=true vs false
-                       (bench/lib/outbox-bench.mjs)`;
+                       connection), EVENTS_ENABLED=true vs false (bench/lib/outbox-bench.mjs), then
+                       one backend's CPU per member add + remove pair, events off vs on
+                       (bench/lib/event-cost.mjs)`;
 
 export function parseOptions(argv) {
   const { values } = parseArgs({
