@@ -1,5 +1,5 @@
 // `npm run bench -- --outbox` also measures what a member event costs PostgreSQL itself, a figure with
-// far less noise than a throughput ratio on a shared machine: the CPU of one backend adding and removing
+// less noise than a throughput ratio on a shared machine: the CPU of one backend adding and removing
 // one member of the 10-member group, in transactions as the server sends them (the tenant scope with
 // generic plans, the MembershipsRepository statement of the build being measured, COMMIT), events off
 // on one connection and on on another, the two interleaved in blocks so that what drifts affects both.
@@ -11,7 +11,10 @@ import { groupId, spareUserNumber, userId, SPARE_USERS } from './dataset.mjs';
 import { processCpuMs } from './processes.mjs';
 import { median } from './report.mjs';
 
-/** The spare users this measurement adds and removes, out of the range the PATCH workloads start with. */
+/**
+ * The spare users this measurement adds and removes: the last ones, taken out of the group first (a run
+ * stopped halfway may have left one in).
+ */
 const MEMBERS = 100;
 
 /**
