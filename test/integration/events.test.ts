@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { EventsService } from '../../src/modules/events/events.service.js';
-import { Database } from '../../src/storage/database.js';
+import { Database, type TenantTx } from '../../src/storage/database.js';
 import { EventsRepository } from '../../src/storage/events.repository.js';
 import { MembershipsRepository } from '../../src/storage/memberships.repository.js';
 import { UsersRepository } from '../../src/storage/users.repository.js';
@@ -388,46 +388,60 @@ describe('ordering: transactions that commit out of order', () => {
     },
   );
 
-  it('per resource, commit order: a write with the smaller transaction id that commits second comes second', async () => {
-    const userId = await createUser(scimA, `resource-order-${Math.random()}@example.com`);
-    const feed = feedReader(t.app, a.tenantId);
-    await feed.poll();
+  /**
+   * The write with the smaller transaction id commits second: `write` runs in a transaction that takes
+   * its id first (as the tenant hold of every write does), then waits while `other` (a request that
+   * commits) runs, then writes (as after the row lock) and commits. Answers what `other` answered.
+   */
+  async function smallerIdCommitsSecond<T>(
+    write: (tx: TenantTx) => Promise<unknown>,
+    other: () => Promise<T>,
+  ): Promise<T> {
     const db = t.app.get(Database, { strict: false });
-    const repository = t.app.get(EventsRepository, { strict: false });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const hasId = new Promise<void>((resolve) => (started = resolve));
-    // The first write takes its transaction id (as the tenant hold of every write does), then waits...
     const first = db.transaction(a.tenantId, async (tx) => {
       await tx.sql('SELECT pg_current_xact_id()');
       started();
       await gate;
-      // ...for the second write to the same user to commit; then it appends its event (as after the row lock).
-      await repository.insert(
-        tx,
-        [
-          {
-            type: 'user.deleted',
-            resourceType: 'User',
-            resourceId: userId,
-            data: {
-              version: 1,
-              resource: { id: userId, userName: 'x', externalId: null, meta: { resourceType: 'User' } },
-            },
-          },
-        ],
-        { requestId: 'first', apiKeyId: a.apiKeyId },
-      );
+      await write(tx);
     });
     await hasId;
-    const second = await scimA.patch(
-      `Users/${userId}`,
-      patchOp({ op: 'replace', path: 'displayName', value: 'Second' }),
+    try {
+      return await other();
+    } finally {
+      release();
+      await first;
+    }
+  }
+
+  it('per resource, commit order: a write with the smaller transaction id that commits second comes second', async () => {
+    const userId = await createUser(scimA, `resource-order-${Math.random()}@example.com`);
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+    const repository = t.app.get(EventsRepository, { strict: false });
+    const second = await smallerIdCommitsSecond(
+      (tx) =>
+        repository.insert(
+          tx,
+          [
+            {
+              type: 'user.deleted',
+              resourceType: 'User',
+              resourceId: userId,
+              data: {
+                version: 1,
+                resource: { id: userId, userName: 'x', externalId: null, meta: { resourceType: 'User' } },
+              },
+            },
+          ],
+          { requestId: 'first', apiKeyId: a.apiKeyId },
+        ),
+      () => scimA.patch(`Users/${userId}`, patchOp({ op: 'replace', path: 'displayName', value: 'Second' })),
     );
     expect(second.statusCode).toBe(200);
-    release();
-    await first;
     const events = await feed.poll();
     expect(events.map((e) => `${e.type} ${e.requestId === 'first' ? 'first' : 'second'}`)).toEqual([
       'user.updated second',
@@ -455,36 +469,25 @@ describe('ordering: transactions that commit out of order', () => {
       );
       const feed = feedReader(t.app, a.tenantId);
       await feed.poll();
-      const db = t.app.get(Database, { strict: false });
       const memberships = t.app.get(MembershipsRepository, { strict: false });
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let started!: () => void;
-      const hasId = new Promise<void>((resolve) => (started = resolve));
       const cause = { requestId: 'first', apiKeyId: a.apiKeyId };
-      // The first change takes its transaction id, then waits for a PATCH of the same group to commit,
-      // then changes its members (as after the group's lock).
-      const first = db.transaction(a.tenantId, async (tx) => {
-        await tx.sql('SELECT pg_current_xact_id()');
-        started();
-        await gate;
-        await (kind === 'add'
-          ? memberships.insert(
-              tx,
-              groupId,
-              members.map((id) => ({ id, type: 'User' as const })),
-              cause,
-            )
-          : memberships.remove(tx, groupId, members, cause));
-      });
-      await hasId;
-      const second = await scimA.patch(
-        `Groups/${groupId}`,
-        patchOp({ op: 'add', path: 'members', value: [{ value: other }] }),
+      const second = await smallerIdCommitsSecond(
+        (tx) =>
+          kind === 'add'
+            ? memberships.insert(
+                tx,
+                groupId,
+                members.map((id) => ({ id, type: 'User' as const })),
+                cause,
+              )
+            : memberships.remove(tx, groupId, members, cause),
+        () =>
+          scimA.patch(
+            `Groups/${groupId}`,
+            patchOp({ op: 'add', path: 'members', value: [{ value: other }] }),
+          ),
       );
       expect(second.statusCode).toBe(200);
-      release();
-      await first;
       const events = await feed.poll();
       expect(events.map((e) => `${e.type} ${e.requestId === 'first' ? 'first' : 'second'}`)).toEqual([
         'group.member_added second',
