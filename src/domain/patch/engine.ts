@@ -29,7 +29,7 @@ import { extensionOfPath, isMembersTarget, resolveTarget, type Target } from './
 import type { MemberOp, PatchContext, PatchOperation, PatchResult } from './types.js';
 
 export { parsePatchRequest } from './request.js';
-export { memberValuesNamedBy } from './members.js';
+export { memberValuesNamedBy, memberValuesOfBody } from './members.js';
 export type { MemberOp, MemberRef, PatchContext, PatchOpName, PatchOperation, PatchResult } from './types.js';
 
 type Json = Record<string, unknown>;

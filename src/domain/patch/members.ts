@@ -159,6 +159,23 @@ export function applyMemberOps(
 }
 
 /**
+ * Every member value a Group body (PUT, POST) names in `members`, as sent: a superset of the members a
+ * valid body makes the group have, known before the body is validated against the stored group. PUT
+ * locks these rows before the group's own row (the order every write takes them in: members first);
+ * ids it did not name this way are still resolved, after the group.
+ */
+export function memberValuesOfBody(body: unknown): string[] {
+  const values = new Set<string>();
+  const members = isPlainObject(body) ? getKey(body, 'members') : undefined;
+  if (Array.isArray(members))
+    for (const item of members) {
+      const id = isPlainObject(item) ? getKey(item, 'value') : undefined;
+      if (typeof id === 'string') values.add(id);
+    }
+  return [...values];
+}
+
+/**
  * Every member value a PATCH request names where it may add members (add or replace on `members`, or
  * a path-less add or replace whose value has `members`), as sent: a superset of what the change set
  * will add, known before the group is read. The Groups module locks these rows in the same round trip

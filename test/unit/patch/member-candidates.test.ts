@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { registry } from '../registry.js';
-import { applyPatch, memberValuesNamedBy, parsePatchRequest } from '../../../src/domain/patch/engine.js';
+import { ScimError } from '../../../src/domain/errors.js';
+import {
+  applyPatch,
+  memberValuesNamedBy,
+  memberValuesOfBody,
+  parsePatchRequest,
+} from '../../../src/domain/patch/engine.js';
+import { GROUP_SCHEMA } from '../../../src/domain/schema/urns.js';
+import { validateResource } from '../../../src/domain/schema/validate.js';
 import { GROUP_ID, body, storedGroup } from './helpers.js';
 
 const IDS = [
@@ -47,6 +55,54 @@ describe('memberValuesNamedBy: the members a PATCH may add, known before the gro
         const named = new Set(memberValuesNamedBy(parsed));
         const added = result.memberOps.flatMap((op) => (op.kind === 'add' ? op.members : []));
         for (const ref of added) expect(named.has(ref.value)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('memberValuesOfBody: the members a PUT names, known before the body is validated', () => {
+  const group = (members: unknown) => ({
+    schemas: [GROUP_SCHEMA],
+    displayName: 'Admins',
+    ...(members === undefined ? {} : { members }),
+  });
+
+  it.each([
+    ['members', group([{ value: IDS[0] }, { value: IDS[1] }]), [IDS[0], IDS[1]]],
+    ['any case of the names', { ...group(undefined), Members: [{ Value: IDS[2] }] }, [IDS[2]]],
+    ['a value twice, once', group([{ value: IDS[0] }, { value: IDS[0], display: 'x' }]), [IDS[0]]],
+    ['no members', group(undefined), []],
+    ['members that are not a list', group({ value: IDS[0] }), []],
+    ['values that are not strings', group([{ value: 7 }, 'x', null]), []],
+    ['a body that is not an object', [group([{ value: IDS[0] }])], []],
+  ])('%s', (_name, sent, expected) => {
+    expect(memberValuesOfBody(sent)).toEqual(expected);
+  });
+
+  it('names every member a valid body gives the group (property over random bodies)', () => {
+    const sentMember = fc.record(
+      {
+        value: fc.oneof(fc.constantFrom(...IDS), fc.string(), fc.integer()),
+        display: fc.string(),
+        type: fc.constantFrom('User', 'Group'),
+      },
+      { requiredKeys: [] },
+    );
+    const key = fc.constantFrom('members', 'Members', 'MEMBERS');
+    fc.assert(
+      fc.property(key, fc.array(sentMember, { maxLength: 4 }), (name, members) => {
+        const sent = { schemas: [GROUP_SCHEMA], displayName: 'Admins', [name]: members };
+        let valid: ReturnType<typeof validateResource>;
+        try {
+          valid = validateResource(registry, 'Group', sent, 'replace', storedGroup());
+        } catch (error) {
+          if (error instanceof ScimError) return;
+          throw error;
+        }
+        const named = new Set(memberValuesOfBody(sent));
+        const given = (valid.resource.members ?? []) as { value: string }[];
+        for (const member of given) expect(named.has(member.value)).toBe(true);
       }),
       { numRuns: 300 },
     );
