@@ -1,12 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Compilable, Kysely } from 'kysely';
 import type { DB } from './schema.js';
 import type pg from 'pg';
 import { BEGIN, ConnectionLane, failedBecauseOfEarlier, PipelinedTransaction } from './pipeline.js';
 import { runSql, streamSql, type QueryResult } from './sql.js';
-import { tenantScopeParams, tenantScopeSql, type TransactionOptions } from './tenant-scope.js';
+import { PG_DEADLOCK_DETECTED, pgErrorCode } from './pg-errors.js';
+import {
+  DEADLOCK_ATTEMPTS,
+  tenantScopeParams,
+  tenantScopeSql,
+  type TransactionOptions,
+} from './tenant-scope.js';
 
 export type { TransactionOptions } from './tenant-scope.js';
 
@@ -95,6 +101,7 @@ export class Database {
     private readonly orm: MikroORM,
   ) {}
 
+  private readonly logger = new Logger(Database.name);
   private kysely?: Kysely<DB>;
   private nativePool?: pg.Pool;
   private readonly sharing = new AsyncLocalStorage<SharedConnection>();
@@ -119,6 +126,25 @@ export class Database {
     tenantId: string,
     work: (tx: TenantTx) => Promise<T>,
     options: TransactionOptions = {},
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(tenantId, work, options);
+      } catch (error) {
+        const again =
+          options.retryDeadlocks === true &&
+          attempt < DEADLOCK_ATTEMPTS &&
+          pgErrorCode(error) === PG_DEADLOCK_DETECTED;
+        if (!again) throw error;
+        this.logger.warn({ attempt }, 'transaction ended by a deadlock; running it again');
+      }
+    }
+  }
+
+  private async transactionOnce<T>(
+    tenantId: string,
+    work: (tx: TenantTx) => Promise<T>,
+    options: TransactionOptions,
   ): Promise<T> {
     const shared = this.sharing.getStore();
     if (shared?.tenantId === tenantId) return this.sharedTransaction(shared, work, options);

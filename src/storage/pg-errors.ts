@@ -1,6 +1,7 @@
 /** PostgreSQL error codes (SQLSTATE) the app answers for itself. */
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
+export const PG_DEADLOCK_DETECTED = '40P01';
 
 /**
  * The SQLSTATE of a PostgreSQL error, found on the error itself or on what it wraps (MikroORM and

@@ -35,7 +35,18 @@ export interface TransactionOptions {
    * (a `sw` prefix as an index range) is worth making.
    */
   genericPlans?: boolean;
+  /**
+   * Runs the work again, in a new transaction, when PostgreSQL ended it as the victim of a deadlock
+   * (`deadlock_detected`), up to DEADLOCK_ATTEMPTS times in all: for writes whose lock orders can meet
+   * in a cycle that no single order avoids (a member's DELETE locks its groups, and nested groups are
+   * both members and groups: docs/storage-model.md, "Lock order"). The work must do nothing but its
+   * statements (it runs again from the start); a deadlock rolled everything back.
+   */
+  retryDeadlocks?: boolean;
 }
+
+/** How many times a `retryDeadlocks` transaction runs at most. */
+export const DEADLOCK_ATTEMPTS = 3;
 
 /**
  * The first statement of a tenant transaction: TENANT_SCOPE_SQL, with the transaction-local settings
