@@ -178,8 +178,38 @@ export class MembershipsRepository {
   }
 
   /**
+   * The groups `memberId` is a direct member of, locked (FOR NO KEY UPDATE, in id order) until the
+   * transaction ends, and their version and lastModified bumped: a member's DELETE, before it removes
+   * the member from them (removeEverywhere). The lock orders the DELETE's group.member_removed events
+   * after every other write to those groups, as each write to a group is ordered (its row lock): a write
+   * holding one of them commits first, and then the removal's statement sees its events. Sent as a
+   * statement of its own, before the removal: a statement that waited for a lock would still read with
+   * the snapshot it took before the wait. The member is already locked (FOR UPDATE), so no write can add
+   * it to another group meanwhile. The number of groups.
+   */
+  async lockGroupsOf(tx: TenantTx, memberId: string): Promise<number> {
+    const { rows } = await tx.sql<{ touched: number }>(
+      `WITH locked AS (
+         SELECT g.id FROM scim_group g
+          WHERE g.tenant_id = $1
+            AND g.id IN (SELECT m.group_id FROM scim_membership m WHERE m.tenant_id = $1 AND m.member_id = $2)
+          ORDER BY g.id
+            FOR NO KEY UPDATE
+       ), touched AS (
+         UPDATE scim_group g SET version = g.version + 1, last_modified = $3
+           FROM locked l
+          WHERE g.tenant_id = $1 AND g.id = l.id
+         RETURNING 1
+       )
+       SELECT count(*)::int AS touched FROM touched`,
+      [tx.tenantId, memberId, new Date()],
+    );
+    return rows[0]?.touched ?? 0;
+  }
+
+  /**
    * Removes a user or group from every group it is a member of, with a group.member_removed event for
-   * each, in one statement.
+   * each, in one statement. After lockGroupsOf.
    */
   async removeEverywhere(tx: TenantTx, memberId: string, cause: EventCause): Promise<void> {
     await tx.sql(

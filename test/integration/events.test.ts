@@ -7,6 +7,7 @@ import pg from 'pg';
 import { EventsService } from '../../src/modules/events/events.service.js';
 import { Database, type TenantTx } from '../../src/storage/database.js';
 import { EventsRepository } from '../../src/storage/events.repository.js';
+import { GroupsRepository } from '../../src/storage/groups.repository.js';
 import { MembershipsRepository } from '../../src/storage/memberships.repository.js';
 import { UsersRepository } from '../../src/storage/users.repository.js';
 import { userEvents } from '../../src/domain/events/change-events.js';
@@ -17,6 +18,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { EVENTS_ADMIN_TOKEN, feedReader, getFeed, type FeedEvent } from '../support/events.js';
 import { newUser, patchOp, scimAs, type ScimRequests, GROUP_SCHEMA } from '../support/scim-requests.js';
 import { createTenant, type TestTenant } from '../support/tenants.js';
+import { untilOneWaitsForALock } from '../support/until.js';
 
 let t: TestApp;
 let a: TestTenant;
@@ -498,6 +500,48 @@ describe('ordering: transactions that commit out of order', () => {
       );
     },
   );
+
+  it("per group, commit order also for a member's DELETE: it waits for a write holding the group, and its member_removed comes after", async () => {
+    const [u, v] = await Promise.all([
+      createUser(scimA, `delete-order-u-${Math.random()}@example.com`),
+      createUser(scimA, `delete-order-v-${Math.random()}@example.com`),
+    ]);
+    const groupId = await createGroup(scimA, `Delete order ${Math.random()}`, [u]);
+    const feed = feedReader(t.app, a.tenantId);
+    await feed.poll();
+    const db = t.app.get(Database, { strict: false });
+    const memberships = t.app.get(MembershipsRepository, { strict: false });
+    const groups = t.app.get(GroupsRepository, { strict: false });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const holds = new Promise<void>((resolve) => (holding = resolve));
+    // A write that holds the group (as every write to it does) and has written its event, not committed.
+    const first = db.transaction(a.tenantId, async (tx) => {
+      await groups.find(tx, groupId, 'update');
+      await memberships.insert(tx, groupId, [{ id: v, type: 'User' }], {
+        requestId: 'first',
+        apiKeyId: a.apiKeyId,
+      });
+      holding();
+      await gate;
+    });
+    await holds;
+    const deleted = scimA.delete(`Users/${u}`);
+    try {
+      await untilOneWaitsForALock(t.db.client);
+    } finally {
+      release();
+      await first;
+    }
+    expect((await deleted).statusCode).toBe(204);
+    const events = await feed.poll();
+    expect(events.map((e) => `${e.type} ${e.requestId === 'first' ? 'first' : 'delete'}`)).toEqual([
+      'group.member_added first',
+      'group.member_removed delete',
+      'user.deleted delete',
+    ]);
+  });
 
   it('a reader paging by seq alone would have missed it (the trap this order avoids)', async () => {
     await held.query('BEGIN');

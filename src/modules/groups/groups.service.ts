@@ -4,6 +4,7 @@ import type { ListQuery } from '../../domain/list/list-query.js';
 import {
   applyPatch,
   memberValuesNamedBy,
+  memberValuesOfBody,
   parsePatchRequest,
   type MemberOp,
   type MemberRef,
@@ -34,10 +35,12 @@ import { auditEvent } from '../audit/audit-event.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { EventsService } from '../events/events.service.js';
 import {
+  MEMBER_DELETE,
   MEMBERSHIP_WRITE,
   MembershipsService,
   type MemberRow,
   type MemberRunEvent,
+  type LockedMembers,
   type MemberType,
 } from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
@@ -209,14 +212,22 @@ export class GroupsService {
     ifMatch?: string,
     projection = ALL_ATTRIBUTES,
   ) {
+    // Members the body names, known before it is validated: locked before the group (membersThenGroup).
+    const named = memberValuesOfBody(body);
     return this.db.transaction(
       scope.tenant.tenantId,
       async (tx) => {
-        const row = await this.lockForWrite(tx, id, ifMatch);
+        const [row, locked] = await this.membersThenGroup(tx, id, named, 'update', ifMatch);
         const { resource, dialects } = validateResource(scimRegistry, 'Group', body, 'replace', row.data);
         this.noteDialects(dialects);
         const { stored, members } = splitMembers(resource);
-        const membersChanged = await this.memberships.replace(tx, id, members, this.events.causeOf(scope));
+        const membersChanged = await this.memberships.replace(
+          tx,
+          id,
+          members,
+          this.events.causeOf(scope),
+          locked,
+        );
         const { changed, changedAttributes: attributes } = compareResources(
           scimRegistry,
           'Group',
@@ -254,9 +265,12 @@ export class GroupsService {
     return this.db.transaction(
       scope.tenant.tenantId,
       async (tx) => {
-        const [row, locked] = await allInOrder(
-          late ? this.readForWrite(tx, id) : this.lockForWrite(tx, id, ifMatch),
-          this.memberships.lockCandidates(tx, candidates),
+        const [row, locked] = await this.membersThenGroup(
+          tx,
+          id,
+          candidates,
+          late ? undefined : 'update',
+          ifMatch,
         );
         const result = applyPatch(scimRegistry, 'Group', row.data, operations, { id });
         this.noteDialects(result.dialects);
@@ -336,12 +350,14 @@ export class GroupsService {
     return this.db.transaction(
       scope.tenant.tenantId,
       async (tx) => {
-        const [found, locked, present] = await allInOrder(
-          this.lockForWrite(tx, id, undefined).catch((error: unknown) => {
+        // As membersThenGroup, and the memberships the run names (after the group: membersAmong).
+        const [, locked, found, present] = await allInOrder(
+          this.tenants.holdForWrite(tx),
+          this.memberships.lockCandidates(tx, [...candidates]),
+          this.groups.find(tx, id, 'update').catch((error: unknown) => {
             if (error instanceof ScimError) return error;
             throw error;
           }),
-          this.memberships.lockCandidates(tx, [...candidates]),
           isUuid(id)
             ? this.memberships.membersAmong(tx, id, [...named])
             : Promise.resolve(new Map<string, MemberType>()),
@@ -432,7 +448,8 @@ export class GroupsService {
         // below sees their rows; later ones wait for this and then find no such member.
         const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
         // Its own member rows cascade (group.deleted says it all); its rows as a member of other groups
-        // do not, and each removal is a group.member_removed event of that group.
+        // do not, and each removal is a group.member_removed event of that group, whose row is locked
+        // after this one's (removeEverywhere): a member before its group, as every write takes them.
         const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
         const deleted = this.groups.delete(tx, id);
         const audited = this.audit.record(tx, auditEvent(scope, 'delete', 'Group', id, []));
@@ -440,7 +457,7 @@ export class GroupsService {
         tx.commit();
         await allInOrder(removed, deleted, audited, evented);
       },
-      MEMBERSHIP_WRITE,
+      MEMBER_DELETE,
     );
   }
 
@@ -451,6 +468,30 @@ export class GroupsService {
   private async readForWrite(tx: TenantTx, id: string, lock?: RowLock): Promise<ResourceRow> {
     const [, row] = await allInOrder(this.tenants.holdForWrite(tx), this.groups.find(tx, id, lock));
     return row;
+  }
+
+  /**
+   * The first round trip of a write that may add members (PUT, PATCH): the tenant held, the members it
+   * names locked (FOR KEY SHARE: lockCandidates), then the group's row, locked with `lock` (or only
+   * read: lockLate) and at the version If-Match names (412 otherwise). Members before their group is
+   * the order of every write that takes both, a DELETE of a member included (the member FOR UPDATE,
+   * then its groups: MembershipsService.removeEverywhere): a write that took the group first would wait
+   * for a member that such a DELETE holds while the DELETE waits for the group.
+   */
+  private async membersThenGroup(
+    tx: TenantTx,
+    id: string,
+    candidates: readonly string[],
+    lock: RowLock | undefined,
+    ifMatch: string | undefined,
+  ): Promise<[ResourceRow, LockedMembers]> {
+    const [, locked, row] = await allInOrder(
+      this.tenants.holdForWrite(tx),
+      this.memberships.lockCandidates(tx, candidates),
+      this.groups.find(tx, id, lock),
+    );
+    assertIfMatch(ifMatch, row.version);
+    return [row, locked];
   }
 
   /**

@@ -21,6 +21,16 @@ export type { GroupRefRow, MemberRow, MemberRunEvent, MemberType };
  */
 export const MEMBERSHIP_WRITE: TransactionOptions = { genericPlans: true };
 
+/**
+ * The options of a DELETE of a user or group: a membership write that runs again when it ends in a
+ * deadlock. It locks the member, then the groups it is in (lockGroupsOf), the order of every write
+ * (members, then their group); but a group is also a member of its parents, and a DELETE of a user in
+ * both a group and its parent can meet a DELETE of that group in a cycle that no one order avoids
+ * (docs/storage-model.md, "Lock order"). Rare (Okta and Entra do not push nested groups); PostgreSQL
+ * ends one of the two after deadlock_timeout, and it runs again once the other has committed.
+ */
+export const MEMBER_DELETE: TransactionOptions = { ...MEMBERSHIP_WRITE, retryDeadlocks: true };
+
 /** Members looked up and locked ahead (lockCandidates): the ids asked for, and those that exist. */
 export interface LockedMembers {
   ids: ReadonlySet<string>;
@@ -52,10 +62,14 @@ export class MembershipsService {
 
   /**
    * Deleting a user or group removes it from every group (its own member rows cascade), with a
-   * group.member_removed event for each, caused by `cause`.
+   * group.member_removed event for each, caused by `cause`. Sent together: first the groups it is in,
+   * locked in id order and their version bumped (their members change), then the removal. The member
+   * itself must be locked FOR UPDATE already (no write can add it anywhere meanwhile).
    */
   removeEverywhere(tx: TenantTx, memberId: string, cause: EventCause): Promise<void> {
-    return this.memberships.removeEverywhere(tx, memberId, cause);
+    const locked = this.memberships.lockGroupsOf(tx, memberId);
+    const removed = this.memberships.removeEverywhere(tx, memberId, cause);
+    return allInOrder(locked, removed).then(() => undefined);
   }
 
   /**
@@ -160,9 +174,10 @@ export class MembershipsService {
     groupId: string,
     members: readonly MemberRef[],
     cause: EventCause,
+    locked?: LockedMembers,
   ): Promise<boolean> {
     const ids = members.map((member) => member.value);
-    const typed = await this.resolveMembers(tx, groupId, members);
+    const typed = await this.resolveMembers(tx, groupId, members, locked);
     const [removed, added] = await allInOrder(
       this.memberships.removeAllBut(tx, groupId, ids, cause),
       this.insert(tx, groupId, typed, cause),

@@ -23,7 +23,7 @@ import type { ListedGroup } from '../../storage/resource-list.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { EventsService } from '../events/events.service.js';
-import { MEMBERSHIP_WRITE, MembershipsService } from '../memberships/memberships.service.js';
+import { MEMBER_DELETE, MembershipsService } from '../memberships/memberships.service.js';
 import { scimRegistry } from '../scim/scim-registry.js';
 import {
   assertIfMatch,
@@ -252,7 +252,8 @@ export class UsersService {
       scope.tenant.tenantId,
       async (tx) => {
         // FOR UPDATE waits for writes adding this user to a group (they hold it FOR KEY SHARE), so the
-        // removal below sees their rows; later ones wait for this and then find no such member.
+        // removal below sees their rows; later ones wait for this and then find no such member. Its
+        // groups are locked next (removeEverywhere): the member first, as every write takes them.
         const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
         const removed = this.memberships.removeEverywhere(tx, id, this.events.causeOf(scope));
         const deleted = this.users.delete(tx, id);
@@ -261,7 +262,7 @@ export class UsersService {
         tx.commit();
         await allInOrder(removed, deleted, audited, evented);
       },
-      MEMBERSHIP_WRITE,
+      MEMBER_DELETE,
     );
   }
 

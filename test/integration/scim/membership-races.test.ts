@@ -161,28 +161,47 @@ describe('membership races', () => {
     });
 
     it.each([
-      ['without If-Match, it does not hold the group while it waits for its members', false, true],
-      [
-        'with If-Match, it holds the group from its first round trip (the version is checked under it)',
-        true,
-        false,
-      ],
-    ])('%s', async (_name, withIfMatch, lockable) => {
-      const { groupId, userId } = await groupAndUser(`Lock order ${withIfMatch}`);
-      const version: string = (await own.get(`Groups/${groupId}`)).json().meta.version;
-      // The member's row locked FOR UPDATE: the PATCH's first round trip waits for it (FOR KEY SHARE).
-      await held.query('BEGIN');
-      await held.query('SELECT 1 FROM scim_user WHERE id = $1 FOR UPDATE', [userId]);
-      const patching = add(groupId, userId, withIfMatch ? { 'if-match': version } : {});
-      try {
-        await untilOneWaitsForALock(t.db.client);
-        expect(await groupLockable(groupId)).toBe(lockable);
-      } finally {
-        await held.query('ROLLBACK');
-      }
-      expect((await patching).statusCode).toBe(200);
-      expect(await rowsOfGroup(groupId)).toEqual({ memberships: 1, memberEvents: 1 });
-    });
+      ['a PATCH without If-Match', 'patch'],
+      ['a PATCH with If-Match (its version is checked once it holds the group)', 'patch-if-match'],
+      ['a PUT naming the member', 'put'],
+      ["a Bulk request's run of member PATCHes", 'bulk-run'],
+    ])(
+      '%s does not hold the group while it waits for a member (members first, then their group)',
+      async (name, kind) => {
+        const { groupId, userId } = await groupAndUser(`Lock order ${kind}`);
+        const version: string = (await own.get(`Groups/${groupId}`)).json().meta.version;
+        // The member's row locked FOR UPDATE, as a DELETE of it holds it: the write's first round trip
+        // waits for it (FOR KEY SHARE), and must not hold the group meanwhile (that DELETE locks the
+        // group next: a cycle).
+        await held.query('BEGIN');
+        await held.query('SELECT 1 FROM scim_user WHERE id = $1 FOR UPDATE', [userId]);
+        const adding = patchOp({ op: 'add', path: 'members', value: [{ value: userId }] });
+        const writing =
+          kind === 'put'
+            ? own.put(`Groups/${groupId}`, {
+                schemas: [GROUP_SCHEMA],
+                displayName: `Lock order ${kind}`,
+                members: [{ value: userId }],
+              })
+            : kind === 'bulk-run'
+              ? own.post('Bulk', {
+                  schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+                  Operations: [
+                    { method: 'PATCH', path: `/Groups/${groupId}`, data: adding },
+                    { method: 'PATCH', path: `/Groups/${groupId}`, data: adding },
+                  ],
+                })
+              : add(groupId, userId, kind === 'patch-if-match' ? { 'if-match': version } : {});
+        try {
+          await untilOneWaitsForALock(t.db.client);
+          expect(await groupLockable(groupId)).toBe(true);
+        } finally {
+          await held.query('ROLLBACK');
+        }
+        expect((await writing).statusCode).toBe(200);
+        expect(await rowsOfGroup(groupId)).toEqual({ memberships: 1, memberEvents: 1 });
+      },
+    );
 
     it('when its group is deleted after it read it, it answers 404 and writes nothing', async () => {
       const { groupId, userId } = await groupAndUser('Deleted while read');
