@@ -34,27 +34,30 @@ export interface EventPageQuery {
 
 const INSERT_COLUMNS = 'tenant_id, request_id, api_key_id, type, resource_type, resource_id, data, xid';
 
-/** The events that begin a resource's history: change_event_resource_idx has no entry for them. */
+/** The events that begin a resource's history: they take their transaction's own id as their position. */
 const CREATED_TYPES: ReadonlySet<string> = new Set(['user.created', 'group.created']);
 const CREATED = `(${[...CREATED_TYPES].map((type) => `'${type}'`).join(', ')})`;
 
 /**
- * The position (`xid`) of a write's events about one resource: the writing transaction's id, or the
- * position of the resource's newest event when that is larger. Writes to one resource are serialized by
- * its row lock, but transaction ids are assigned at a transaction's first write (the tenant hold), so the
- * write that got the lock second may have the smaller id; taking the larger of the two keeps the feed in
- * commit order per resource. Safe for the feed's rule (docs/events.md): the position is never below the
- * transaction's own id, so an event whose position is below a snapshot's xmin is from a transaction that
- * has ended. A creation is not looked at: a write about a resource begins after its creation committed
- * (it needs the resource's id), so its own id is already the larger. `$tenant` and `$resource` are SQL
- * expressions.
+ * The position (`xid`) of a write's events about a resource other than its creation: the larger of the
+ * writing transaction's id and the newest transaction id that had ended when the statement began (its
+ * snapshot's xmax, one past the latest completed id, minus one). Why it is right (docs/events.md, "Per
+ * resource, commit order"):
+ *
+ * - It is never below the transaction's own id, so an event whose position is below a reader's snapshot
+ *   xmin is from a transaction that has ended: the feed's rule holds.
+ * - Every write of a resource's events holds the resource's row lock, taken by an EARLIER statement of
+ *   its transaction (a user or group row; for a group's member events, the group's row: GroupsService,
+ *   MembershipsService.removeEverywhere). So an earlier write of the resource had committed when this
+ *   statement's snapshot was taken: its transaction id, and so its position (by the same rule), is at
+ *   most the latest completed id. The resource's events come in the order its writes committed (ties
+ *   by `seq`, the order they were inserted).
+ *
+ * Nothing is read for it. Before, it was the larger of the transaction's id and the position of the
+ * resource's newest event, looked up in change_event_resource_idx. A creation takes its transaction's
+ * own id: no write about the resource can have begun before it committed.
  */
-function positionOf(tenant: string, resource: string): string {
-  return `greatest(pg_current_xact_id(), (
-    SELECT p.xid FROM change_event p
-     WHERE p.tenant_id = ${tenant} AND p.resource_id = ${resource} AND p.type NOT IN ${CREATED}
-     ORDER BY p.xid DESC LIMIT 1))`;
-}
+const POSITION = `greatest(pg_current_xact_id(), (pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1)::text::xid8)`;
 
 /**
  * The INSERT of a write's events, given as a jsonb array of EventDrafts (each with an optional
@@ -69,7 +72,7 @@ function eventRowsSql(
   return `INSERT INTO change_event (${INSERT_COLUMNS})
        SELECT ${tenant}, coalesce(e.event->>'requestId', ${requestId}), ${apiKeyId}, e.event->>'type', e.event->>'resourceType', (e.event->>'resourceId')::uuid, e.event->'data',
               CASE WHEN e.event->>'type' IN ${CREATED} THEN pg_current_xact_id()
-                   ELSE ${positionOf(tenant, "(e.event->>'resourceId')::uuid")} END
+                   ELSE ${POSITION} END
          FROM jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS e(event, n)
         WHERE ${onlyIf}
         ORDER BY e.n`;
@@ -112,7 +115,7 @@ function memberEventsCte(type: MemberEventType | 'per row', placeholders: Member
   const { oneGroup } = placeholders;
   if (oneGroup && !perRow) {
     return `positioned AS MATERIALIZED (
-      SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${positionOf('g.tenant_id', 'g.id')} AS xid
+      SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${POSITION} AS xid
         FROM scim_group g
        WHERE g.tenant_id = ${oneGroup.tenant} AND g.id = ${oneGroup.group}
     ), events AS (
@@ -127,7 +130,7 @@ function memberEventsCte(type: MemberEventType | 'per row', placeholders: Member
     )`;
   }
   return `positioned AS (
-      SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${positionOf('g.tenant_id', 'g.id')} AS xid
+      SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${POSITION} AS xid
         FROM scim_group g
        WHERE (g.tenant_id, g.id) IN (SELECT DISTINCT c.tenant_id, c.group_id FROM changed c)
     ), events AS (
@@ -219,7 +222,7 @@ export class EventsRepository {
       const [tenant, requestId, apiKeyId, eventType, eventResourceType, resource, eventData] = [
         0, 1, 2, 3, 4, 5, 6,
       ].map((i) => `$${next + i}`);
-      const position = CREATED_TYPES.has(type) ? 'pg_current_xact_id()' : positionOf(tenant, resource);
+      const position = CREATED_TYPES.has(type) ? 'pg_current_xact_id()' : POSITION;
       return {
         text: `WITH written AS (${statement.text}),
           events AS (
