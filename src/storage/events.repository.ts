@@ -98,7 +98,16 @@ export interface MemberEventPlaceholders {
    * changes one group's rows (a PATCH, a PUT): the group is then read by its key, once, and the plan
    * is a few nodes smaller than the general one's (which PostgreSQL sets up on every execution).
    */
-  oneGroup?: { tenant: string; group: string };
+  oneGroup?: {
+    tenant: string;
+    group: string;
+    /**
+     * The statement changes one row at most (one member added or removed: what Okta and Entra send):
+     * its event needs no order and no group read kept apart for several rows, so the plan is smaller
+     * still (no materialized CTE, no sort).
+     */
+    oneRow?: boolean;
+  };
 }
 
 /**
@@ -113,6 +122,18 @@ export interface MemberEventPlaceholders {
 function memberEventsCte(type: MemberEventType | 'per row', placeholders: MemberEventPlaceholders): string {
   const perRow = type === 'per row';
   const { oneGroup } = placeholders;
+  if (oneGroup?.oneRow && !perRow) {
+    return `events AS (
+      INSERT INTO change_event (${INSERT_COLUMNS})
+      SELECT g.tenant_id, ${placeholders.requestId}, ${placeholders.apiKeyId}::uuid, '${type}', 'Group', g.id,
+             jsonb_build_object('version', 1,
+               'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
+               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type)),
+             ${POSITION}
+        FROM changed c CROSS JOIN scim_group g
+       WHERE g.tenant_id = ${oneGroup.tenant} AND g.id = ${oneGroup.group}
+    )`;
+  }
   if (oneGroup && !perRow) {
     return `positioned AS MATERIALIZED (
       SELECT g.tenant_id, g.id, g.display_name, g.external_id, ${POSITION} AS xid

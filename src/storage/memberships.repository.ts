@@ -41,9 +41,16 @@ function flaggingChange(dml: string, eventsCte: string): string {
       FROM changed`;
 }
 
-/** The cause's placeholders `$first` and `$first+1`, of a statement whose `$1` and `$2` are the tenant and its one group. */
-function causePlaceholders(first: number): MemberEventPlaceholders {
-  return { requestId: `$${first}`, apiKeyId: `$${first + 1}`, oneGroup: { tenant: '$1', group: '$2' } };
+/**
+ * The cause's placeholders `$first` and `$first+1`, of a statement whose `$1` and `$2` are the tenant
+ * and its one group; `oneRow` when it changes one row at most.
+ */
+function causePlaceholders(first: number, oneRow = false): MemberEventPlaceholders {
+  return {
+    requestId: `$${first}`,
+    apiKeyId: `$${first + 1}`,
+    oneGroup: { tenant: '$1', group: '$2', oneRow },
+  };
 }
 
 function causeValues(cause: EventCause): [string, string] {
@@ -92,8 +99,12 @@ export class MembershipsRepository {
    * and whose cause is its placeholders `$first` and `$first+1`: pass `causeValues(cause)` after the
    * statement's own values.
    */
-  private memberEvents(type: 'group.member_added' | 'group.member_removed', first: number): string {
-    return this.events.memberEvents(type, causePlaceholders(first));
+  private memberEvents(
+    type: 'group.member_added' | 'group.member_removed',
+    first: number,
+    oneRow = false,
+  ): string {
+    return this.events.memberEvents(type, causePlaceholders(first, oneRow));
   }
 
   /** Members of the given groups, with a display name from the member's own row. */
@@ -158,7 +169,7 @@ export class MembershipsRepository {
       tx.sql(
         flaggingChange(
           `DELETE FROM scim_membership WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3::uuid[])`,
-          this.memberEvents('group.member_removed', 4),
+          this.memberEvents('group.member_removed', 4, new Set(memberIds).size === 1),
         ),
         [tx.tenantId, groupId, memberIds, ...causeValues(cause)],
       ),
@@ -236,7 +247,7 @@ export class MembershipsRepository {
            SELECT $1, $2, member.id, member.type
              FROM unnest($3::uuid[], $4::text[]) AS member(id, type)
            ON CONFLICT DO NOTHING`,
-          this.memberEvents('group.member_added', 5),
+          this.memberEvents('group.member_added', 5, new Set(members.map((m) => m.id)).size === 1),
         ),
         [tx.tenantId, groupId, members.map((m) => m.id), members.map((m) => m.type), ...causeValues(cause)],
       ),
