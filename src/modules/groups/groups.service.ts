@@ -446,7 +446,7 @@ export class GroupsService {
       async (tx) => {
         // FOR UPDATE waits for writes naming this group as a member (FOR KEY SHARE), so the removal
         // below sees their rows; later ones wait for this and then find no such member.
-        const row = await this.lockForWrite(tx, id, ifMatch, 'delete');
+        const row = await this.lockForDelete(tx, id, ifMatch);
         // Its own member rows cascade (group.deleted says it all); its rows as a member of other groups
         // do not, and each removal is a group.member_removed event of that group, whose row is locked
         // after this one's (removeEverywhere): a member before its group, as every write takes them.
@@ -459,15 +459,6 @@ export class GroupsService {
       },
       MEMBER_DELETE,
     );
-  }
-
-  /**
-   * The group a write is about to change: the tenant held, then the row, locked for the transaction
-   * with `lock`, or read only when the write locks it later (`lockLate`).
-   */
-  private async readForWrite(tx: TenantTx, id: string, lock?: RowLock): Promise<ResourceRow> {
-    const [, row] = await allInOrder(this.tenants.holdForWrite(tx), this.groups.find(tx, id, lock));
-    return row;
   }
 
   /**
@@ -510,17 +501,11 @@ export class GroupsService {
   }
 
   /**
-   * The row a write is about to change (readForWrite), locked for the transaction, and still at the
-   * version If-Match names (412 otherwise). `lock: 'delete'` for a DELETE.
+   * The row a DELETE is about to remove (membersThenGroup, naming no member): the tenant held, then the
+   * row locked FOR UPDATE, still at the version If-Match names (412 otherwise).
    */
-  private async lockForWrite(
-    tx: TenantTx,
-    id: string,
-    ifMatch: string | undefined,
-    lock: RowLock = 'update',
-  ): Promise<ResourceRow> {
-    const row = await this.readForWrite(tx, id, lock);
-    assertIfMatch(ifMatch, row.version);
+  private async lockForDelete(tx: TenantTx, id: string, ifMatch: string | undefined): Promise<ResourceRow> {
+    const [row] = await this.membersThenGroup(tx, id, [], 'delete', ifMatch);
     return row;
   }
 

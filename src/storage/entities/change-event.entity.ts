@@ -33,9 +33,10 @@ export const ChangeEventEntity = defineEntity({
   indexes: [
     // The all-tenants feed, the webhooks' fan-out and pruning (a prefix of this order).
     { name: 'change_event_order_idx', properties: ['xid', 'seq'] },
-    // change_event_resource_idx, the newest event of a resource (a write orders its events after it:
-    // EventsRepository), is partial (no entry for a creation), hand-written in the migration
-    // LeanChangeEvents: the entity model does not express it.
+    // change_event_resource_idx, the newest event of a resource, is partial (no entry for a creation),
+    // hand-written in the migration LeanChangeEvents: the entity model does not express it. Nothing
+    // reads it since event positions are taken without a lookup (EventsRepository); instances of the
+    // earlier release still do during a rolling upgrade, so it is dropped one release later.
   ],
 });
 

@@ -167,7 +167,7 @@ describe('membership races', () => {
       ["a Bulk request's run of member PATCHes", 'bulk-run'],
     ])(
       '%s does not hold the group while it waits for a member (members first, then their group)',
-      async (name, kind) => {
+      async (_name, kind) => {
         const { groupId, userId } = await groupAndUser(`Lock order ${kind}`);
         const version: string = (await own.get(`Groups/${groupId}`)).json().meta.version;
         // The member's row locked FOR UPDATE, as a DELETE of it holds it: the write's first round trip
