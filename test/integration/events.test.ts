@@ -543,6 +543,54 @@ describe('ordering: transactions that commit out of order', () => {
     ]);
   });
 
+  it.each(['group', 'user'])(
+    'per resource, commit order under real concurrency (a %s): its events come in the order of the versions its PATCHes answered',
+    async (kind) => {
+      // A tenant of its own: its request budget and its feed are this test's alone.
+      const c = await createTenant(t.app, `Events concurrent ${kind}`);
+      const scimC = scimAs(t.app, c.apiKey);
+      const values: string[] = [];
+      let path: string;
+      if (kind === 'group') {
+        for (let i = 0; i < 16; i++) values.push(await createUser(scimC, `concurrent-${i}@example.com`));
+        path = `Groups/${await createGroup(scimC, 'Concurrent')}`;
+      } else {
+        for (let i = 0; i < 16; i++) values.push(`Name ${i}`);
+        path = `Users/${await createUser(scimC, 'concurrent@example.com')}`;
+      }
+      const feed = feedReader(t.app, c.tenantId);
+      await feed.poll();
+
+      // Sent at once: each takes its transaction id in its first round trip, then waits for the row's
+      // lock; the order they get it (and commit in) is the order of the versions they answer.
+      const answers = await Promise.all(
+        values.map((value) =>
+          scimC.patch(
+            path,
+            kind === 'group'
+              ? patchOp({ op: 'add', path: 'members', value: [{ value }] })
+              : patchOp({ op: 'replace', path: 'displayName', value }),
+          ),
+        ),
+      );
+      expect(answers.map((res) => res.statusCode)).toEqual(values.map(() => 200));
+      const versionOf = (res: (typeof answers)[number]) => Number(/\d+/.exec(res.json().meta.version)![0]);
+      const committed = values
+        .map((value, i) => ({ value, version: versionOf(answers[i]) }))
+        .sort((x, y) => x.version - y.version);
+      expect(new Set(committed.map((x) => x.version)).size).toBe(values.length);
+
+      const events = await feed.poll();
+      expect(
+        events.map((e) =>
+          kind === 'group' ? `${e.type} ${e.data.member.value}` : `${e.type} ${e.data.resource.displayName}`,
+        ),
+      ).toEqual(
+        committed.map((x) => `${kind === 'group' ? 'group.member_added' : 'user.updated'} ${x.value}`),
+      );
+    },
+  );
+
   it('a reader paging by seq alone would have missed it (the trap this order avoids)', async () => {
     await held.query('BEGIN');
     const early = await held.query<{ seq: string }>(
