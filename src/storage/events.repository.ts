@@ -110,6 +110,11 @@ export interface MemberEventPlaceholders {
   };
 }
 
+/** A member event's `data` (version 1), from the group `g` and the changed membership row `c`. */
+const MEMBER_EVENT_DATA = `jsonb_build_object('version', 1,
+               'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
+               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type))`;
+
 /**
  * The CTE that appends one group.member_added / group.member_removed event per row a membership
  * statement changed, in the same statement: `changed` must return the membership rows' tenant_id,
@@ -126,9 +131,7 @@ function memberEventsCte(type: MemberEventType | 'per row', placeholders: Member
     return `events AS (
       INSERT INTO change_event (${INSERT_COLUMNS})
       SELECT g.tenant_id, ${placeholders.requestId}, ${placeholders.apiKeyId}::uuid, '${type}', 'Group', g.id,
-             jsonb_build_object('version', 1,
-               'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
-               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type)),
+             ${MEMBER_EVENT_DATA},
              ${POSITION}
         FROM changed c CROSS JOIN scim_group g
        WHERE g.tenant_id = ${oneGroup.tenant} AND g.id = ${oneGroup.group}
@@ -142,9 +145,7 @@ function memberEventsCte(type: MemberEventType | 'per row', placeholders: Member
     ), events AS (
       INSERT INTO change_event (${INSERT_COLUMNS})
       SELECT g.tenant_id, ${placeholders.requestId}, ${placeholders.apiKeyId}::uuid, '${type}', 'Group', g.id,
-             jsonb_build_object('version', 1,
-               'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
-               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type)),
+             ${MEMBER_EVENT_DATA},
              g.xid
         FROM changed c CROSS JOIN positioned g
        ORDER BY c.member_id
@@ -158,9 +159,7 @@ function memberEventsCte(type: MemberEventType | 'per row', placeholders: Member
       INSERT INTO change_event (${INSERT_COLUMNS})
       SELECT c.tenant_id, ${perRow ? 'c.request_id' : placeholders.requestId}, ${placeholders.apiKeyId}::uuid,
              ${perRow ? 'c.type' : `'${type}'`}, 'Group', c.group_id,
-             jsonb_build_object('version', 1,
-               'group', jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id),
-               'member', jsonb_build_object('value', c.member_id, 'type', c.member_type)),
+             ${MEMBER_EVENT_DATA},
              g.xid
         FROM changed c JOIN positioned g ON g.tenant_id = c.tenant_id AND g.id = c.group_id
        ORDER BY ${perRow ? 'c.n' : 'c.group_id, c.member_id'}

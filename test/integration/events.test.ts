@@ -391,32 +391,45 @@ describe('ordering: transactions that commit out of order', () => {
   );
 
   /**
-   * The write with the smaller transaction id commits second: `write` runs in a transaction that takes
-   * its id first (as the tenant hold of every write does), then waits while `other` (a request that
-   * commits) runs, then writes (as after the row lock) and commits. Answers what `other` answered.
+   * A transaction kept open while `other` runs: it runs `hold` (and signals), waits until `other` has
+   * answered, then runs `then` and commits. Answers what `other` answered. (`other` that must not wait
+   * for the transaction to end answers a pending request wrapped in an object.)
    */
-  async function smallerIdCommitsSecond<T>(
-    write: (tx: TenantTx) => Promise<unknown>,
+  async function whileHeldOpen<T>(
+    hold: (tx: TenantTx) => Promise<unknown>,
     other: () => Promise<T>,
+    then: (tx: TenantTx) => Promise<unknown> = async () => undefined,
   ): Promise<T> {
     const db = t.app.get(Database, { strict: false });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    let started!: () => void;
-    const hasId = new Promise<void>((resolve) => (started = resolve));
+    let holding!: () => void;
+    const holds = new Promise<void>((resolve) => (holding = resolve));
     const first = db.transaction(a.tenantId, async (tx) => {
-      await tx.sql('SELECT pg_current_xact_id()');
-      started();
+      await hold(tx);
+      holding();
       await gate;
-      await write(tx);
+      await then(tx);
     });
-    await hasId;
+    await holds;
     try {
       return await other();
     } finally {
       release();
       await first;
     }
+  }
+
+  /**
+   * The write with the smaller transaction id commits second: `write` runs in a transaction that takes
+   * its id first (as the tenant hold of every write does), then waits while `other` (a request that
+   * commits) runs, then writes (as after the row lock) and commits. Answers what `other` answered.
+   */
+  function smallerIdCommitsSecond<T>(
+    write: (tx: TenantTx) => Promise<unknown>,
+    other: () => Promise<T>,
+  ): Promise<T> {
+    return whileHeldOpen((tx) => tx.sql('SELECT pg_current_xact_id()'), other, write);
   }
 
   it('per resource, commit order: a write with the smaller transaction id that commits second comes second', async () => {
@@ -509,31 +522,24 @@ describe('ordering: transactions that commit out of order', () => {
     const groupId = await createGroup(scimA, `Delete order ${Math.random()}`, [u]);
     const feed = feedReader(t.app, a.tenantId);
     await feed.poll();
-    const db = t.app.get(Database, { strict: false });
     const memberships = t.app.get(MembershipsRepository, { strict: false });
     const groups = t.app.get(GroupsRepository, { strict: false });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const holds = new Promise<void>((resolve) => (holding = resolve));
-    // A write that holds the group (as every write to it does) and has written its event, not committed.
-    const first = db.transaction(a.tenantId, async (tx) => {
-      await groups.find(tx, groupId, 'update');
-      await memberships.insert(tx, groupId, [{ id: v, type: 'User' }], {
-        requestId: 'first',
-        apiKeyId: a.apiKeyId,
-      });
-      holding();
-      await gate;
-    });
-    await holds;
-    const deleted = scimA.delete(`Users/${u}`);
-    try {
-      await untilOneWaitsForALock(t.db.client);
-    } finally {
-      release();
-      await first;
-    }
+    // A write that holds the group (as every write to it does) and has written its event, not committed;
+    // the DELETE is sent meanwhile and waits for it.
+    const { deleted } = await whileHeldOpen(
+      async (tx) => {
+        await groups.find(tx, groupId, 'update');
+        await memberships.insert(tx, groupId, [{ id: v, type: 'User' }], {
+          requestId: 'first',
+          apiKeyId: a.apiKeyId,
+        });
+      },
+      async () => {
+        const pending = scimA.delete(`Users/${u}`);
+        await untilOneWaitsForALock(t.db.client);
+        return { deleted: pending };
+      },
+    );
     expect((await deleted).statusCode).toBe(204);
     const events = await feed.poll();
     expect(events.map((e) => `${e.type} ${e.requestId === 'first' ? 'first' : 'delete'}`)).toEqual([
